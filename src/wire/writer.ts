@@ -1,0 +1,73 @@
+/**
+ * Growable byte writer with length back-patching. Encoders size their output with an exact
+ * encodedLength() first, so in practice the buffer is allocated once.
+ */
+
+export class Writer {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.pos + n));
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.ensure(2);
+    this.buf[this.pos++] = (v >>> 8) & 255;
+    this.buf[this.pos++] = v & 255;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.ensure(4);
+    const b = this.buf;
+    b[this.pos++] = (v >>> 24) & 255;
+    b[this.pos++] = (v >>> 16) & 255;
+    b[this.pos++] = (v >>> 8) & 255;
+    b[this.pos++] = v & 255;
+    return this;
+  }
+
+  bytes(v: Uint8Array): this {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+    return this;
+  }
+
+  /** Reserves `width` (1 or 2) bytes for a length; returns the mark for patchLength(). */
+  reserveLength(width: 1 | 2): number {
+    const mark = this.pos;
+    if (width === 1) this.u8(0);
+    else this.u16(0);
+    return mark;
+  }
+
+  /** Writes the number of bytes written since the reserved field into it. */
+  patchLength(mark: number, width: 1 | 2): void {
+    const len = this.pos - mark - width;
+    if (width === 1) this.buf[mark] = len;
+    else {
+      this.buf[mark] = len >>> 8;
+      this.buf[mark + 1] = len & 255;
+    }
+  }
+
+  /** The written bytes (a view of the internal buffer). */
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
