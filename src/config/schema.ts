@@ -1,0 +1,92 @@
+/**
+ * The configuration schema (YAML, kebab-case keys), validated with zod into a frozen typed object.
+ * The core (router-id, asn, listen, fib, api, metrics, neighbors) is stable: scripts rely on it.
+ */
+import { z } from 'zod';
+import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
+
+const ipv4 = z.string().refine((s) => parseIPv4(s) >= 0, 'must be an IPv4 address');
+const ip = z.string().refine((s) => ipFamily(s) !== 0, 'must be an IPv4 or IPv6 address');
+const prefix = z
+  .string()
+  .refine((s) => parsePrefix(s) !== null, 'must be a prefix like 10.1.0.0/24 (host bits zero)');
+const asn = z.number().int().min(1).max(4294967295);
+const port = z.number().int().min(1).max(65535);
+const seconds = z.number().int().min(0).max(65535);
+const endpoint = (defaultPort: number) =>
+  z.strictObject({ address: ip.default('127.0.0.1'), port: port.default(defaultPort) });
+
+export const FAMILY_NAMES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+export const CAPABILITY_NAMES = [
+  'route-refresh',
+  'four-octet-as',
+  'add-path',
+  'graceful-restart',
+  'extended-message',
+  'enhanced-route-refresh',
+  'multiprotocol',
+] as const;
+
+/** Session settings a neighbor and a listen-range template share. */
+const sessionSettings = {
+  description: z.string().optional(),
+  passive: z.boolean().optional(),
+  port: port.optional(),
+  'source-address': ip.optional(),
+  'hold-time': seconds.refine((v) => v === 0 || v >= 3, 'must be 0 or at least 3 (RFC 4271 §4.2)').optional(),
+  'keepalive-time': seconds.optional(),
+  'connect-retry-time': z.number().int().min(1).max(65535).optional(),
+  'delay-open-time': seconds.optional(),
+  /** Seconds in Idle after an error before trying again (BIRD's error wait). */
+  'idle-hold-time': seconds.optional(),
+  families: z.array(z.enum(FAMILY_NAMES)).min(1).optional(),
+  /** ADD-PATH (RFC 7911) offered for every family of the session. */
+  'add-path': z.enum(['off', 'receive', 'send', 'both']).optional(),
+  'graceful-restart': z
+    .union([z.boolean(), z.strictObject({ 'restart-time': z.number().int().min(1).max(4095) })])
+    .optional(),
+  'extended-message': z.boolean().optional(),
+  'required-capabilities': z.array(z.enum(CAPABILITY_NAMES)).optional(),
+  /** eBGP multihop TTL (Linux sends with TTL 64 unless set otherwise). */
+  'ebgp-multihop': z.number().int().min(1).max(255).optional(),
+  /** Administratively down: configured but not started. */
+  shutdown: z.boolean().optional(),
+};
+
+export const neighborSchema = z.strictObject({
+  address: ip,
+  asn,
+  ...sessionSettings,
+});
+
+export const listenRangeSchema = z.strictObject({
+  prefix,
+  /** A number, or any internal / external AS. */
+  asn: z.union([asn, z.enum(['internal', 'external'])]),
+  /** Most dynamic neighbors accepted at once from this range. */
+  limit: z.number().int().min(1).max(100000).default(100),
+  ...sessionSettings,
+});
+
+export const configSchema = z.strictObject({
+  'router-id': ipv4,
+  asn,
+  listen: z
+    .strictObject({
+      address: z.union([ip, z.array(ip).min(1)]).default('0.0.0.0'),
+      port: port.default(179),
+    })
+    .default({ address: '0.0.0.0', port: 179 }),
+  fib: z.boolean().default(true),
+  api: endpoint(50179).optional(),
+  metrics: endpoint(9179).optional(),
+  /** Defaults for every neighbor and range (same keys as a neighbor). */
+  defaults: z.strictObject(sessionSettings).optional(),
+  neighbors: z.array(neighborSchema).default([]),
+  'listen-ranges': z.array(listenRangeSchema).default([]),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type NeighborConfig = z.output<typeof neighborSchema>;
+export type ListenRangeConfig = z.output<typeof listenRangeSchema>;
+export type SessionSettings = z.output<z.ZodObject<typeof sessionSettings>>;

@@ -1,0 +1,131 @@
+/**
+ * One TCP connection of a peer: reads through the Framer and the codec, writes through the
+ * TxQueue. Decoding follows the negotiated parameters from the moment they are known, so a
+ * message right behind an OPEN in the same segment already decodes with them.
+ */
+import type { Socket } from 'node:net';
+import {
+  type AttrIssue,
+  type BgpError,
+  decodeMessage,
+  encodeMessage,
+  Framer,
+  INITIAL_CONTEXT,
+  MAX_MESSAGE_LENGTH,
+  type Message,
+  type UpdateContext,
+} from '../wire/index.js';
+import { Priority, type PriorityLevel, TxQueue } from './tx-queue.js';
+
+export interface ConnectionHandlers {
+  message(m: Message, issues: readonly AttrIssue[]): void;
+  /** A framing or decoding error: the NOTIFICATION to send is in the error. */
+  error(e: BgpError): void;
+  /** The socket is gone (peer closed, reset, or we closed it). */
+  closed(reason: string): void;
+}
+
+const priorityOf = (m: Message): PriorityLevel =>
+  m.type === 'notification'
+    ? Priority.NOTIFICATION
+    : m.type === 'keepalive'
+      ? Priority.KEEPALIVE
+      : m.type === 'update'
+        ? Priority.UPDATE
+        : Priority.CONTROL;
+
+export class Connection {
+  private readonly framer = new Framer(MAX_MESSAGE_LENGTH);
+  private readonly tx: TxQueue;
+  private ctx: UpdateContext = INITIAL_CONTEXT;
+  private maxOut = MAX_MESSAGE_LENGTH;
+  private done = false;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly handlers: ConnectionHandlers,
+    private readonly sent: (m: Message) => void,
+  ) {
+    this.tx = new TxQueue(socket);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.tx.flush());
+    socket.on('error', (err) => this.finish(err.message));
+    socket.on('close', () => this.finish('connection closed'));
+    socket.on('end', () => this.finish('peer closed the connection'));
+  }
+
+  get remoteAddress(): string {
+    return (this.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  }
+
+  get localAddress(): string {
+    return (this.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  }
+
+  get outQueue(): number {
+    return this.tx.pendingUpdates;
+  }
+
+  get inQueue(): number {
+    return this.framer.buffered;
+  }
+
+  /** Switches decoding and the message size limit to the negotiated session (RFC 8654). */
+  negotiated(ctx: UpdateContext, maxMessageLength: number): void {
+    this.ctx = ctx;
+    this.maxOut = maxMessageLength;
+    this.framer.maxLength = maxMessageLength;
+  }
+
+  send(m: Message): void {
+    if (this.done) return;
+    this.tx.enqueue(encodeMessage(m, this.ctx, this.maxOut), priorityOf(m));
+    this.sent(m);
+  }
+
+  /** Queues pre-encoded UPDATEs (from the packer). */
+  sendUpdates(messages: readonly Uint8Array[]): void {
+    if (this.done) return;
+    for (const m of messages) this.tx.enqueue(m, Priority.UPDATE);
+  }
+
+  /** Flushes what is queued (a NOTIFICATION first) and closes the connection. */
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.socket.pause();
+    this.tx.flush();
+    this.socket.end();
+    // Give the NOTIFICATION time to leave, then make sure the socket is gone.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    this.framer.push(chunk);
+    for (;;) {
+      const frame = this.framer.next();
+      if (frame === null) return;
+      if (!(frame instanceof Uint8Array)) {
+        this.handlers.error(frame);
+        return;
+      }
+      const r = decodeMessage(frame, this.ctx, this.framer.maxLength);
+      if (!r.ok) {
+        this.handlers.error(r.error);
+        return;
+      }
+      this.handlers.message(r.message, r.issues);
+      if (this.done) return;
+    }
+  }
+
+  /** The socket went away without our asking: report it once. */
+  private finish(reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.socket.destroy();
+    this.handlers.closed(reason);
+  }
+}

@@ -1,0 +1,353 @@
+/**
+ * The driver of one peer: carries out the pure peer/FSM actions on real sockets and Clock timers,
+ * turns socket input into FSM events, counts everything, and reports state to its owner.
+ * The only module here that touches the network.
+ */
+import net from 'node:net';
+import type { Clock, Timer } from '../util/clock.js';
+import {
+  type AttrIssue,
+  CeaseSubcode,
+  type Message,
+  type NotificationMessage,
+  type OpenMessage,
+  type RouteRefreshMessage,
+  type SessionParams,
+  shutdownNotification,
+  type UpdateMessage,
+} from '../wire/index.js';
+import { Connection } from './connection.js';
+import { countNotification, newCounters, type PeerCounters } from './counters.js';
+import type { FsmAction, FsmEvent, SessionState } from './fsm.js';
+import {
+  type ConnectionSide,
+  initialPeerState,
+  type PeerAction,
+  type PeerConfig,
+  type PeerEvent,
+  type PeerState,
+  peerSessionState,
+  stepPeer,
+} from './peer.js';
+
+export interface PeerEndpoint {
+  readonly address: string;
+  readonly port: number;
+  readonly localAddress?: string;
+}
+
+export interface PeerHooks {
+  established(peer: PeerSession, params: SessionParams): void;
+  down(peer: PeerSession, reason: string, wasEstablished: boolean): void;
+  update(peer: PeerSession, m: UpdateMessage, issues: readonly AttrIssue[]): void;
+  routeRefresh(peer: PeerSession, m: RouteRefreshMessage): void;
+  stateChange(peer: PeerSession, from: SessionState, to: SessionState): void;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface PeerDeps {
+  readonly clock: Clock;
+  /** Wall-clock milliseconds, for counters shown to users. */
+  readonly wallClock: () => number;
+  /** Uniform [0, 1) for RFC 4271 §10 jitter. */
+  readonly random: () => number;
+  readonly log: Logger;
+  readonly hooks: PeerHooks;
+}
+
+export class PeerSession {
+  private state: PeerState = initialPeerState;
+  private readonly conns: Partial<Record<ConnectionSide, Connection>> = {};
+  private readonly timers = new Map<string, Timer>();
+  readonly counters: PeerCounters = newCounters();
+  private lastState: SessionState = 'Idle';
+  private establishedSide: ConnectionSide | null = null;
+  /** Set when a NOTIFICATION was sent or received while handling the current event. */
+  private notified = false;
+
+  constructor(
+    readonly endpoint: PeerEndpoint,
+    private cfg: PeerConfig,
+    private readonly deps: PeerDeps,
+  ) {}
+
+  get config(): PeerConfig {
+    return this.cfg;
+  }
+
+  get sessionState(): SessionState {
+    return peerSessionState(this.state);
+  }
+
+  get enabled(): boolean {
+    return this.state.enabled;
+  }
+
+  /** Negotiated parameters of the Established connection. */
+  get params(): SessionParams | undefined {
+    return this.establishedSide ? this.fsm(this.establishedSide)?.params : undefined;
+  }
+
+  get remoteOpen(): OpenMessage | undefined {
+    return this.establishedSide ? this.fsm(this.establishedSide)?.remoteOpen : undefined;
+  }
+
+  /** The Established connection, for sending UPDATEs. */
+  get connection(): Connection | undefined {
+    return this.establishedSide ? this.conns[this.establishedSide] : undefined;
+  }
+
+  start(): void {
+    this.dispatch({ type: 'Start' });
+  }
+
+  /** Administrative shutdown with an RFC 8203 message. */
+  stop(message = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): void {
+    this.dispatch({
+      type: 'Stop',
+      event: { type: 'ManualStop', notification: shutdownNotification(subcode, message) },
+    });
+  }
+
+  /** Administrative reset: Cease/Administrative Reset, then start again. */
+  reset(message = ''): void {
+    this.stop(message, CeaseSubcode.ADMINISTRATIVE_RESET);
+    this.start();
+  }
+
+  /** Replaces the configuration (takes effect on the next connection). */
+  reconfigure(cfg: PeerConfig): void {
+    this.cfg = cfg;
+  }
+
+  /** A TCP connection the peer opened to us. */
+  accept(socket: net.Socket): void {
+    if (this.conns.in) {
+      socket.destroy();
+      return;
+    }
+    this.conns.in = this.wrap(socket, 'in');
+    this.dispatch({ type: 'Incoming' });
+  }
+
+  send(m: Message): void {
+    this.connection?.send(m);
+  }
+
+  private fsm(side: ConnectionSide) {
+    return side === 'out' ? this.state.out : (this.state.in ?? undefined);
+  }
+
+  private dispatch(e: PeerEvent): void {
+    this.notified = false;
+    const r = stepPeer(this.state, e, this.cfg);
+    this.state = r.state;
+    for (const a of r.actions) this.execute(a);
+    const now = this.sessionState;
+    if (now !== this.lastState) {
+      const from = this.lastState;
+      this.lastState = now;
+      this.deps.hooks.stateChange(this, from, now);
+    }
+  }
+
+  private connEvent(side: ConnectionSide, event: FsmEvent): void {
+    this.dispatch({ type: 'Connection', conn: side, event });
+  }
+
+  private execute(pa: PeerAction): void {
+    if (pa.conn === 'peer') {
+      this.clearTimer('peer:idleHold');
+      if (pa.action.type === 'startIdleHold') {
+        this.setTimer('peer:idleHold', pa.action.seconds, () =>
+          this.dispatch({ type: 'IdleHoldTimerExpires' }),
+        );
+      }
+      return;
+    }
+    this.executeConn(pa.conn, pa.action);
+  }
+
+  private executeConn(side: ConnectionSide, a: FsmAction): void {
+    switch (a.type) {
+      case 'connect':
+        this.connect();
+        return;
+      case 'send': {
+        const c = this.conns[side];
+        if (!c) return;
+        c.send(a.message);
+        return;
+      }
+      case 'close': {
+        const c = this.conns[side];
+        delete this.conns[side];
+        if (this.establishedSide === side) this.establishedSide = null;
+        c?.close();
+        return;
+      }
+      case 'startTimer': {
+        const seconds = a.jitter ? a.seconds * (0.75 + 0.25 * this.deps.random()) : a.seconds;
+        this.setTimer(`${side}:${a.timer}`, seconds, () => this.connEvent(side, timerEvent[a.timer]));
+        return;
+      }
+      case 'stopTimer':
+        this.clearTimer(`${side}:${a.timer}`);
+        return;
+      case 'established': {
+        this.establishedSide = side;
+        this.conns[side]?.negotiated(a.params, a.params.maxMessageLength);
+        this.counters.establishedTransitions++;
+        this.counters.lastTransitionAt = this.deps.wallClock();
+        this.deps.log.info(
+          { peer: this.endpoint.address, side, params: summary(a.params) },
+          'session established',
+        );
+        this.deps.hooks.established(this, a.params);
+        return;
+      }
+      case 'down':
+        if (a.wasEstablished) {
+          this.counters.lastTransitionAt = this.deps.wallClock();
+          this.establishedSide = null;
+        }
+        if (!this.notified)
+          this.counters.lastError = { direction: 'local', reason: a.reason, at: this.deps.wallClock() };
+        this.deps.log.info(
+          { peer: this.endpoint.address, side, reason: a.reason },
+          a.wasEstablished ? 'session down' : 'connection down',
+        );
+        if (a.wasEstablished) this.deps.hooks.down(this, a.reason, true);
+        return;
+    }
+  }
+
+  private connect(): void {
+    this.conns.out?.close();
+    const { address, port, localAddress } = this.endpoint;
+    const socket = net.connect({ host: address, port, ...(localAddress && { localAddress }) });
+    const conn = this.wrap(socket, 'out');
+    this.conns.out = conn;
+    socket.once('connect', () => {
+      if (this.conns.out === conn) this.connEvent('out', { type: 'TcpConnected' });
+    });
+  }
+
+  private wrap(socket: net.Socket, side: ConnectionSide): Connection {
+    const conn: Connection = new Connection(
+      socket,
+      {
+        message: (m, issues) => {
+          if (this.conns[side] !== conn) return;
+          this.counters.messagesIn[m.type]++;
+          this.onMessage(side, m, issues);
+        },
+        error: (e) => {
+          if (this.conns[side] !== conn) return;
+          this.deps.log.warn(
+            { peer: this.endpoint.address, code: e.code, subcode: e.subcode, reason: e.message },
+            'bad message from peer',
+          );
+          this.connEvent(side, { type: 'BgpMessageErr', error: e });
+        },
+        closed: (reason) => {
+          if (this.conns[side] !== conn) return;
+          delete this.conns[side];
+          this.connEvent(side, { type: 'TcpConnectionFails' });
+          this.deps.log.debug({ peer: this.endpoint.address, side, reason }, 'tcp closed');
+        },
+      },
+      (m) => {
+        this.counters.messagesOut[m.type]++;
+        if (m.type === 'notification') {
+          countNotification(this.counters, m, 'sent', this.deps.wallClock());
+          this.notified = true;
+        }
+      },
+    );
+    return conn;
+  }
+
+  private onMessage(side: ConnectionSide, m: Message, issues: readonly AttrIssue[]): void {
+    switch (m.type) {
+      case 'open':
+        this.connEvent(side, { type: 'BgpOpen', open: m });
+        return;
+      case 'keepalive':
+        this.connEvent(side, { type: 'KeepAliveMsg' });
+        return;
+      case 'notification':
+        this.receivedNotification(m);
+        this.connEvent(side, { type: 'NotifMsg', notification: m });
+        return;
+      case 'update':
+        this.connEvent(side, { type: 'UpdateMsg' });
+        for (const i of issues) {
+          const key = ['none', 'attribute-discard', 'treat-as-withdraw'][i.action] ?? 'other';
+          this.counters.updateIssues[key] = (this.counters.updateIssues[key] ?? 0) + 1;
+        }
+        if (issues.length)
+          this.deps.log.warn(
+            { peer: this.endpoint.address, issues: issues.map((i) => i.reason) },
+            'UPDATE errors (RFC 7606)',
+          );
+        if (this.establishedSide === side) this.deps.hooks.update(this, m, issues);
+        return;
+      case 'route-refresh':
+        this.connEvent(side, { type: 'RouteRefreshMsg' });
+        if (this.establishedSide === side) this.deps.hooks.routeRefresh(this, m);
+        return;
+    }
+  }
+
+  private receivedNotification(n: NotificationMessage): void {
+    countNotification(this.counters, n, 'received', this.deps.wallClock());
+    this.notified = true;
+    this.deps.log.warn({ peer: this.endpoint.address, ...this.counters.lastError }, 'NOTIFICATION received');
+  }
+
+  private setTimer(key: string, seconds: number, fire: () => void): void {
+    this.clearTimer(key);
+    this.timers.set(
+      key,
+      this.deps.clock.setTimer(seconds * 1000, () => {
+        this.timers.delete(key);
+        fire();
+      }),
+    );
+  }
+
+  private clearTimer(key: string): void {
+    this.timers.get(key)?.cancel();
+    this.timers.delete(key);
+  }
+
+  /** Stops everything and releases sockets and timers without sending anything (process exit). */
+  destroy(): void {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const c of Object.values(this.conns)) c?.socket.destroy();
+  }
+}
+
+const timerEvent = {
+  connectRetry: { type: 'ConnectRetryTimerExpires' },
+  hold: { type: 'HoldTimerExpires' },
+  keepalive: { type: 'KeepaliveTimerExpires' },
+  delayOpen: { type: 'DelayOpenTimerExpires' },
+} as const satisfies Record<string, FsmEvent>;
+
+function summary(p: SessionParams) {
+  return {
+    holdTime: p.holdTime,
+    fourOctetAs: p.fourOctetAs,
+    families: p.families,
+    addPathRx: [...p.addPathRx],
+    addPathTx: [...p.addPathTx],
+  };
+}
