@@ -186,7 +186,10 @@ export function capabilityValueLength(c: Capability): number {
 
 /** Writes code, length and value. */
 export function writeCapability(w: Writer, c: Capability): void {
-  w.u8(capabilityCode(c)).u8(capabilityValueLength(c));
+  const len = capabilityValueLength(c);
+  // RFC 5492 §4: Capability Length is one octet; a longer value cannot be encoded.
+  if (len > 255) throw new RangeError(`capability ${capabilityCode(c)} value of ${len} octets exceeds 255`);
+  w.u8(capabilityCode(c)).u8(len);
   switch (c.kind) {
     case 'multiprotocol':
       w.u16(familyAfi(c.family)).u8(0).u8(familySafi(c.family));

@@ -23,7 +23,7 @@ import {
   IPV4_UNICAST,
   UpdateSubcode,
 } from './constants.js';
-import { Action, type ActionCode, type AttrIssue, BgpError } from './errors.js';
+import { Action, type ActionCode, type AttrIssue, BgpError, badLength } from './errors.js';
 import { NlriList } from './nlri.js';
 import type { Writer } from './writer.js';
 
@@ -60,12 +60,15 @@ export interface DecodedUpdate {
 
 const malformedList = (reason: string) =>
   new BgpError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.MALFORMED_ATTRIBUTE_LIST, new Uint8Array(0), reason);
+const invalidNetwork = (reason: string) =>
+  new BgpError(ErrorCode.UPDATE_MESSAGE, UpdateSubcode.INVALID_NETWORK_FIELD, new Uint8Array(0), reason);
 
 /** Decodes an UPDATE body (after the header). Throws BgpError for session-reset errors. */
 export function decodeUpdate(body: Uint8Array, ctx: UpdateContext): DecodedUpdate {
   const n = body.length;
+  // RFC 4271 §6.1: an UPDATE shorter than its 23-octet minimum is Bad Message Length.
+  if (n < 4) throw badLength(n + 19, 'UPDATE shorter than 23 octets');
   // RFC 4271 §6.3: lengths that do not add up are a Malformed Attribute List.
-  if (n < 4) throw malformedList('UPDATE shorter than 23 octets');
   const wlen = (body[0] << 8) | body[1];
   if (4 + wlen > n) throw malformedList(`withdrawn routes length ${wlen} overruns the message`);
   const alen = (body[2 + wlen] << 8) | body[3 + wlen];
@@ -74,18 +77,12 @@ export function decodeUpdate(body: Uint8Array, ctx: UpdateContext): DecodedUpdat
   if (attrEnd > n) throw malformedList(`total path attribute length ${alen} overruns the message`);
 
   const v4AddPath = ctx.addPathRx.has(IPV4_UNICAST);
-  // RFC 7606 §5.3: a malformed withdrawn or NLRI field cannot be located, so the session resets.
+  // RFC 7606 §5.3: a malformed withdrawn or NLRI field cannot be located, so the session resets;
+  // §3 (i) checks Withdrawn Routes like NLRI, so both are Invalid Network Field (as BIRD and FRR send).
   const withdrawn = NlriList.decode(body, 2, 2 + wlen, Afi.IPV4, v4AddPath);
-  if (!withdrawn) throw malformedList('malformed withdrawn routes');
+  if (!withdrawn) throw invalidNetwork('malformed withdrawn routes');
   const nlri = NlriList.decode(body, attrEnd, n, Afi.IPV4, v4AddPath);
-  if (!nlri) {
-    throw new BgpError(
-      ErrorCode.UPDATE_MESSAGE,
-      UpdateSubcode.INVALID_NETWORK_FIELD,
-      new Uint8Array(0),
-      'malformed NLRI',
-    );
-  }
+  if (!nlri) throw invalidNetwork('malformed NLRI');
 
   const d = decodeAttributes(body, attrStart, attrEnd, ctx);
   const issues = d.issues;
@@ -110,7 +107,10 @@ export function decodeUpdate(body: Uint8Array, ctx: UpdateContext): DecodedUpdat
   }
   let action: ActionCode = Action.NONE;
   for (const i of issues) if (i.action > action) action = i.action;
-  if (action === Action.SESSION_RESET || action === Action.AFI_SAFI_DISABLE) {
+  // RFC 7606 §5.2: with no reachable NLRI the parse cannot be trusted, so any error stronger
+  // than attribute discard resets the session.
+  const reset = action === Action.SESSION_RESET || action === Action.AFI_SAFI_DISABLE;
+  if (reset || (action === Action.TREAT_AS_WITHDRAW && !announces)) {
     const worst = issues.find((i) => i.action === action)!;
     throw new BgpError(worst.code, worst.subcode, worst.data, worst.reason);
   }

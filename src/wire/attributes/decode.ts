@@ -62,7 +62,8 @@ export function decodeAttributes(
       break;
     }
     const value = buf.subarray(p + hdr, p + hdr + len);
-    const whole = () => buf.slice(p, p + hdr + len); // NOTIFICATION data: the erroneous attribute
+    const at = p;
+    const whole = () => buf.slice(at, at + hdr + len); // NOTIFICATION data: the erroneous attribute
     p += hdr + len;
 
     const isMp = code === AttrCode.MP_REACH_NLRI || code === AttrCode.MP_UNREACH_NLRI;
@@ -83,7 +84,9 @@ export function decodeAttributes(
     seen[code] = 1;
 
     if (isMp) {
-      // RFC 7606 §7.11, RFC 4760 §7: an unusable MP attribute cannot be withdrawn; reset.
+      // RFC 7606 §7.11, §5.3: an unusable MP attribute hides its NLRI, so it cannot be treated as
+      // withdrawn. Of the two approaches allowed there (RFC 4760 §7) we choose session reset over
+      // AFI/SAFI disable: a peer sending garbage for a family is not worth keeping half a session with.
       if ((flags & TYPE_BITS) !== AttrFlag.OPTIONAL) {
         issues.push(
           issue(

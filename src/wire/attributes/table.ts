@@ -229,8 +229,10 @@ export const ATTRIBUTES: readonly AttrDescriptor[] = [
     decode(v, _ctx, d) {
       const r = decodeAsPath(v, 4);
       if (typeof r === 'string') return [UpdateSubcode.MALFORMED_AS_PATH, r];
-      if (r.length !== as4PathOf(r).length) return [UpdateSubcode.MALFORMED_AS_PATH, 'confederation segment'];
-      d.as4Path = r;
+      // RFC 6793 §6: confederation segments are discarded and the rest used; reported to be logged.
+      d.as4Path = as4PathOf(r);
+      if (r.length !== d.as4Path.length)
+        return [UpdateSubcode.MALFORMED_AS_PATH, 'confederation segments discarded'];
       return undefined;
     },
     // Sent only to a 2-octet peer and only when the path holds a 4-octet AS (RFC 6793 §4.2.2).
