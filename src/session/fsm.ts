@@ -174,6 +174,9 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult {
       a.push({ type: 'startTimer', timer: 'hold', seconds: s.params.holdTime });
   };
 
+  // RFC 4271 §8.2.2: every state but Idle "ignores all start events (Events 1, 3-7)".
+  if (e.type === 'ManualStart' && s.name !== 'Idle') return stay();
+
   if (e.type === 'ManualStop') {
     if (s.name === 'Idle') return stay();
     const n = s.name === 'OpenSent' || s.name === 'OpenConfirm' || s.name === 'Established';
@@ -222,9 +225,10 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult {
             });
           return to('Active', { delayOpenRunning: false });
         case 'BgpOpen':
-          // Event 20: an OPEN while DelayOpen runs is answered with OPEN + KEEPALIVE.
+          // Event 20: an OPEN while DelayOpen runs is answered with OPEN + KEEPALIVE. Without
+          // DelayOpen there is no connection here yet: "any other event" → Idle, nothing to send.
           if (s.delayOpenRunning) return acceptOpen(e.open, true);
-          return toIdle('OPEN before the connection was ready', fsmError(FsmSubcode.UNSPECIFIED));
+          return toIdle('OPEN before the connection was ready');
         case 'BgpMessageErr':
           return toIdle(e.error.message, notificationOf(e.error));
         case 'NotifMsg':

@@ -108,6 +108,7 @@ export class PeerSession {
 
   /** Administrative shutdown with an RFC 8203 message. */
   stop(message = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): void {
+    this.notified = false;
     this.dispatch({
       type: 'Stop',
       event: { type: 'ManualStop', notification: shutdownNotification(subcode, message) },
@@ -144,7 +145,6 @@ export class PeerSession {
   }
 
   private dispatch(e: PeerEvent): void {
-    this.notified = false;
     const r = stepPeer(this.state, e, this.cfg);
     this.state = r.state;
     for (const a of r.actions) this.execute(a);
@@ -244,11 +244,13 @@ export class PeerSession {
       {
         message: (m, issues) => {
           if (this.conns[side] !== conn) return;
+          this.notified = false;
           this.counters.messagesIn[m.type]++;
           this.onMessage(side, m, issues);
         },
         error: (e) => {
           if (this.conns[side] !== conn) return;
+          this.notified = false;
           this.deps.log.warn(
             { peer: this.endpoint.address, code: e.code, subcode: e.subcode, reason: e.message },
             'bad message from peer',
@@ -257,6 +259,7 @@ export class PeerSession {
         },
         closed: (reason) => {
           if (this.conns[side] !== conn) return;
+          this.notified = false;
           delete this.conns[side];
           this.connEvent(side, { type: 'TcpConnectionFails' });
           this.deps.log.debug({ peer: this.endpoint.address, side, reason }, 'tcp closed');
@@ -317,6 +320,7 @@ export class PeerSession {
       key,
       this.deps.clock.setTimer(seconds * 1000, () => {
         this.timers.delete(key);
+        this.notified = false;
         fire();
       }),
     );

@@ -1,0 +1,182 @@
+/**
+ * All sessions of the speaker: a listener per configured address, configured neighbors, dynamic
+ * neighbors from listen ranges (with a template and a limit), and the refusal of unknown sources
+ * before any OPEN is sent (logged once per source, counted).
+ */
+import net from 'node:net';
+import type { Config, ListenRangeConfig } from '../config/schema.js';
+import { parseIPv4, parseIPv6, parsePrefix } from '../util/ip.js';
+import { mergeSettings, peerConfig } from './neighbor-config.js';
+import { type PeerDeps, PeerSession } from './peer-session.js';
+
+export interface ManagerStats {
+  /** Connections closed because the source is neither a neighbor nor in a listen range (or over its limit). */
+  unknownConnections: number;
+  readonly unknownSources: Set<string>;
+}
+
+interface DynamicRange {
+  readonly config: ListenRangeConfig;
+  readonly contains: (address: string) => boolean;
+  readonly peers: Set<string>;
+}
+
+const normalise = (a: string | undefined) => (a ?? '').replace(/^::ffff:/, '');
+
+function rangeMatcher(prefix: string): (address: string) => boolean {
+  const p = parsePrefix(prefix)!;
+  return (address) => {
+    const bytes = p.family === 4 ? v4bytes(address) : parseIPv6(address);
+    if (!bytes) return false;
+    for (let bit = 0; bit < p.length; bit++) {
+      const m = 0x80 >> (bit & 7);
+      if ((bytes[bit >> 3] & m) !== (p.bytes[bit >> 3] & m)) return false;
+    }
+    return true;
+  };
+}
+
+function v4bytes(a: string): Uint8Array | null {
+  const v = parseIPv4(a);
+  return v < 0 ? null : Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+}
+
+export class SessionManager {
+  readonly peers = new Map<string, PeerSession>();
+  readonly stats: ManagerStats = { unknownConnections: 0, unknownSources: new Set() };
+  private readonly servers: net.Server[] = [];
+  private ranges: DynamicRange[] = [];
+  private readonly dynamic = new Set<string>();
+
+  constructor(
+    private config: Readonly<Config>,
+    private readonly deps: PeerDeps,
+  ) {
+    this.setRanges(config);
+  }
+
+  /** Opens a listener per configured address; resolves once all are bound. */
+  async listen(): Promise<void> {
+    const addresses = ([] as string[]).concat(this.config.listen.address);
+    for (const address of addresses) {
+      const server = net.createServer((socket) => this.incoming(socket));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: address, port: this.config.listen.port }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      server.on('error', (err) => this.deps.log.warn({ err: err.message, address }, 'listener error'));
+      this.servers.push(server);
+    }
+  }
+
+  /** The ports actually bound (useful with port 0 in tests). */
+  get listeningPorts(): number[] {
+    return this.servers.map((s) => (s.address() as net.AddressInfo).port);
+  }
+
+  /** Creates and starts the configured neighbors. */
+  start(): void {
+    for (const n of this.config.neighbors) this.addNeighbor(n);
+  }
+
+  addNeighbor(n: Config['neighbors'][number]): PeerSession {
+    const settings = mergeSettings(this.config, n);
+    const peer = new PeerSession(
+      {
+        address: n.address,
+        port: settings.port ?? 179,
+        ...(settings['source-address'] && { localAddress: settings['source-address'] }),
+      },
+      peerConfig(this.config, { address: n.address, asn: n.asn }, settings),
+      this.deps,
+    );
+    this.peers.set(n.address, peer);
+    if (!settings.shutdown) peer.start();
+    return peer;
+  }
+
+  removePeer(address: string, message: string, subcode?: number): void {
+    const peer = this.peers.get(address);
+    if (!peer) return;
+    peer.stop(message, subcode);
+    peer.destroy();
+    this.peers.delete(address);
+    this.dynamic.delete(address);
+    for (const r of this.ranges) r.peers.delete(address);
+  }
+
+  private setRanges(config: Readonly<Config>): void {
+    this.ranges = config['listen-ranges'].map((r) => ({
+      config: r,
+      contains: rangeMatcher(r.prefix),
+      peers: new Set(),
+    }));
+  }
+
+  private incoming(socket: net.Socket): void {
+    const address = normalise(socket.remoteAddress);
+    const peer = this.peers.get(address);
+    if (peer) {
+      peer.accept(socket);
+      return;
+    }
+    const range = this.ranges.find((r) => r.contains(address));
+    if (range && range.peers.size < range.config.limit) {
+      this.addDynamic(address, range).accept(socket);
+      return;
+    }
+    // RFC 4271 §8.2.1.1: a connection from an unconfigured address is refused before any OPEN.
+    socket.destroy();
+    this.stats.unknownConnections++;
+    if (!this.stats.unknownSources.has(address)) {
+      this.stats.unknownSources.add(address);
+      this.deps.log.warn(
+        { source: address, range: range?.config.prefix },
+        range ? 'listen range full; connection refused' : 'connection from unknown source refused',
+      );
+    }
+  }
+
+  private addDynamic(address: string, range: DynamicRange): PeerSession {
+    const settings = { ...mergeSettings(this.config, range.config), passive: true };
+    const peer = new PeerSession(
+      { address, port: settings.port ?? 179 },
+      peerConfig(this.config, { address, asn: range.config.asn }, settings),
+      this.deps,
+    );
+    this.peers.set(address, peer);
+    this.dynamic.add(address);
+    range.peers.add(address);
+    peer.start();
+    this.deps.log.info({ peer: address, range: range.config.prefix }, 'dynamic neighbor');
+    return peer;
+  }
+
+  /** True for a neighbor created from a listen range. */
+  isDynamic(address: string): boolean {
+    return this.dynamic.has(address);
+  }
+
+  /** A dynamic neighbor whose session ended is forgotten, freeing its place in the range. */
+  forgetIfDynamic(address: string): void {
+    if (this.dynamic.has(address)) {
+      const peer = this.peers.get(address);
+      peer?.destroy();
+      this.peers.delete(address);
+      this.dynamic.delete(address);
+      for (const r of this.ranges) r.peers.delete(address);
+    }
+  }
+
+  /** Cease to every peer (RFC 8203 message), then close listeners and sockets. */
+  async stop(message = 'rackbgp shutting down'): Promise<void> {
+    for (const p of this.peers.values()) p.stop(message);
+    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await new Promise((r) => setTimeout(r, 50));
+    for (const p of this.peers.values()) p.destroy();
+    this.servers.length = 0;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * From validated config to what a peer's FSM needs: timers with lab-friendly defaults, the OPEN
+ * we send (capabilities from the neighbor's settings) and the OPEN acceptance policy. Pure.
+ */
+import type { Config, SessionSettings } from '../config/schema.js';
+import { ipFamily } from '../util/ip.js';
+import { AddPathMode, type Capability, type CapabilityKind, type Family, makeOpen } from '../wire/index.js';
+import { familyFromName } from '../wire/json.js';
+import type { PeerAsSpec } from './open-check.js';
+import type { PeerConfig } from './peer.js';
+
+/** Defaults where the config is silent: a lab wants quick retries and fast recovery. */
+export const SESSION_DEFAULTS = {
+  holdTime: 90,
+  connectRetryTime: 5,
+  delayOpenTime: 0,
+  /** After an error an active neighbor waits this long; a passive one takes the next connection at once. */
+  idleHoldTime: 1,
+  restartTime: 120,
+} as const;
+
+const ADD_PATH_MODE = {
+  off: 0,
+  receive: AddPathMode.RECEIVE,
+  send: AddPathMode.SEND,
+  both: AddPathMode.BOTH,
+} as const;
+
+export interface NeighborIdentity {
+  readonly address: string;
+  readonly asn: PeerAsSpec;
+}
+
+/** Settings with neighbor keys over `defaults` keys. */
+export function mergeSettings(config: Config, own: SessionSettings): SessionSettings {
+  return { ...(config.defaults ?? {}), ...stripUndefined(own) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function familiesFor(address: string, s: SessionSettings): Family[] {
+  const names = s.families ?? [ipFamily(address) === 6 ? 'ipv6-unicast' : 'ipv4-unicast'];
+  return names.map(familyFromName);
+}
+
+export function localCapabilities(config: Config, address: string, s: SessionSettings): Capability[] {
+  const families = familiesFor(address, s);
+  const caps: Capability[] = families.map((family) => ({ kind: 'multiprotocol', family }));
+  caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
+  if (s['extended-message'] !== false) caps.push({ kind: 'extended-message' });
+  const gr = s['graceful-restart'] ?? true;
+  if (gr !== false) {
+    // Receiving-speaker (helper) role, RFC 4724 §3: no forwarding state claimed.
+    caps.push({
+      kind: 'graceful-restart',
+      restarting: false,
+      notification: false,
+      restartTime: gr === true ? SESSION_DEFAULTS.restartTime : gr['restart-time'],
+      families: families.map((family) => ({ family, forwarding: false })),
+    });
+  }
+  caps.push({ kind: 'four-octet-as', asn: config.asn });
+  const mode = ADD_PATH_MODE[s['add-path'] ?? 'off'];
+  if (mode) caps.push({ kind: 'add-path', families: families.map((family) => ({ family, mode })) });
+  return caps;
+}
+
+export function peerConfig(config: Config, peer: NeighborIdentity, s: SessionSettings): PeerConfig {
+  const holdTime = s['hold-time'] ?? SESSION_DEFAULTS.holdTime;
+  const passive = s.passive ?? false;
+  return {
+    localAsn: config.asn,
+    routerId: config['router-id'],
+    peerAs: peer.asn,
+    requiredCapabilities: (s['required-capabilities'] ?? []) as CapabilityKind[],
+    localOpen: makeOpen({
+      asn: config.asn,
+      holdTime,
+      routerId: config['router-id'],
+      capabilities: localCapabilities(config, peer.address, s),
+    }),
+    passive,
+    connectRetryTime: s['connect-retry-time'] ?? SESSION_DEFAULTS.connectRetryTime,
+    ...(s['keepalive-time'] !== undefined && { keepaliveTime: s['keepalive-time'] }),
+    delayOpenTime: s['delay-open-time'] ?? SESSION_DEFAULTS.delayOpenTime,
+    idleHoldTime: s['idle-hold-time'] ?? (passive ? 0 : SESSION_DEFAULTS.idleHoldTime),
+  };
+}
