@@ -1,0 +1,56 @@
+/** Runs the built `rackbgp run` inside a test namespace and reads its API from inside it. */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { NeighborSnapshot } from '../../../src/core/snapshot.js';
+import { type TestNet, waitFor } from './netns.js';
+
+export const CLI = resolve(import.meta.dirname, '../../../dist/src/cli/main.js');
+
+export interface RackbgpHandle {
+  neighbors(): Promise<NeighborSnapshot[]>;
+  neighbor(address: string): Promise<NeighborSnapshot | undefined>;
+  waitState(address: string, state: string, timeoutMs?: number): Promise<NeighborSnapshot>;
+  stop(): Promise<void>;
+  log: string;
+}
+
+export async function startRackbgp(
+  net: TestNet,
+  node: string,
+  yaml: string,
+  apiPort = 50179,
+): Promise<RackbgpHandle> {
+  const cfg = join(net.dir, `${node}-rackbgp.yaml`);
+  writeFileSync(cfg, `${yaml}\napi: { address: 127.0.0.1, port: ${apiPort} }\n`);
+  const { child, log } = net.spawn(node, 'rackbgp', process.execPath, [
+    CLI,
+    'run',
+    '-c',
+    cfg,
+    '--log-level',
+    'debug',
+  ]);
+  const get = async (path: string) => {
+    const script = `fetch('http://127.0.0.1:${apiPort}${path}').then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(String(e));process.exit(1)})`;
+    const r = await net.exec(node, process.execPath, ['-e', script]);
+    if (r.code !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  await waitFor('rackbgp API', async () => (await get('/api/neighbors')) as unknown[], 15_000);
+  const handle: RackbgpHandle = {
+    log,
+    neighbors: () => get('/api/neighbors'),
+    neighbor: async (address) => (await handle.neighbors()).find((n) => n.address === address),
+    waitState: (address, state, timeoutMs = 30_000) =>
+      waitFor(
+        `rackbgp ${node} → ${address} ${state}`,
+        async () => {
+          const n = await handle.neighbor(address);
+          return n?.state === state ? n : undefined;
+        },
+        timeoutMs,
+      ),
+    stop: () => net.kill(child),
+  };
+  return handle;
+}
