@@ -69,9 +69,9 @@ if [[ ! -x $BIRD2_PREFIX/usr/sbin/bird || ! -x $BIRD2_PREFIX/usr/sbin/birdc ]]; 
   mkdir -p "$BIRD2_CACHE"
   chmod 777 "$BIRD2_CACHE" # apt-get download runs as the _apt user
   (cd "$BIRD2_CACHE" && rm -f bird2_*.deb && apt-get download bird2)
-  deb=$(ls -1 "$BIRD2_CACHE"/bird2_*.deb | head -n1)
+  debs=("$BIRD2_CACHE"/bird2_*.deb)
   mkdir -p "$BIRD2_PREFIX"
-  dpkg -x "$deb" "$BIRD2_PREFIX"
+  dpkg -x "${debs[0]}" "$BIRD2_PREFIX"
 else
   log "bird2 already unpacked in $BIRD2_PREFIX"
 fi
@@ -98,8 +98,9 @@ check_version() { # name, binary, version command...
     return
   fi
   local out
-  if out=$("$@" 2>&1 | head -n 3) && [[ -n $out ]]; then
-    printf '%-10s %s\n' "$name" "$(head -n1 <<<"$out")"
+  # full output first: piping into head could SIGPIPE the program
+  if out=$("$@" 2>&1) && [[ -n $out ]]; then
+    printf '%-10s %s\n' "$name" "${out%%$'\n'*}"
   else
     log "$name ($bin) did not print a version: $out"
     missing+=("$name")
@@ -113,12 +114,15 @@ check_version bird /usr/sbin/bird /usr/sbin/bird --version
 check_version bird6 /usr/sbin/bird6 /usr/sbin/bird6 --version
 # birdc has no --version; it prints its usage (proving it runs) and the
 # package version comes from dpkg.
+# shellcheck disable=SC2016 # expanded by sh -c
 check_version birdc /usr/sbin/birdc sh -c \
   'echo "$(/usr/sbin/birdc -x 2>&1 | grep -m1 Usage) (package bird $(dpkg-query -W -f="\${Version}" bird))"'
 check_version bird2 "$BIRD2_PREFIX/usr/sbin/bird" "$BIRD2_PREFIX/usr/sbin/bird" --version
 check_version bird2c "$BIRD2_PREFIX/usr/sbin/birdc" sh -c \
   "$BIRD2_PREFIX/usr/sbin/birdc -x 2>&1 | grep -m1 Usage"
 check_version bgpd /usr/lib/frr/bgpd /usr/lib/frr/bgpd --version
+check_version zebra /usr/lib/frr/zebra /usr/lib/frr/zebra --version
+check_version vtysh /usr/bin/vtysh sh -c '/usr/bin/vtysh --help 2>&1 | grep -m1 version'
 check_version gobgpd /usr/bin/gobgpd /usr/bin/gobgpd --version
 check_version gobgp /usr/bin/gobgp /usr/bin/gobgp --version
 check_version exabgp /usr/sbin/exabgp /usr/sbin/exabgp --version
