@@ -2,7 +2,7 @@
  * The BGP finite state machine of one TCP connection (RFC 4271 §8), sans-IO: step() takes the
  * state and an event and returns the next state and the actions for the driver to carry out
  * (send, connect, close, timers). No sockets, no clock reads, no randomness (jitter is the driver's).
- * Collision detection between two connections of one peer lives in collision.ts.
+ * Collision detection between the two connections of one peer lives in peer.ts.
  */
 
 import type { BgpError } from '../wire/errors.js';
@@ -234,7 +234,12 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult {
         case 'NotifMsg':
           return toIdle(`NOTIFICATION received ${e.notification.code}/${e.notification.subcode}`);
         case 'OpenCollisionDump':
-          return toIdle('the other connection won', undefined, false);
+          // With DelayOpen running TCP is up: tell the peer why (§8.1.1 SendNOTIFICATIONwithoutOPEN).
+          return toIdle(
+            'the other connection won',
+            s.delayOpenRunning ? cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION) : undefined,
+            false,
+          );
         default:
           return toIdle(
             `unexpected ${e.type} in ${s.name}`,

@@ -4,6 +4,7 @@
  * Restart after a failure is the IdleHold timer here (BIRD's "error wait time"; 0 for passive peers).
  */
 import { parseIPv4 } from '../util/ip.js';
+import { type OpenMessage, openAsn } from '../wire/index.js';
 import {
   type FsmAction,
   type FsmConfig,
@@ -13,6 +14,7 @@ import {
   type SessionState,
   step,
 } from './fsm.js';
+import { checkOpen } from './open-check.js';
 
 export type ConnectionSide = 'out' | 'in';
 
@@ -60,10 +62,27 @@ export function peerSessionState(p: PeerState): SessionState {
   return p.in.name;
 }
 
-/** RFC 4271 §6.8: the connection opened by the speaker with the higher BGP Identifier survives. */
-export function collisionWinner(localId: string, remoteId: string): ConnectionSide {
-  return parseIPv4(localId) > parseIPv4(remoteId) ? 'out' : 'in';
+/**
+ * RFC 4271 §6.8: the connection opened by the speaker with the higher BGP Identifier survives;
+ * RFC 6286 §2.3: with equal identifiers (eBGP), the one opened by the speaker with the larger AS.
+ */
+export function collisionWinner(
+  localId: string,
+  remoteId: string,
+  localAsn = 0,
+  remoteAsn = 0,
+): ConnectionSide {
+  const l = parseIPv4(localId);
+  const r = parseIPv4(remoteId);
+  if (l !== r) return l > r ? 'out' : 'in';
+  return localAsn > remoteAsn ? 'out' : 'in';
 }
+
+/** A connection whose TCP is gone (or never came): Idle, or Connect/Active without DelayOpen running. */
+const connectionGone = (s: FsmState) => RANK[s.name] < RANK.OpenSent && !s.delayOpenRunning;
+
+/** Waiting for the peer's OPEN on a live connection: OpenSent, or DelayOpen running. */
+const awaitingOpen = (s: FsmState) => s.name === 'OpenSent' || (RANK[s.name] === 1 && s.delayOpenRunning);
 
 export function stepPeer(
   p: PeerState,
@@ -72,15 +91,19 @@ export function stepPeer(
 ): { state: PeerState; actions: PeerAction[] } {
   const actions: PeerAction[] = [];
   let state = p;
+  // The peer's connection never dials: stepped as passive, it cannot start ConnectRetry or connect.
+  const inCfg: PeerConfig = { ...cfg, passive: true };
   const run = (conn: ConnectionSide, ev: FsmEvent) => {
     const current = conn === 'out' ? state.out : state.in;
     if (!current) return;
-    const r = step(current, ev, cfg);
+    const r = step(current, ev, conn === 'out' ? cfg : inCfg);
     for (const action of r.actions) actions.push({ conn, action });
+    // Their connection is forgotten once its TCP is gone (Idle, or back to Active after a loss in
+    // OpenSent), so the next connection from the peer is accepted.
     state =
       conn === 'out'
         ? { ...state, out: r.state }
-        : { ...state, in: r.state.name === 'Idle' ? null : r.state };
+        : { ...state, in: connectionGone(r.state) ? null : r.state };
   };
   // A passive peer has no outgoing connection; it sits in Active waiting for theirs.
   const startOut = () => run('out', { type: 'ManualStart' });
@@ -111,10 +134,8 @@ export function stepPeer(
     case 'Connection': {
       const hadIn = state.in !== null;
       const outBefore = state.out.name;
-      run(e.conn, e.event);
+      if (!(e.event.type === 'BgpOpen' && lostCollision(e.conn, e.event.open))) run(e.conn, e.event);
       const after = e.conn === 'out' ? state.out : state.in;
-      if (e.event.type === 'BgpOpen' && after?.name === 'OpenConfirm')
-        resolveCollision(e.conn, e.event.open.routerId);
       // Once one connection is Established the other one goes (BIRD closes it the same way).
       if (after?.name === 'Established') {
         const other: ConnectionSide = e.conn === 'out' ? 'in' : 'out';
@@ -132,12 +153,26 @@ export function stepPeer(
   }
   return { state, actions };
 
-  function resolveCollision(conn: ConnectionSide, remoteId: string): void {
+  /**
+   * RFC 4271 §6.8 on receipt of a valid OPEN, before it is answered: the loser is dumped with
+   * Cease/Connection Collision Resolution. Done before the FSM sends its KEEPALIVE, as BIRD and FRR
+   * do, so the peer never sees a KEEPALIVE (and goes Established) on a connection we are closing.
+   * Connections in OpenSent are examined too (the §6.8 MAY; FRR does): the identifier in this OPEN
+   * is the peer's. Returns true when the connection that received the OPEN is the loser.
+   */
+  function lostCollision(conn: ConnectionSide, open: OpenMessage): boolean {
+    const current = conn === 'out' ? state.out : state.in;
     const other: ConnectionSide = conn === 'out' ? 'in' : 'out';
     const o = other === 'out' ? state.out : state.in;
-    if (!o || (o.name !== 'OpenConfirm' && o.name !== 'Established')) return;
+    if (!current || !awaitingOpen(current) || !o || RANK[o.name] < RANK.OpenSent) return false;
+    if (checkOpen(cfg.localOpen, open, cfg)) return false; // invalid: the FSM answers with the OPEN error
     const loser =
-      o.name === 'Established' ? conn : collisionWinner(cfg.routerId, remoteId) === conn ? other : conn;
+      o.name === 'Established'
+        ? conn
+        : collisionWinner(cfg.routerId, open.routerId, cfg.localAsn, openAsn(open)) === conn
+          ? other
+          : conn;
     run(loser, { type: 'OpenCollisionDump' });
+    return loser === conn;
   }
 }
