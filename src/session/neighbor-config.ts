@@ -52,13 +52,14 @@ export function localCapabilities(config: Config, address: string, s: SessionSet
   if (s['extended-message'] !== false) caps.push({ kind: 'extended-message' });
   const gr = s['graceful-restart'] ?? true;
   if (gr !== false) {
-    // Receiving-speaker (helper) role, RFC 4724 §3: no forwarding state claimed.
+    // Receiving-speaker (helper) only, RFC 4724 §3: the capability with no <AFI, SAFI> entries,
+    // since rackbgp keeps no forwarding state across its own restart.
     caps.push({
       kind: 'graceful-restart',
       restarting: false,
       notification: false,
       restartTime: gr === true ? SESSION_DEFAULTS.restartTime : gr['restart-time'],
-      families: families.map((family) => ({ family, forwarding: false })),
+      families: [],
     });
   }
   caps.push({ kind: 'four-octet-as', asn: config.asn });

@@ -143,7 +143,8 @@ export class TestNet {
       }
     }
     for (const ns of this.namespaces.reverse()) await run('ip', ['netns', 'del', ns]).catch(() => {});
-    rmSync(this.dir, { recursive: true, force: true });
+    if (process.env.KEEP_TEST_DIR) console.error(`test files kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
