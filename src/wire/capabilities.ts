@@ -57,7 +57,8 @@ export function decodeCapability(code: number, value: Uint8Array): Capability {
   const r = new Reader(value, 0, value.length, () => malformed(`code ${code} too short`));
   const exact = (n: number) => value.length === n || malformed(`code ${code} length ${value.length}`);
   const multiple = (n: number) => value.length % n === 0 || malformed(`code ${code} length ${value.length}`);
-  const textDecoder = new TextDecoder();
+  // ignoreBOM keeps a leading U+FEFF in the text instead of silently dropping it.
+  const textDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
   switch (code) {
     case CapabilityCode.MULTIPROTOCOL: {
       exact(4);
