@@ -230,6 +230,9 @@ const S3_OPEN_B = open(65004, '10.3.0.2', [
   { kind: 'extended-next-hop', entries: [{ family: 'ipv4-unicast', nextHopAfi: 2 }] },
   { kind: 'four-octet-as', asn: 65004 },
 ]);
+// tshark 4.0 has no ADD-PATH setting: it guesses per NLRI. Without ADD-PATH, IPv6 NLRI ending in
+// ::/0 (e.g. fd00:1::/48 then ::/0) parse as "::/1 PathId 821886976" under its guess, so session 3
+// uses prefixes the guess reads right. Code 99 is tshark's LINK_STATE: the unknown attribute is 199.
 const S3_UPDATES: Json[] = [
   {
     type: 'update',
