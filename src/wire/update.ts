@@ -3,7 +3,7 @@
  * (RFC 4724 §2) and RFC 7606 error handling: decode returns issues and the resulting action.
  */
 import { decodeAttributes } from './attributes/decode.js';
-import { attributesLength, encodeAttributes } from './attributes/encode.js';
+import { attributesLength, writeAttributes } from './attributes/encode.js';
 import {
   type MpReach,
   type MpUnreach,
@@ -177,26 +177,25 @@ export function updateLength(m: UpdateMessage, ctx: UpdateContext): number {
   return 19 + 2 + withdrawn.byteLength + 2 + attrs + nlri.byteLength;
 }
 
-/** Writes the UPDATE body. */
+const NO_ATTRIBUTES: PathAttributes = Object.freeze({});
+
+/** Writes the UPDATE body; attributes go straight into `w`, MP attributes in type order. */
 export function writeUpdate(w: Writer, m: UpdateMessage, ctx: UpdateContext): void {
   const { withdrawn, nlri, unreach, reachNlri } = parts(m, ctx);
   w.u16(withdrawn.byteLength).bytes(withdrawn.bytes);
   const alen = w.reserveLength(2);
-  const enc = m.attributes
-    ? encodeAttributes(m.attributes, ctx)
-    : { before: new Uint8Array(0), after: new Uint8Array(0) };
-  w.bytes(enc.before);
-  if (m.mpReach && reachNlri) {
-    const len = mpReachLength(m.mpReach, reachNlri.length);
-    writeAttrHeader(w, AttrCode.MP_REACH_NLRI, len);
-    writeMpReachHead(w, m.mpReach);
-    w.bytes(reachNlri);
-  }
-  if (m.mpUnreach && unreach) {
-    writeAttrHeader(w, AttrCode.MP_UNREACH_NLRI, 3 + unreach.length);
-    w.u16(familyAfi(m.mpUnreach.family)).u8(familySafi(m.mpUnreach.family)).bytes(unreach);
-  }
-  w.bytes(enc.after);
+  writeAttributes(w, m.attributes ?? NO_ATTRIBUTES, ctx, () => {
+    if (m.mpReach && reachNlri) {
+      const len = mpReachLength(m.mpReach, reachNlri.length);
+      writeAttrHeader(w, AttrCode.MP_REACH_NLRI, len);
+      writeMpReachHead(w, m.mpReach);
+      w.bytes(reachNlri);
+    }
+    if (m.mpUnreach && unreach) {
+      writeAttrHeader(w, AttrCode.MP_UNREACH_NLRI, 3 + unreach.length);
+      w.u16(familyAfi(m.mpUnreach.family)).u8(familySafi(m.mpUnreach.family)).bytes(unreach);
+    }
+  });
   w.patchLength(alen, 2);
   w.bytes(nlri.bytes);
 }

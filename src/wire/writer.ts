@@ -68,6 +68,7 @@ export class Writer {
 
   /** The written bytes (a view of the internal buffer). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    // Exactly sized writers (the common case) return the buffer itself: subarray() was 15% of encodeMessage.
+    return this.pos === this.buf.length ? this.buf : this.buf.subarray(0, this.pos);
   }
 }

@@ -5,7 +5,7 @@
 import { AttrCode, AttrFlag } from '../constants.js';
 import { Writer } from '../writer.js';
 import { ATTRIBUTES, type AttrContext } from './table.js';
-import type { PathAttributes } from './types.js';
+import type { PathAttributes, RawAttribute } from './types.js';
 
 /** Encoded attributes with codes below MP_REACH_NLRI (`before`) and above MP_UNREACH_NLRI (`after`). */
 export interface EncodedAttributes {
@@ -37,29 +37,54 @@ export function attributesLength(a: PathAttributes, ctx: AttrContext): number {
   return n;
 }
 
-export function encodeAttributes(a: PathAttributes, ctx: AttrContext): EncodedAttributes {
-  const before = new Writer(64);
-  const after = new Writer(16);
-  const unknown = [...(a.unknown ?? [])].sort((x, y) => x.code - y.code);
+const NO_UNKNOWN: readonly RawAttribute[] = [];
+
+/**
+ * Writes the attributes straight into `w` in ascending type order, calling `mp(w)` once where
+ * MP_REACH_NLRI/MP_UNREACH_NLRI (14, 15) belong. Unknown attributes are merged in by code.
+ */
+export function writeAttributes(
+  w: Writer,
+  a: PathAttributes,
+  ctx: AttrContext,
+  mp?: (w: Writer) => void,
+): void {
+  const unknown = a.unknown?.length ? [...a.unknown].sort((x, y) => x.code - y.code) : NO_UNKNOWN;
   let u = 0;
-  const flushUnknownBelow = (code: number) => {
+  let mpPending = mp !== undefined;
+  // One pass past the end of the table (code 256) flushes the remaining unknown and MP attributes.
+  for (let i = 0; i <= ATTRIBUTES.length; i++) {
+    const d = ATTRIBUTES[i] as (typeof ATTRIBUTES)[number] | undefined;
+    const len = d ? d.length(a, ctx) : 0;
+    if (len < 0) continue;
+    const code = d ? d.code : 256;
     for (; u < unknown.length && unknown[u].code < code; u++) {
       const x = unknown[u];
-      const w = x.code < AttrCode.MP_REACH_NLRI ? before : after;
+      if (mpPending && x.code >= AttrCode.MP_REACH_NLRI) {
+        mpPending = false;
+        mp!(w);
+      }
       writeHeader(w, x.flags, x.code, x.value.length);
       w.bytes(x.value);
     }
-  };
-  for (const d of ATTRIBUTES) {
-    const len = d.length(a, ctx);
-    if (len < 0) continue;
-    flushUnknownBelow(d.code);
-    const w = d.code < AttrCode.MP_REACH_NLRI ? before : after;
+    if (mpPending && code >= AttrCode.MP_REACH_NLRI) {
+      mpPending = false;
+      mp!(w);
+    }
+    if (!d) break;
     writeHeader(w, d.flags, d.code, len);
     const mark = w.pos;
     d.write(w, a, ctx);
     if (w.pos - mark !== len) throw new Error(`${d.name}: wrote ${w.pos - mark} octets, declared ${len}`);
   }
-  flushUnknownBelow(256);
-  return { before: before.finish().slice(), after: after.finish().slice() };
+}
+
+/** The attributes as two byte strings around the MP position, for reuse across many UPDATEs. */
+export function encodeAttributes(a: PathAttributes, ctx: AttrContext): EncodedAttributes {
+  const w = new Writer(128);
+  let split = 0;
+  writeAttributes(w, a, ctx, () => {
+    split = w.pos;
+  });
+  return { before: w.buf.slice(0, split), after: w.buf.slice(split, w.pos) };
 }
