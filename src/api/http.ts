@@ -26,6 +26,8 @@ export async function startApi(speaker: Speaker, address: string, port: number):
       const n = neighbors.find((x) => x.address === decodeURIComponent(m[1]));
       return n ? reply(200, n) : reply(404, { error: `no neighbor ${m[1]}` });
     }
+    if (url.pathname === '/api/routes')
+      return reply(200, speaker.routes({ prefix: url.searchParams.get('prefix') ?? undefined }));
     if (url.pathname === '/api/sessions/stats')
       return reply(200, { unknownConnections: speaker.sessions.stats.unknownConnections });
     reply(404, { error: `no route ${url.pathname}` });

@@ -40,8 +40,30 @@ const sessionSettings = {
   /** Seconds in Idle after an error before trying again (BIRD's error wait). */
   'idle-hold-time': seconds.optional(),
   families: z.array(z.enum(FAMILY_NAMES)).min(1).optional(),
-  /** ADD-PATH (RFC 7911) offered for every family of the session. */
+  /** Shorthand for add-paths: receive = { receive: true }, send = { send: all }, both = both. */
   'add-path': z.enum(['off', 'receive', 'send', 'both']).optional(),
+  /** ADD-PATH (RFC 7911) for every family of the session: receive, and send all paths or the best N. */
+  'add-paths': z
+    .strictObject({
+      receive: z.boolean().default(false),
+      send: z.union([z.literal('all'), z.number().int().min(1).max(64)]).optional(),
+    })
+    .optional(),
+  /** RFC 4456 route-reflector client of this speaker. */
+  'route-reflector-client': z.boolean().optional(),
+  /** Next hop self also towards iBGP peers. */
+  'next-hop-self': z.boolean().optional(),
+  /** Keep the received next hop towards eBGP peers (next-hop-unchanged). */
+  'next-hop-keep': z.boolean().optional(),
+  /** Accept routes carrying our own AS up to this many times. */
+  'allowas-in': z.number().int().min(0).max(10).optional(),
+  /** Most prefixes accepted from the neighbor; over it: Cease 6/1, restart after the interval (seconds) when set. */
+  'max-prefix': z
+    .strictObject({ limit: z.number().int().min(1), 'restart-after': seconds.optional() })
+    .optional(),
+  /** Names of policies applied on import / export, in order. */
+  import: z.array(z.string()).optional(),
+  export: z.array(z.string()).optional(),
   'graceful-restart': z
     .union([z.boolean(), z.strictObject({ 'restart-time': z.number().int().min(1).max(4095) })])
     .optional(),
@@ -78,6 +100,30 @@ export const configSchema = z.strictObject({
     })
     .default({ address: '0.0.0.0', port: 179 }),
   fib: z.boolean().default(true),
+  /** RFC 4456 cluster id (default: router-id). */
+  'cluster-id': ipv4.optional(),
+  /** ECMP width for best paths installed and used (1: no multipath). */
+  'maximum-paths': z.number().int().min(1).max(64).default(1),
+  /** Multipath across different neighbor ASes, as lab fabrics use. */
+  'multipath-relax': z.boolean().default(false),
+  /** Compare MED between paths from different neighbor ASes. */
+  'always-compare-med': z.boolean().default(false),
+  /** RFC 8212: eBGP sessions without import/export policy accept and send nothing. */
+  'ebgp-requires-policy': z.boolean().default(false),
+  /** Prefixes to originate, with optional attributes. */
+  networks: z
+    .array(
+      z.union([
+        prefix,
+        z.strictObject({
+          prefix,
+          communities: z.array(z.string().regex(/^\d+:\d+$/, 'must be ASN:VALUE')).optional(),
+          med: z.number().int().min(0).max(4294967295).optional(),
+          'local-pref': z.number().int().min(0).max(4294967295).optional(),
+        }),
+      ]),
+    )
+    .default([]),
   api: endpoint(50179).optional(),
   metrics: endpoint(9179).optional(),
   /** Defaults for every neighbor and range (same keys as a neighbor). */

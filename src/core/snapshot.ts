@@ -1,8 +1,12 @@
 /** Plain-data snapshots of sessions for the CLI, the API and metrics (no live objects leak out). */
+
+import { STEP_NAMES } from '../rib/decision.js';
+import type { Dest } from '../rib/loc-rib.js';
+import { keyToText } from '../rib/prefix-key.js';
 import type { PeerCounters } from '../session/counters.js';
 import type { SessionState } from '../session/fsm.js';
 import type { PeerSession } from '../session/peer-session.js';
-import { familyName } from '../wire/index.js';
+import { attributesToJson, familyName } from '../wire/index.js';
 
 export interface NeighborSnapshot {
   readonly address: string;
@@ -24,6 +28,7 @@ export interface NeighborSnapshot {
     readonly peerGracefulRestart: boolean;
   };
   readonly prefixesReceived: number;
+  readonly prefixesSent: number;
   readonly inQueue: number;
   readonly outQueue: number;
   readonly counters: PeerCounters;
@@ -31,9 +36,9 @@ export interface NeighborSnapshot {
 
 export function neighborSnapshot(
   p: PeerSession,
-  prefixesReceived: number,
-  dynamic: boolean,
+  extra: { prefixesReceived: number; prefixesSent: number; dynamic: boolean },
 ): NeighborSnapshot {
+  const { prefixesReceived, prefixesSent, dynamic } = extra;
   const params = p.params;
   const conn = p.connection;
   return {
@@ -58,8 +63,50 @@ export function neighborSnapshot(
       },
     }),
     prefixesReceived,
+    prefixesSent,
     inQueue: conn?.inQueue ?? 0,
     outQueue: conn?.outQueue ?? 0,
     counters: structuredClone(p.counters),
+  };
+}
+
+export interface PathSnapshot {
+  readonly peer: string;
+  readonly pathId: number;
+  readonly best: boolean;
+  readonly multipath: boolean;
+  readonly stale: boolean;
+  readonly nextHop?: string;
+  readonly linkLocalNextHop?: string;
+  /** Attributes in the JSON form of `rackbgp decode` (docs/decode.md). */
+  readonly attributes: Record<string, unknown>;
+}
+
+export interface RouteSnapshot {
+  readonly family: 4 | 6;
+  readonly prefix: string;
+  /** Why the best path won (STEP_NAMES of the decision process). */
+  readonly reason: string;
+  readonly paths: readonly PathSnapshot[];
+}
+
+export function routeSnapshot(d: Dest): RouteSnapshot {
+  return {
+    family: d.family,
+    prefix: keyToText(d.family, d.key),
+    reason: d.best ? STEP_NAMES[d.reason] : 'no usable path',
+    paths: d.paths.map((p) => {
+      const { nextHop, linkLocalNextHop, ...attrs } = p.attrs.attrs;
+      return {
+        peer: p.peer.id === 0 ? 'local' : p.peer.address,
+        pathId: p.pathId,
+        best: p === d.best,
+        multipath: d.multipath.includes(p),
+        stale: p.stale,
+        ...(nextHop !== undefined && { nextHop }),
+        ...(linkLocalNextHop !== undefined && { linkLocalNextHop }),
+        attributes: attributesToJson(attrs),
+      };
+    }),
   };
 }

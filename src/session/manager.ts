@@ -4,7 +4,7 @@
  * before any OPEN is sent (logged once per source, counted).
  */
 import net from 'node:net';
-import type { Config, ListenRangeConfig } from '../config/schema.js';
+import type { Config, ListenRangeConfig, SessionSettings } from '../config/schema.js';
 import { parseIPv4, parseIPv6, parsePrefix } from '../util/ip.js';
 import { mergeSettings, peerConfig } from './neighbor-config.js';
 import { type PeerDeps, PeerSession } from './peer-session.js';
@@ -47,6 +47,8 @@ export class SessionManager {
   private readonly servers: net.Server[] = [];
   private ranges: DynamicRange[] = [];
   private readonly dynamic = new Set<string>();
+  /** Effective settings (defaults merged) per neighbor address. */
+  private readonly settings = new Map<string, SessionSettings>();
 
   constructor(
     private config: Readonly<Config>,
@@ -84,6 +86,7 @@ export class SessionManager {
 
   addNeighbor(n: Config['neighbors'][number]): PeerSession {
     const settings = mergeSettings(this.config, n);
+    this.settings.set(n.address, settings);
     const peer = new PeerSession(
       {
         address: n.address,
@@ -142,6 +145,7 @@ export class SessionManager {
 
   private addDynamic(address: string, range: DynamicRange): PeerSession {
     const settings = { ...mergeSettings(this.config, range.config), passive: true };
+    this.settings.set(address, settings);
     const peer = new PeerSession(
       { address, port: settings.port ?? 179 },
       peerConfig(this.config, { address, asn: range.config.asn }, settings),
@@ -153,6 +157,10 @@ export class SessionManager {
     peer.start();
     this.deps.log.info({ peer: address, range: range.config.prefix }, 'dynamic neighbor');
     return peer;
+  }
+
+  settingsOf(address: string): SessionSettings {
+    return this.settings.get(address) ?? {};
   }
 
   /** True for a neighbor created from a listen range. */

@@ -26,6 +26,14 @@ const ADD_PATH_MODE = {
   both: AddPathMode.BOTH,
 } as const;
 
+/** RFC 7911 Send/Receive bits from `add-paths` (or its `add-path` shorthand). */
+export function addPathMode(s: SessionSettings): number {
+  const full = s['add-paths'];
+  if (full)
+    return (full.receive ? AddPathMode.RECEIVE : 0) | (full.send !== undefined ? AddPathMode.SEND : 0);
+  return ADD_PATH_MODE[s['add-path'] ?? 'off'];
+}
+
 export interface NeighborIdentity {
   readonly address: string;
   readonly asn: PeerAsSpec;
@@ -63,7 +71,7 @@ export function localCapabilities(config: Config, address: string, s: SessionSet
     });
   }
   caps.push({ kind: 'four-octet-as', asn: config.asn });
-  const mode = ADD_PATH_MODE[s['add-path'] ?? 'off'];
+  const mode = addPathMode(s);
   if (mode) caps.push({ kind: 'add-path', families: families.map((family) => ({ family, mode })) });
   return caps;
 }

@@ -1,7 +1,7 @@
 /** Runs the built `rackbgp run` inside a test namespace and reads its API from inside it. */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { NeighborSnapshot } from '../../../src/core/snapshot.js';
+import type { NeighborSnapshot, RouteSnapshot } from '../../../src/core/snapshot.js';
 import { type TestNet, waitFor } from './netns.js';
 
 export const CLI = resolve(import.meta.dirname, '../../../dist/src/cli/main.js');
@@ -9,6 +9,7 @@ export const CLI = resolve(import.meta.dirname, '../../../dist/src/cli/main.js')
 export interface RackbgpHandle {
   neighbors(): Promise<NeighborSnapshot[]>;
   neighbor(address: string): Promise<NeighborSnapshot | undefined>;
+  routes(prefix?: string): Promise<RouteSnapshot[]>;
   waitState(address: string, state: string, timeoutMs?: number): Promise<NeighborSnapshot>;
   stop(): Promise<void>;
   log: string;
@@ -41,6 +42,7 @@ export async function startRackbgp(
     log,
     neighbors: () => get('/api/neighbors'),
     neighbor: async (address) => (await handle.neighbors()).find((n) => n.address === address),
+    routes: (prefix) => get(`/api/routes${prefix ? `?prefix=${encodeURIComponent(prefix)}` : ''}`),
     waitState: (address, state, timeoutMs = 30_000) =>
       waitFor(
         `rackbgp ${node} → ${address} ${state}`,

@@ -1,0 +1,346 @@
+/**
+ * The routing engine: imports UPDATEs into the Loc-RIB, runs the decision for what changed once per
+ * event-loop turn, and exports per peer through its Adj-RIB-Out, packing prefixes that share an
+ * attribute set into the fewest UPDATEs. Sends the initial table in chunks, then End-of-RIB.
+ */
+
+import { AttrStore } from '../rib/attr-store.js';
+import type { DecisionOptions } from '../rib/decision.js';
+import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
+import { checkImport, type ImportOptions } from '../rib/import-rules.js';
+import { type Dest, LocRib } from '../rib/loc-rib.js';
+import { NlriBuilder } from '../rib/nlri-builder.js';
+import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
+import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
+import {
+  Afi,
+  encodeMessage,
+  endOfRib,
+  type Family,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  type NlriList,
+  packAnnouncements,
+  packWithdrawals,
+  type SessionParams,
+  type UpdateMessage,
+} from '../wire/index.js';
+
+export interface PeerSender {
+  /** Queues pre-encoded UPDATEs on the peer's connection. */
+  sendUpdates(messages: readonly Uint8Array[]): void;
+}
+
+export interface PeerRoutingOptions {
+  readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
+  readonly import: ImportOptions;
+}
+
+export interface RoutingOptions {
+  readonly local: LocalInfo;
+  readonly decision: Omit<DecisionOptions, 'reachable'>;
+  /** Next-hop reachability (RFC 4271 §9.1.2.1); all reachable when absent. */
+  readonly reachable?: (nextHop: string, family: 4 | 6) => boolean;
+  readonly onSharedSubnet?: (nextHop: string, to: PeerInfo) => boolean;
+  /** Called with destinations whose best/multipath may have changed (for the FIB). */
+  readonly onBestChanged?: (dests: readonly Dest[]) => void;
+  /** Destinations exported per event-loop turn during an initial table transfer. */
+  readonly syncChunk?: number;
+}
+
+interface PeerRuntime {
+  readonly info: PeerInfo;
+  readonly params: SessionParams;
+  readonly sender: PeerSender;
+  readonly families: ReadonlySet<4 | 6>;
+  readonly addPathTx: ReadonlySet<4 | 6>;
+  readonly exportOptions: ExportOptions;
+  readonly importOptions: ImportOptions;
+  /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
+  readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
+  /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
+  readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
+  syncing: boolean;
+  closed: boolean;
+}
+
+const familyOf = (f: Family): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
+const familyCode = (f: 4 | 6): Family => (f === 4 ? IPV4_UNICAST : IPV6_UNICAST);
+
+export class RoutingEngine {
+  readonly rib = new LocRib();
+  private readonly outStore = new AttrStore();
+  private readonly peers = new Map<PeerInfo, PeerRuntime>();
+  private flushScheduled = false;
+  private readonly decisionOptions: DecisionOptions;
+  /** The speaker itself as the source of originated routes (peer id 0). */
+  readonly self: PeerInfo;
+
+  constructor(private readonly o: RoutingOptions) {
+    const reachable = o.reachable;
+    this.decisionOptions = {
+      ...o.decision,
+      reachable: reachable
+        ? (p: Path) =>
+            p.peer.id === 0 ||
+            p.attrs.attrs.nextHop === undefined ||
+            reachable(p.attrs.attrs.nextHop, p.attrs.attrs.nextHop.includes(':') ? 6 : 4)
+        : () => true,
+    };
+    this.self = {
+      id: 0,
+      address: '0.0.0.0',
+      asn: o.local.asn,
+      routerId: o.local.routerId,
+      routerIdNum: 0,
+      ibgp: false,
+      rrClient: false,
+      directlyConnected: false,
+    };
+  }
+
+  // ---- sessions ----
+
+  peerUp(info: PeerInfo, params: SessionParams, sender: PeerSender, opts: PeerRoutingOptions): void {
+    const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
+    const rt: PeerRuntime = {
+      info,
+      params,
+      sender,
+      families,
+      addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
+      exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
+      importOptions: opts.import,
+      out: { 4: new Map(), 6: new Map() },
+      rewriteCache: new WeakMap(),
+      syncing: true,
+      closed: false,
+    };
+    this.peers.set(info, rt);
+    this.initialSync(rt);
+  }
+
+  /** Session gone: its paths leave the RIB (graceful restart keeps them stale instead). */
+  peerDown(info: PeerInfo, keepStale = false): void {
+    const rt = this.peers.get(info);
+    if (rt) {
+      rt.closed = true;
+      for (const f of [4, 6] as const)
+        for (const m of rt.out[f].values()) for (const s of m.values()) this.outStore.release(s);
+      this.peers.delete(info);
+    }
+    if (keepStale) this.rib.markStale(info);
+    else this.rib.flushPeer(info);
+    this.schedule();
+  }
+
+  /** Drops the stale paths of a peer (End-of-RIB after restart, or restart timer expiry). */
+  purgeStale(info: PeerInfo): void {
+    this.rib.flushPeer(info, true);
+    this.schedule();
+  }
+
+  // ---- import ----
+
+  receiveUpdate(info: PeerInfo, m: UpdateMessage): void {
+    const rt = this.peers.get(info);
+    if (!rt) return;
+    const rib = this.rib;
+    const withdraw = (family: 4 | 6, list: NlriList) =>
+      list.forEach((b, off, len, pathId) =>
+        rib.withdraw(family, keyFromWire(family, b, off, len), info, pathId),
+      );
+    withdraw(4, m.withdrawn);
+    const unreach = m.mpUnreach && familyOf(m.mpUnreach.family);
+    if (m.mpUnreach && unreach) withdraw(unreach, m.mpUnreach.withdrawn);
+    const reach = m.mpReach && familyOf(m.mpReach.family);
+    if (m.attributes === null) {
+      // RFC 7606 treat-as-withdraw: every prefix the UPDATE announced is withdrawn.
+      withdraw(4, m.nlri);
+      if (m.mpReach && reach) withdraw(reach, m.mpReach.nlri);
+    } else {
+      if (m.nlri.count) this.importList(rt, 4, m.nlri, m.attributes);
+      if (m.mpReach && reach && m.mpReach.nlri.count) {
+        const { nextHop: _v4, ...rest } = m.attributes;
+        const attrs: RouteAttrs = {
+          ...rest,
+          nextHop: m.mpReach.nextHop,
+          ...(m.mpReach.linkLocalNextHop !== undefined && { linkLocalNextHop: m.mpReach.linkLocalNextHop }),
+        };
+        this.importList(rt, reach, m.mpReach.nlri, attrs);
+      }
+    }
+    this.schedule();
+  }
+
+  private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
+    const checked = checkImport(attrs, rt.info, this.o.local, rt.importOptions);
+    if ('reject' in checked) {
+      // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
+      list.forEach((b, off, len, pathId) =>
+        this.rib.withdraw(family, keyFromWire(family, b, off, len), rt.info, pathId),
+      );
+      return;
+    }
+    const set = this.rib.store.intern(checked.attrs);
+    list.forEach((b, off, len, pathId) =>
+      this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set),
+    );
+    this.rib.store.release(set);
+  }
+
+  // ---- origination ----
+
+  originate(family: 4 | 6, key: PrefixKey, attrs: RouteAttrs): void {
+    this.rib.update(family, key, this.self, 0, attrs);
+    this.schedule();
+  }
+
+  withdrawOrigin(family: 4 | 6, key: PrefixKey): void {
+    this.rib.withdraw(family, key, this.self, 0);
+    this.schedule();
+  }
+
+  // ---- decision and export ----
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Runs the decision for everything dirty and sends what changed; exposed for tests. */
+  flush(): void {
+    this.flushScheduled = false;
+    const changed = this.rib.decide(this.decisionOptions);
+    if (!changed.length) return;
+    this.o.onBestChanged?.(changed);
+    for (const rt of this.peers.values()) this.exportDests(rt, changed);
+  }
+
+  private initialSync(rt: PeerRuntime): void {
+    const chunk = this.o.syncChunk ?? 20_000;
+    const queue: Dest[][] = [];
+    for (const f of rt.families) {
+      let batch: Dest[] = [];
+      for (const d of this.rib.tables[f].values()) {
+        batch.push(d);
+        if (batch.length >= chunk) {
+          queue.push(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) queue.push(batch);
+    }
+    const next = () => {
+      if (rt.closed) return;
+      const batch = queue.shift();
+      if (batch) {
+        this.exportDests(rt, batch);
+        setImmediate(next);
+        return;
+      }
+      rt.syncing = false;
+      // RFC 4724 §2: End-of-RIB after the initial table, per family.
+      for (const f of rt.families)
+        rt.sender.sendUpdates([
+          encodeMessage(endOfRib(familyCode(f)), rt.params, rt.params.maxMessageLength),
+        ]);
+    };
+    setImmediate(next);
+  }
+
+  /** The attribute set to send `to` for `path`, or null when it may not be sent. */
+  private exportPath(rt: PeerRuntime, path: Path, family: 4 | 6): AttrSet | null {
+    if (!mayExport(path, rt.info)) return null;
+    let byPeer = rt.rewriteCache.get(path.peer);
+    if (!byPeer) {
+      byPeer = new WeakMap();
+      rt.rewriteCache.set(path.peer, byPeer);
+    }
+    const cached = byPeer.get(path.attrs);
+    if (cached && cached.refs > 0) return this.outStore.ref(cached);
+    const set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, family));
+    byPeer.set(path.attrs, set);
+    return set;
+  }
+
+  private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
+    const announce: Record<4 | 6, Map<AttrSet, NlriBuilder>> = { 4: new Map(), 6: new Map() };
+    const withdraw: Record<4 | 6, NlriBuilder | null> = { 4: null, 6: null };
+    for (const d of dests) {
+      const f = d.family;
+      if (!rt.families.has(f)) continue;
+      const addPath = rt.addPathTx.has(f);
+      const want = new Map<number, AttrSet>();
+      const candidates = addPath
+        ? d.paths.filter((p) => this.decisionOptions.reachable(p))
+        : d.best
+          ? [d.best]
+          : [];
+      for (const p of candidates) {
+        const set = this.exportPath(rt, p, f);
+        if (set) want.set(addPath ? p.txId : 0, set);
+      }
+      const have = rt.out[f].get(d.key);
+      for (const [pathId, set] of want) {
+        const old = have?.get(pathId);
+        if (old === set) {
+          this.outStore.release(set);
+          continue;
+        }
+        if (old) this.outStore.release(old);
+        let b = announce[f].get(set);
+        if (!b) {
+          b = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+          announce[f].set(set, b);
+        }
+        b.add(d.key, pathId);
+      }
+      if (have) {
+        for (const [pathId, old] of have) {
+          if (want.has(pathId)) continue;
+          this.outStore.release(old);
+          if (!withdraw[f]) withdraw[f] = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+          withdraw[f]!.add(d.key, pathId);
+        }
+      }
+      // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
+      if (want.size) rt.out[f].set(d.key, want);
+      else rt.out[f].delete(d.key);
+    }
+    const messages: Uint8Array[] = [];
+    const max = rt.params.maxMessageLength;
+    for (const f of [4, 6] as const) {
+      const w = withdraw[f];
+      if (w) messages.push(...packWithdrawals(w.build(), familyCode(f), rt.params, max));
+      for (const [set, b] of announce[f]) {
+        const { nextHop, linkLocalNextHop, ...attrs } = set.attrs;
+        if (f === 4 && nextHop !== undefined && !nextHop.includes(':')) {
+          messages.push(...packAnnouncements({ ...attrs, nextHop }, b.build(), IPV4_UNICAST, rt.params, max));
+        } else {
+          const mp = { nextHop: nextHop ?? '', ...(linkLocalNextHop !== undefined && { linkLocalNextHop }) };
+          messages.push(...packAnnouncements(attrs, b.build(), familyCode(f), rt.params, max, mp));
+        }
+      }
+    }
+    if (messages.length) rt.sender.sendUpdates(messages);
+  }
+
+  /** Number of prefixes currently advertised to a peer (PfxSnt). */
+  advertisedCount(info: PeerInfo): number {
+    const rt = this.peers.get(info);
+    if (!rt) return 0;
+    let n = 0;
+    for (const f of [4, 6] as const) for (const m of rt.out[f].values()) n += m.size;
+    return n;
+  }
+
+  /** Number of paths in the RIB learned from a peer (PfxRcd). */
+  receivedCount(info: PeerInfo): number {
+    let n = 0;
+    for (const f of [4, 6] as const)
+      for (const d of this.rib.tables[f].values()) for (const p of d.paths) if (p.peer === info) n++;
+    return n;
+  }
+}

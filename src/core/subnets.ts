@@ -1,0 +1,57 @@
+/**
+ * The subnets of this host's (namespace's) interfaces, from os.networkInterfaces(), cached briefly:
+ * enough to tell whether a next hop shares a subnet with a peer (RFC 4271 §5.1.3 third-party next hop).
+ */
+import { networkInterfaces } from 'node:os';
+import { parseIPv4, parseIPv6 } from '../util/ip.js';
+
+interface Subnet {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+}
+
+const toBytes = (a: string): Uint8Array | null => {
+  const v = parseIPv4(a);
+  if (v >= 0) return Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
+  return parseIPv6(a.replace(/%.*$/, ''));
+};
+
+function inSubnet(addr: Uint8Array, s: Subnet): boolean {
+  if (addr.length !== s.bytes.length) return false;
+  for (let bit = 0; bit < s.length; bit++) {
+    const m = 0x80 >> (bit & 7);
+    if ((addr[bit >> 3] & m) !== (s.bytes[bit >> 3] & m)) return false;
+  }
+  return true;
+}
+
+export class LocalSubnets {
+  private cache: Subnet[] = [];
+  private at = -Infinity;
+
+  constructor(private readonly maxAgeMs = 1000) {}
+
+  private subnets(): Subnet[] {
+    const now = Date.now();
+    if (now - this.at < this.maxAgeMs) return this.cache;
+    const out: Subnet[] = [];
+    for (const list of Object.values(networkInterfaces())) {
+      for (const i of list ?? []) {
+        if (i.internal || !i.cidr) continue;
+        const bytes = toBytes(i.address);
+        if (bytes) out.push({ bytes, length: Number(i.cidr.split('/')[1]) });
+      }
+    }
+    this.cache = out;
+    this.at = now;
+    return out;
+  }
+
+  /** True when `a` and `b` are on one of our connected subnets. */
+  shareSubnet(a: string, b: string): boolean {
+    const x = toBytes(a);
+    const y = toBytes(b);
+    if (!x || !y) return false;
+    return this.subnets().some((s) => inSubnet(x, s) && inSubnet(y, s));
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Attribute interning (BIRD's rta cache, FRR's attrhash): one AttrSet per distinct attribute set,
+ * found by a canonical key, reference-counted and dropped when the last path lets go.
+ */
+import { encodeAttributes } from '../wire/index.js';
+import type { AttrSet, RouteAttrs } from './types.js';
+
+const CANONICAL = { fourOctetAs: true } as const;
+
+/** Canonical key: the attributes' 4-octet wire form plus the next hops of any family. */
+export function attrKey(a: RouteAttrs): string {
+  const { nextHop, linkLocalNextHop, ...rest } = a;
+  const enc = encodeAttributes(rest, CANONICAL);
+  return `${Buffer.from(enc.before).toString('latin1')}${Buffer.from(enc.after).toString('latin1')}|${nextHop ?? ''}|${linkLocalNextHop ?? ''}`;
+}
+
+export class AttrStore {
+  private readonly sets = new Map<string, AttrSet>();
+  private nextId = 1;
+
+  get size(): number {
+    return this.sets.size;
+  }
+
+  /** The shared set for `attrs`, its reference count raised by one. */
+  intern(attrs: RouteAttrs): AttrSet {
+    const key = attrKey(attrs);
+    let set = this.sets.get(key);
+    if (!set) {
+      set = { id: this.nextId++, attrs: Object.freeze({ ...attrs }), key, refs: 0 };
+      this.sets.set(key, set);
+    }
+    set.refs++;
+    return set;
+  }
+
+  /** Takes another reference on a set already interned. */
+  ref(set: AttrSet): AttrSet {
+    set.refs++;
+    return set;
+  }
+
+  release(set: AttrSet): void {
+    if (--set.refs <= 0) this.sets.delete(set.key);
+  }
+}

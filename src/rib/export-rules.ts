@@ -1,0 +1,105 @@
+/**
+ * What may be advertised to whom and how it is rewritten: iBGP split horizon and RFC 4456 §6
+ * reflection, well-known communities (RFC 1997), eBGP rewrites (RFC 4271 §5.1: AS prepend, next
+ * hop self unless third-party, LOCAL_PREF and MED not passed on), reflection stamps (RFC 4456 §8),
+ * and the Partial bit on passed-on unknown attributes (RFC 4271 §5). Pure.
+ */
+
+import type { AsPathSegment } from '../wire/index.js';
+import { AsPathSegmentType, AttrFlag } from '../wire/index.js';
+import type { Path, PeerInfo, RouteAttrs } from './types.js';
+
+export const WellKnownCommunity = {
+  NO_EXPORT: 0xffffff01,
+  NO_ADVERTISE: 0xffffff02,
+  NO_EXPORT_SUBCONFED: 0xffffff03,
+  BLACKHOLE: 0xffff029a,
+} as const;
+
+export interface LocalInfo {
+  readonly asn: number;
+  readonly routerId: string;
+  /** RFC 4456 cluster id (router id by default). */
+  readonly clusterId: string;
+}
+
+export interface ExportOptions {
+  /** Per-neighbor `next-hop-self` (also towards iBGP). */
+  readonly nextHopSelf: boolean;
+  /** Per-neighbor `next-hop-keep` (next-hop-unchanged towards eBGP). */
+  readonly nextHopKeep: boolean;
+  /** True when `nextHop` is on a subnet shared with the receiving peer (RFC 4271 §5.1.3 (2)). */
+  readonly onSharedSubnet: (nextHop: string, to: PeerInfo) => boolean;
+}
+
+/** RFC 4271 §9.2 and RFC 4456 §6: may `path` be advertised to `to`? */
+export function mayExport(path: Path, to: PeerInfo): boolean {
+  const from = path.peer;
+  if (from === to) return false;
+  const communities = path.attrs.attrs.communities;
+  if (communities?.length) {
+    if (communities.includes(WellKnownCommunity.NO_ADVERTISE)) return false;
+    if (
+      !to.ibgp &&
+      (communities.includes(WellKnownCommunity.NO_EXPORT) ||
+        communities.includes(WellKnownCommunity.NO_EXPORT_SUBCONFED))
+    ) {
+      return false;
+    }
+  }
+  if (from.id === 0 || !from.ibgp || !to.ibgp) return true;
+  // iBGP to iBGP only when reflecting: from a client to everyone, from a non-client to clients.
+  return from.rrClient || to.rrClient;
+}
+
+function prepend(path: readonly AsPathSegment[] | undefined, asn: number): AsPathSegment[] {
+  const segs = path ?? [];
+  const first = segs[0];
+  if (first && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < 255) {
+    return [{ type: first.type, asns: [asn, ...first.asns] }, ...segs.slice(1)];
+  }
+  return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...segs];
+}
+
+/** The attributes to send `to` for `path` (before outbound policy). Never mutates its input. */
+export function rewrite(
+  path: Path,
+  to: PeerInfo,
+  local: LocalInfo,
+  o: ExportOptions,
+  family: 4 | 6,
+): RouteAttrs {
+  const a = path.attrs.attrs;
+  const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = { ...a };
+  const self = family === 4 ? to.localAddress4 : to.localAddress6;
+  const isLocal = path.peer.id === 0;
+  if (a.unknown?.length && !isLocal) {
+    out.unknown = a.unknown.map((u) =>
+      u.flags & AttrFlag.TRANSITIVE ? { ...u, flags: u.flags | AttrFlag.PARTIAL } : u,
+    );
+  }
+  if (!to.ibgp) {
+    out.asPath = prepend(a.asPath, local.asn);
+    delete out.localPref;
+    delete out.originatorId;
+    delete out.clusterList;
+    if (!isLocal) delete out.med; // RFC 4271 §5.1.4: a received MED is not passed to other ASes
+    const keep = o.nextHopKeep || (a.nextHop !== undefined && !isLocal && o.onSharedSubnet(a.nextHop, to));
+    if (!keep || isLocal || a.nextHop === undefined) setNextHop(out, self);
+    return out;
+  }
+  if (out.localPref === undefined) out.localPref = 100;
+  if (isLocal || o.nextHopSelf || a.nextHop === undefined) setNextHop(out, self);
+  if (!isLocal && path.peer.ibgp) {
+    // RFC 4456 §8: stamp the originator once and prepend our cluster id on every reflection.
+    if (out.originatorId === undefined) out.originatorId = path.peer.routerId;
+    out.clusterList = [local.clusterId, ...(a.clusterList ?? [])];
+  }
+  return out;
+}
+
+function setNextHop(out: { nextHop?: string; linkLocalNextHop?: string }, self: string | undefined): void {
+  if (self === undefined) return;
+  out.nextHop = self;
+  delete out.linkLocalNextHop;
+}

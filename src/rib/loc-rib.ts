@@ -1,0 +1,133 @@
+/**
+ * Loc-RIB per family: for each prefix its candidate paths (the post-policy Adj-RIB-In of every
+ * peer, stored once) and the selected best and multipath set with the reason. Changes mark the
+ * destination dirty; the caller runs the decision for dirty destinations once per turn.
+ */
+import { AttrStore } from './attr-store.js';
+import { type DecisionOptions, type Selection, type StepCode, select } from './decision.js';
+import type { PrefixKey } from './prefix-key.js';
+import type { AttrSet, Path, PeerInfo, RouteAttrs } from './types.js';
+
+export interface Dest {
+  readonly family: 4 | 6;
+  readonly key: PrefixKey;
+  paths: Path[];
+  best: Path | null;
+  multipath: readonly Path[];
+  reason: StepCode;
+}
+
+export class LocRib {
+  readonly store = new AttrStore();
+  readonly tables: Record<4 | 6, Map<PrefixKey, Dest>> = { 4: new Map(), 6: new Map() };
+  /** Destinations whose paths changed since the last decide(). */
+  private dirty = new Set<Dest>();
+  private nextTxId = 1;
+
+  get pathCount(): number {
+    let n = 0;
+    for (const t of [this.tables[4], this.tables[6]]) for (const d of t.values()) n += d.paths.length;
+    return n;
+  }
+
+  get(family: 4 | 6, key: PrefixKey): Dest | undefined {
+    return this.tables[family].get(key);
+  }
+
+  /** Adds or replaces the path (peer, pathId) for a prefix. `attrs` may be an interned set or raw attributes. */
+  update(family: 4 | 6, key: PrefixKey, peer: PeerInfo, pathId: number, attrs: RouteAttrs | AttrSet): void {
+    const table = this.tables[family];
+    let d = table.get(key);
+    if (!d) {
+      d = { family, key, paths: [], best: null, multipath: [], reason: 0 };
+      table.set(key, d);
+    }
+    const set = isAttrSet(attrs) ? this.store.ref(attrs) : this.store.intern(attrs);
+    const i = d.paths.findIndex((p) => p.peer === peer && p.pathId === pathId);
+    if (i >= 0) {
+      const old = d.paths[i];
+      if (old.attrs === set && !old.stale) {
+        this.store.release(set);
+        return;
+      }
+      this.store.release(old.attrs);
+      d.paths[i] = { peer, pathId, txId: old.txId, attrs: set, stale: false };
+    } else {
+      d.paths.push({ peer, pathId, txId: this.nextTxId, attrs: set, stale: false });
+      this.nextTxId = (this.nextTxId % 0xffffffff) + 1;
+    }
+    this.dirty.add(d);
+  }
+
+  withdraw(family: 4 | 6, key: PrefixKey, peer: PeerInfo, pathId: number): void {
+    const d = this.tables[family].get(key);
+    if (!d) return;
+    const i = d.paths.findIndex((p) => p.peer === peer && p.pathId === pathId);
+    if (i < 0) return;
+    this.store.release(d.paths[i].attrs);
+    d.paths.splice(i, 1);
+    this.dirty.add(d);
+  }
+
+  /** Removes every path of `peer` (session down without graceful restart). */
+  flushPeer(peer: PeerInfo, onlyStale = false): number {
+    let n = 0;
+    for (const table of [this.tables[4], this.tables[6]]) {
+      for (const d of table.values()) {
+        const keep = d.paths.filter((p) => p.peer !== peer || (onlyStale && !p.stale));
+        if (keep.length === d.paths.length) continue;
+        for (const p of d.paths) if (!keep.includes(p)) this.store.release(p.attrs);
+        n += d.paths.length - keep.length;
+        d.paths = keep;
+        this.dirty.add(d);
+      }
+    }
+    return n;
+  }
+
+  /** Marks every path of `peer` stale (RFC 4724 §4.2), keeping them in use. */
+  markStale(peer: PeerInfo): number {
+    let n = 0;
+    for (const table of [this.tables[4], this.tables[6]]) {
+      for (const d of table.values()) {
+        for (const p of d.paths) {
+          if (p.peer === peer && !p.stale) {
+            p.stale = true;
+            n++;
+            this.dirty.add(d);
+          }
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Marks every destination dirty (e.g. next-hop reachability changed). */
+  touchAll(): void {
+    for (const table of [this.tables[4], this.tables[6]]) for (const d of table.values()) this.dirty.add(d);
+  }
+
+  /**
+   * Runs the decision for every dirty destination and returns them all (their paths changed, so
+   * ADD-PATH peers may need updates even when the best did not). Empty ones leave their table.
+   */
+  decide(o: DecisionOptions): Dest[] {
+    const done = [...this.dirty];
+    this.dirty = new Set();
+    for (const d of done) {
+      const s: Selection = select(d.paths, o);
+      d.best = s.best;
+      d.multipath = s.multipath;
+      d.reason = s.reason;
+      if (d.paths.length === 0) this.tables[d.family].delete(d.key);
+    }
+    return done;
+  }
+
+  get dirtyCount(): number {
+    return this.dirty.size;
+  }
+}
+
+const isAttrSet = (a: RouteAttrs | AttrSet): a is AttrSet =>
+  typeof (a as AttrSet).key === 'string' && 'refs' in a;

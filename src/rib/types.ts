@@ -1,0 +1,57 @@
+/**
+ * The routing core's data: who a route came from (PeerInfo), its interned attribute set, and a path
+ * (peer, path id, attribute set). Per prefix only what differs is stored; attribute sets are shared.
+ */
+import type { PathAttributes } from '../wire/index.js';
+
+/** The speaker's view of a neighbor, as the routing core needs it. */
+export interface PeerInfo {
+  /** Small integer, unique while the session exists; 0 is the speaker itself (local routes). */
+  readonly id: number;
+  readonly address: string;
+  /** The neighbor's AS (negotiated). */
+  readonly asn: number;
+  /** The neighbor's BGP identifier, and as a number for comparisons. */
+  readonly routerId: string;
+  readonly routerIdNum: number;
+  readonly ibgp: boolean;
+  /** RFC 4456 route-reflector client of ours. */
+  readonly rrClient: boolean;
+  /** Our address on this session (next hop self), per family. */
+  readonly localAddress4?: string;
+  readonly localAddress6?: string;
+  /** The peer's address is on a subnet we share (RFC 4271 §5.1.3 third-party next hop). */
+  readonly directlyConnected: boolean;
+}
+
+/** Path attributes plus the next hop of any family (IPv6 global and link-local from MP_REACH). */
+export interface RouteAttrs extends PathAttributes {
+  readonly nextHop?: string;
+  readonly linkLocalNextHop?: string;
+}
+
+/** An interned attribute set: one object per distinct set of attributes, shared by all its paths. */
+export interface AttrSet {
+  readonly id: number;
+  readonly attrs: RouteAttrs;
+  /** Canonical form used for interning. */
+  readonly key: string;
+  refs: number;
+}
+
+export interface Path {
+  readonly peer: PeerInfo;
+  /** RFC 7911 path identifier as received (0 without ADD-PATH). */
+  readonly pathId: number;
+  /** Our path identifier when sending with ADD-PATH (stable while the path is replaced in place). */
+  readonly txId: number;
+  readonly attrs: AttrSet;
+  /** Graceful-restart stale mark (RFC 4724 §4.2). */
+  stale: boolean;
+}
+
+/** A prefix in a family, in the text form used by snapshots and the FIB. */
+export interface RoutePrefix {
+  readonly family: 4 | 6;
+  readonly prefix: string;
+}

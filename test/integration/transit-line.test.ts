@@ -1,0 +1,77 @@
+/**
+ * Three rackbgp speakers in a line, each in its own namespace (A — B — C, eBGP): originated
+ * networks cross B with the right AS_PATH, next hop, communities and no MED/LOCAL_PREF; withdrawals
+ * follow a session going down.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRoot, TestNet, waitFor } from './support/netns.js';
+import { startRackbgp } from './support/rackbgp.js';
+
+describe.skipIf(!isRoot())('transit through rackbgp', () => {
+  let net: TestNet;
+  beforeEach(async () => {
+    net = new TestNet('line');
+    for (const n of ['a', 'b', 'c']) await net.addNode(n);
+    await net.link('a', 'b', { a: ['10.98.1.1/24'], b: ['10.98.1.2/24'] });
+    await net.link('b', 'c', { a: ['10.98.2.2/24'], b: ['10.98.2.3/24'] });
+  });
+  afterEach(async () => {
+    await net.destroy();
+  });
+
+  it('carries originated networks A → B → C and withdraws them when A goes away', async () => {
+    const c = await startRackbgp(
+      net,
+      'c',
+      `router-id: 10.98.2.3
+asn: 65003
+fib: false
+neighbors: [{ address: 10.98.2.2, asn: 65002, passive: true }]
+`,
+    );
+    const b = await startRackbgp(
+      net,
+      'b',
+      `router-id: 10.98.1.2
+asn: 65002
+fib: false
+neighbors:
+  - { address: 10.98.1.1, asn: 65001, passive: true }
+  - { address: 10.98.2.3, asn: 65003, connect-retry-time: 1 }
+`,
+    );
+    const a = await startRackbgp(
+      net,
+      'a',
+      `router-id: 10.98.1.1
+asn: 65001
+fib: false
+networks: [10.244.1.0/26, { prefix: 10.244.2.0/26, communities: ["65001:7"], med: 5 }]
+neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
+`,
+    );
+    const [route] = await waitFor('10.244.2.0/26 at C', async () => {
+      const r = await c.routes('10.244.2.0/26');
+      return r.length && r[0].paths.length ? r : undefined;
+    });
+    const best = route.paths.find((p) => p.best)!;
+    expect(best.nextHop).toBe('10.98.2.2');
+    expect(best.attributes).toEqual({
+      origin: 'igp',
+      asPath: [{ type: 'sequence', asns: [65002, 65001] }],
+      communities: ['65001:7'],
+    });
+    await waitFor(
+      'C holds both prefixes',
+      async () => (await c.neighbor('10.98.2.2'))?.prefixesReceived === 2,
+    );
+    expect((await b.neighbor('10.98.2.3'))?.prefixesSent).toBe(2);
+    expect((await b.routes('10.244.1.0/26'))[0].paths[0]).toMatchObject({
+      peer: '10.98.1.1',
+      nextHop: '10.98.1.1',
+    });
+
+    await a.stop();
+    await waitFor('withdrawn at C', async () => (await c.neighbor('10.98.2.2'))?.prefixesReceived === 0);
+  });
+});
