@@ -1,0 +1,110 @@
+/**
+ * rackbgp ↔ FRR 8.4 bgpd, eBGP over IPv4 and IPv6 (one session each), rackbgp active and passive.
+ * FRR's `show bgp neighbors X json` is the judge: Established, and each capability rackbgp offered
+ * seen as advertisedAndReceived (ADD-PATH both ways with `addpath-tx-all-paths`, GR helper, EoR).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FRR, startFrr } from './support/frr.js';
+import { isRoot, requireTools, TestNet } from './support/netns.js';
+import {
+  expectDialledBy,
+  expectLeafSessions,
+  expectPrefixes,
+  LEAF_ASN,
+  leafYaml,
+  type PairAddresses,
+  pairNodes,
+  startListenerFirst,
+} from './support/pair.js';
+import { startRackbgp } from './support/rackbgp.js';
+
+const missing = requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh);
+const skip = !isRoot() || missing.length > 0;
+const PEER_ASN = 65002;
+
+function frrConfig(addr: PairAddresses, passive: boolean, asn = PEER_ASN): string {
+  const nb = (a: string) =>
+    [`neighbor ${a} remote-as ${LEAF_ASN}`, `neighbor ${a} timers connect 1`]
+      .concat(passive ? [`neighbor ${a} passive`] : [])
+      .map((l) => ` ${l}`)
+      .join('\n');
+  return `frr defaults traditional
+hostname frr
+log stdout informational
+!
+router bgp ${asn}
+ bgp router-id ${addr.peer4}
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ no bgp default ipv4-unicast
+${nb(addr.leaf4)}
+${nb(addr.leaf6)}
+ !
+ address-family ipv4 unicast
+  network 10.12.1.0/24
+  network 10.12.2.0/24
+  neighbor ${addr.leaf4} activate
+  neighbor ${addr.leaf4} addpath-tx-all-paths
+ exit-address-family
+ !
+ address-family ipv6 unicast
+  network 2001:db8:12:1::/64
+  neighbor ${addr.leaf6} activate
+  neighbor ${addr.leaf6} addpath-tx-all-paths
+ exit-address-family
+!
+`;
+}
+
+describe.skipIf(skip)('interop: FRR 8.4', () => {
+  let net: TestNet;
+  let addr: PairAddresses;
+  beforeEach(async () => {
+    net = new TestNet('frr');
+    addr = await pairNodes(net, 2);
+  });
+  afterEach(async () => {
+    await net.destroy();
+  });
+
+  for (const rackbgpPassive of [false, true]) {
+    it(`establishes IPv4 and IPv6 with rackbgp ${rackbgpPassive ? 'passive' : 'active'}`, async () => {
+      const [leaf, frr] = await startListenerFirst(
+        rackbgpPassive,
+        () => startRackbgp(net, 'leaf', leafYaml(addr, PEER_ASN, rackbgpPassive)),
+        () => startFrr(net, 'peer', frrConfig(addr, !rackbgpPassive)),
+      );
+
+      for (const [address, af] of [
+        [addr.leaf4, 'ipv4Unicast'],
+        [addr.leaf6, 'ipv6Unicast'],
+      ] as const) {
+        const n = await frr.waitEstablished(address);
+        expect(n.remoteAs).toBe(LEAF_ASN);
+        expect(n.remoteRouterId).toBe(addr.leaf4);
+        expect(n.neighborCapabilities).toMatchObject({
+          '4byteAs': 'advertisedAndReceived',
+          extendedMessage: 'advertisedAndReceived',
+          addPath: { [af]: { txAdvertisedAndReceived: true, rxAdvertisedAndReceived: true } },
+          // rackbgp sends only the RFC 2918 code (2), not the pre-standard 128: "New".
+          routeRefresh: 'advertisedAndReceivedNew',
+          enhancedRouteRefresh: 'advertisedAndReceived',
+          multiprotocolExtensions: { [af]: { advertisedAndReceived: true } },
+          gracefulRestart: 'advertisedAndReceived',
+        });
+        // RFC 4724: a helper (no restart state), and End-of-RIB sent after the initial table.
+        expect(n.gracefulRestartInfo).toMatchObject({ remoteGrMode: 'Helper', endOfRibRecv: { [af]: true } });
+        // Who dialled: FRR's end is port 179 when rackbgp connected to it.
+        expect(rackbgpPassive ? n.portForeign : n.portLocal).toBe(179);
+      }
+      await expectLeafSessions(leaf, addr, PEER_ASN, {
+        addPath: true,
+        enhancedRouteRefresh: true,
+        extendedMessage: true,
+        holdTime: 90,
+      });
+      await expectPrefixes(leaf, addr, 2, 1);
+      await expectDialledBy(net, !rackbgpPassive);
+    });
+  }
+});
