@@ -134,9 +134,9 @@ export class RoutingEngine {
     this.schedule();
   }
 
-  /** Drops the stale paths of a peer (End-of-RIB after restart, or restart timer expiry). */
-  purgeStale(info: PeerInfo): void {
-    this.rib.flushPeer(info, true);
+  /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, or timer expiry). */
+  purgeStale(info: PeerInfo, family?: 4 | 6): void {
+    this.rib.flushPeer(info, true, family);
     this.schedule();
   }
 

@@ -29,6 +29,8 @@ export interface NeighborSnapshot {
   };
   readonly prefixesReceived: number;
   readonly prefixesSent: number;
+  /** RFC 4724 helper: families whose routes are kept stale, until when (wall-clock ms). */
+  readonly gracefulRestart?: { readonly families: string[]; readonly until: number };
   readonly inQueue: number;
   readonly outQueue: number;
   readonly counters: PeerCounters;
@@ -36,9 +38,14 @@ export interface NeighborSnapshot {
 
 export function neighborSnapshot(
   p: PeerSession,
-  extra: { prefixesReceived: number; prefixesSent: number; dynamic: boolean },
+  extra: {
+    prefixesReceived: number;
+    prefixesSent: number;
+    dynamic: boolean;
+    gracefulRestart?: { families: string[]; until: number };
+  },
 ): NeighborSnapshot {
-  const { prefixesReceived, prefixesSent, dynamic } = extra;
+  const { prefixesReceived, prefixesSent, dynamic, gracefulRestart } = extra;
   const params = p.params;
   const conn = p.connection;
   return {
@@ -64,6 +71,7 @@ export function neighborSnapshot(
     }),
     prefixesReceived,
     prefixesSent,
+    ...(gracefulRestart && { gracefulRestart }),
     inQueue: conn?.inQueue ?? 0,
     outQueue: conn?.outQueue ?? 0,
     counters: structuredClone(p.counters),

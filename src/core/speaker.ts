@@ -9,12 +9,14 @@ import type { PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
-import { type Clock, RealClock } from '../util/clock.js';
+import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import { ipFamily, parseIPv4 } from '../util/ip.js';
 import {
   endOfRib,
   endOfRibFamily,
   familyName,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
   Origin,
   RefreshSubtype,
   type SessionParams,
@@ -37,10 +39,23 @@ export interface SpeakerEvents {
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
 
+/** Seconds a restarted peer has to send End-of-RIB before its stale routes go (BIRD: 360). */
+const STALE_PATH_TIME = 360;
+
+const familyNumber = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
+
 export class Speaker extends EventEmitter<SpeakerEvents> {
+  private readonly log: Logger;
   readonly sessions: SessionManager;
   readonly routing: RoutingEngine;
   private readonly infos = new Map<PeerSession, PeerInfo>();
+  private readonly params = new Map<PeerSession, SessionParams>();
+  /** RFC 4724 helper state per neighbor address: the previous session's paths, kept stale. */
+  private readonly restarting = new Map<
+    string,
+    { info: PeerInfo; families: Set<4 | 6>; timer: Timer; until: number }
+  >();
+  private readonly clock: Clock;
   private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
 
@@ -50,6 +65,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   ) {
     super();
     const log = options.logger ?? silent;
+    this.log = log;
+    this.clock = options.clock ?? new RealClock();
     this.routing = new RoutingEngine({
       local: {
         asn: config.asn,
@@ -65,7 +82,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     });
     const hooks: PeerHooks = {
       established: (peer, params) => this.onEstablished(peer, params),
-      down: (peer) => this.onDown(peer),
+      down: (peer, reason, byNotification) => this.onDown(peer, reason, byNotification),
       update: (peer, m) => this.onUpdate(peer, m),
       routeRefresh: (peer, m) => {
         // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
@@ -82,7 +99,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
     };
     this.sessions = new SessionManager(config, {
-      clock: options.clock ?? new RealClock(),
+      clock: this.clock,
       wallClock: Date.now,
       random: Math.random,
       log,
@@ -107,6 +124,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         prefixesReceived: info ? this.routing.receivedCount(info) : 0,
         prefixesSent: info ? this.routing.advertisedCount(info) : 0,
         dynamic: this.sessions.isDynamic(p.endpoint.address),
+        gracefulRestart: this.restartState(p.endpoint.address),
       });
     });
   }
@@ -162,6 +180,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       directlyConnected: this.subnets.shareSubnet(address, address),
     };
     this.infos.set(peer, info);
+    this.params.set(peer, params);
+    this.resumeAfterRestart(address, params);
     this.routing.peerUp(
       info,
       params,
@@ -177,11 +197,79 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.emit('established', { neighbor: address, params });
   }
 
-  private onDown(peer: PeerSession): void {
+  private onDown(peer: PeerSession, reason: string, byNotification: boolean): void {
     const info = this.infos.get(peer);
-    if (!info) return;
+    const params = this.params.get(peer);
+    if (!info || !params) return;
     this.infos.delete(peer);
-    this.routing.peerDown(info);
+    this.params.delete(peer);
+    const gr = params.peerGracefulRestart;
+    // RFC 4724 §4.2: the receiving speaker keeps the routes of a peer that lost its TCP session
+    // (not one that sent or got a NOTIFICATION) as stale for the peer's restart time.
+    if (!gr || !params.localGracefulRestart || byNotification || gr.restartTime === 0) {
+      this.routing.peerDown(info);
+      return;
+    }
+    const families = new Set([...gr.families.keys()].map(familyNumber).filter((f): f is 4 | 6 => f !== 0));
+    this.routing.peerDown(info, true);
+    for (const f of [4, 6] as const) if (!families.has(f)) this.routing.purgeStale(info, f);
+    const address = peer.endpoint.address;
+    this.restarting.get(address)?.timer.cancel();
+    const timer = this.clock.setTimer(gr.restartTime * 1000, () =>
+      this.endRestart(address, 'restart time expired'),
+    );
+    this.restarting.set(address, { info, families, timer, until: Date.now() + gr.restartTime * 1000 });
+    this.log.info(
+      { peer: address, reason, restartTime: gr.restartTime },
+      'graceful restart: keeping routes stale',
+    );
+  }
+
+  /** A restarted peer is back: purge what it may not keep; the rest waits for its End-of-RIB. */
+  private resumeAfterRestart(address: string, params: SessionParams): void {
+    const r = this.restarting.get(address);
+    if (!r) return;
+    r.timer.cancel();
+    const gr = params.peerGracefulRestart;
+    for (const f of [...r.families]) {
+      // RFC 4724 §4.2: without the forwarding-state bit for a family, its stale routes go now.
+      const code = f === 4 ? IPV4_UNICAST : IPV6_UNICAST;
+      if (!gr || !gr.families.get(code)) {
+        this.routing.purgeStale(r.info, f);
+        r.families.delete(f);
+      }
+    }
+    if (!r.families.size) {
+      this.restarting.delete(address);
+      return;
+    }
+    // Stale routes not refreshed by End-of-RIB within this time go anyway (BIRD's stale time).
+    r.timer = this.clock.setTimer(STALE_PATH_TIME * 1000, () => this.endRestart(address, 'no End-of-RIB'));
+  }
+
+  private endRestart(address: string, why: string, family?: 4 | 6): void {
+    const r = this.restarting.get(address);
+    if (!r) return;
+    for (const f of family ? [family] : [...r.families]) {
+      this.routing.purgeStale(r.info, f);
+      r.families.delete(f);
+    }
+    if (!r.families.size) {
+      r.timer.cancel();
+      this.restarting.delete(address);
+      this.log.info({ peer: address, why }, 'graceful restart: stale routes purged');
+    }
+  }
+
+  /** Graceful-restart helper state of a neighbor, for snapshots. */
+  restartState(address: string): { families: string[]; until: number } | undefined {
+    const r = this.restarting.get(address);
+    return (
+      r && {
+        families: [...r.families].map((f) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast')),
+        until: r.until,
+      }
+    );
   }
 
   private onUpdate(peer: PeerSession, m: UpdateMessage): void {
@@ -189,6 +277,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (!info) return;
     const eor = endOfRibFamily(m);
     if (eor !== null) {
+      const f = familyNumber(eor);
+      if (f) this.endRestart(peer.endpoint.address, 'End-of-RIB', f);
       this.emit('endOfRib', { neighbor: peer.endpoint.address, family: familyName(eor) });
       return;
     }

@@ -23,6 +23,19 @@ export class LocRib {
   /** Destinations whose paths changed since the last decide(). */
   private dirty = new Set<Dest>();
   private nextTxId = 1;
+  /** Paths held per peer, kept as counts so PfxRcd and max-prefix are O(1). */
+  private readonly counts = new Map<PeerInfo, number>();
+
+  /** Number of paths from `peer` in the RIB. */
+  countOf(peer: PeerInfo): number {
+    return this.counts.get(peer) ?? 0;
+  }
+
+  private count(peer: PeerInfo, delta: number): void {
+    const n = (this.counts.get(peer) ?? 0) + delta;
+    if (n > 0) this.counts.set(peer, n);
+    else this.counts.delete(peer);
+  }
 
   get pathCount(): number {
     let n = 0;
@@ -54,6 +67,7 @@ export class LocRib {
       d.paths[i] = { peer, pathId, txId: old.txId, attrs: set, stale: false };
     } else {
       d.paths.push({ peer, pathId, txId: this.nextTxId, attrs: set, stale: false });
+      this.count(peer, 1);
       this.nextTxId = (this.nextTxId % 0xffffffff) + 1;
     }
     this.dirty.add(d);
@@ -66,14 +80,15 @@ export class LocRib {
     if (i < 0) return;
     this.store.release(d.paths[i].attrs);
     d.paths.splice(i, 1);
+    this.count(peer, -1);
     this.dirty.add(d);
   }
 
-  /** Removes every path of `peer` (session down without graceful restart). */
-  flushPeer(peer: PeerInfo, onlyStale = false): number {
+  /** Removes the paths of `peer` (all, only stale ones, or one family's). */
+  flushPeer(peer: PeerInfo, onlyStale = false, family?: 4 | 6): number {
     let n = 0;
-    for (const table of [this.tables[4], this.tables[6]]) {
-      for (const d of table.values()) {
+    for (const f of family ? [family] : ([4, 6] as const)) {
+      for (const d of this.tables[f].values()) {
         const keep = d.paths.filter((p) => p.peer !== peer || (onlyStale && !p.stale));
         if (keep.length === d.paths.length) continue;
         for (const p of d.paths) if (!keep.includes(p)) this.store.release(p.attrs);
@@ -82,6 +97,7 @@ export class LocRib {
         this.dirty.add(d);
       }
     }
+    this.count(peer, -n);
     return n;
   }
 

@@ -38,7 +38,8 @@ export interface PeerEndpoint {
 
 export interface PeerHooks {
   established(peer: PeerSession, params: SessionParams): void;
-  down(peer: PeerSession, reason: string, wasEstablished: boolean): void;
+  /** An Established session ended; `byNotification` when a NOTIFICATION was sent or received (no GR then). */
+  down(peer: PeerSession, reason: string, byNotification: boolean): void;
   update(peer: PeerSession, m: UpdateMessage, issues: readonly AttrIssue[]): void;
   routeRefresh(peer: PeerSession, m: RouteRefreshMessage): void;
   stateChange(peer: PeerSession, from: SessionState, to: SessionState): void;
@@ -222,7 +223,7 @@ export class PeerSession {
           { peer: this.endpoint.address, side, reason: a.reason },
           a.wasEstablished ? 'session down' : 'connection down',
         );
-        if (a.wasEstablished) this.deps.hooks.down(this, a.reason, true);
+        if (a.wasEstablished) this.deps.hooks.down(this, a.reason, this.notified);
         return;
     }
   }

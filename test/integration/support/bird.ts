@@ -21,12 +21,13 @@ export async function startBird(
   flavour: typeof BIRD1,
   config: string,
   tag = 'bird',
+  extraArgs: string[] = [],
 ): Promise<BirdHandle> {
   const conf = join(net.dir, `${node}-${tag}.conf`);
   const socket = join(net.dir, `${node}-${tag}.ctl`);
   writeFileSync(conf, config);
   // -f: stay in the foreground, so the process is ours to kill.
-  net.spawn(node, tag, flavour.daemon, ['-f', '-c', conf, '-s', socket]);
+  net.spawn(node, tag, flavour.daemon, ['-f', '-c', conf, '-s', socket, ...extraArgs]);
   const cli = async (command: string) => {
     const r = await net.exec(node, flavour.client, ['-s', socket, ...command.split(' ')]);
     if (r.code !== 0) throw new Error(`birdc ${command}: ${r.stderr || r.stdout}`);
