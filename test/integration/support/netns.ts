@@ -82,6 +82,21 @@ export class TestNet {
     }
   }
 
+  /** An L2 segment: a bridge in its own namespace `lan`, one veth per member (named `dev` there). */
+  async lan(lan: string, members: { node: string; addrs: string[] }[], dev = 'eth1'): Promise<void> {
+    await this.addNode(lan);
+    await this.sh(lan, 'ip link add br0 type bridge && ip link set br0 up');
+    for (const [i, m] of members.entries()) {
+      const port = `p${i}`;
+      await this.sh(
+        lan,
+        `ip link add ${port} type veth peer name ${dev} netns ${this.ns(m.node)} && ip link set ${port} master br0 up`,
+      );
+      const cmds = m.addrs.map((ad) => `ip addr add ${ad} dev ${dev}${ad.includes(':') ? ' nodad' : ''}`);
+      await this.sh(m.node, [...cmds, `ip link set ${dev} up`].join(' && '));
+    }
+  }
+
   async exec(node: string, cmd: string, args: string[], timeoutMs = 20_000): Promise<ExecResult> {
     try {
       const r = await run('ip', ['netns', 'exec', this.ns(node), cmd, ...args], {
