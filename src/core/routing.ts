@@ -34,6 +34,8 @@ export interface PeerSender {
 export interface PeerRoutingOptions {
   readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
   readonly import: ImportOptions;
+  /** Max-prefix per family (RFC 4486 §4): called once when the count goes over `limit`. */
+  readonly maxPrefix?: { readonly limit: number; readonly exceeded: (family: 4 | 6, limit: number) => void };
 }
 
 export interface RoutingOptions {
@@ -56,6 +58,7 @@ interface PeerRuntime {
   readonly addPathTx: ReadonlySet<4 | 6>;
   readonly exportOptions: ExportOptions;
   readonly importOptions: ImportOptions;
+  readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
   /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
   readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
@@ -111,6 +114,7 @@ export class RoutingEngine {
       addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
       exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
       importOptions: opts.import,
+      ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
       out: { 4: new Map(), 6: new Map() },
       rewriteCache: new WeakMap(),
       syncing: true,
@@ -169,6 +173,10 @@ export class RoutingEngine {
         };
         this.importList(rt, reach, m.mpReach.nlri, attrs);
       }
+    }
+    const mp = rt.maxPrefix;
+    if (mp) {
+      for (const f of rt.families) if (this.rib.countOf(info, f) > mp.limit) return mp.exceeded(f, mp.limit);
     }
     this.schedule();
   }

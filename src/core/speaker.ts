@@ -12,6 +12,8 @@ import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js'
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import { ipFamily, parseIPv4 } from '../util/ip.js';
 import {
+  CeaseSubcode,
+  ErrorCode,
   endOfRib,
   endOfRibFamily,
   familyName,
@@ -192,6 +194,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
           nextHopKeep: settings['next-hop-keep'] ?? false,
         },
         import: { allowasIn: settings['allowas-in'] ?? 0 },
+        ...(settings['max-prefix'] && {
+          maxPrefix: {
+            limit: settings['max-prefix'].limit,
+            exceeded: (f, limit) => this.maxPrefixExceeded(peer, f, limit),
+          },
+        }),
       },
     );
     this.emit('established', { neighbor: address, params });
@@ -223,6 +231,28 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       { peer: address, reason, restartTime: gr.restartTime },
       'graceful restart: keeping routes stale',
     );
+  }
+
+  /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
+  private maxPrefixExceeded(peer: PeerSession, family: 4 | 6, limit: number): void {
+    const restartAfter = this.sessions.settingsOf(peer.endpoint.address)['max-prefix']?.['restart-after'];
+    this.log.warn({ peer: peer.endpoint.address, family, limit, restartAfter }, 'maximum prefixes exceeded');
+    const data = Uint8Array.of(
+      0,
+      family === 4 ? 1 : 2,
+      1,
+      limit >>> 24,
+      (limit >>> 16) & 255,
+      (limit >>> 8) & 255,
+      limit & 255,
+    );
+    peer.stopWith({
+      type: 'notification',
+      code: ErrorCode.CEASE,
+      subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
+      data,
+    });
+    if (restartAfter) this.clock.setTimer(restartAfter * 1000, () => peer.start());
   }
 
   /** A restarted peer is back: purge what it may not keep; the rest waits for its End-of-RIB. */

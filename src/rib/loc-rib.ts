@@ -23,18 +23,24 @@ export class LocRib {
   /** Destinations whose paths changed since the last decide(). */
   private dirty = new Set<Dest>();
   private nextTxId = 1;
-  /** Paths held per peer, kept as counts so PfxRcd and max-prefix are O(1). */
-  private readonly counts = new Map<PeerInfo, number>();
+  /** Paths held per peer and family, kept as counts so PfxRcd and max-prefix are O(1). */
+  private readonly counts = new Map<PeerInfo, { 4: number; 6: number }>();
 
-  /** Number of paths from `peer` in the RIB. */
-  countOf(peer: PeerInfo): number {
-    return this.counts.get(peer) ?? 0;
+  /** Number of paths from `peer` in the RIB, in one family or both. */
+  countOf(peer: PeerInfo, family?: 4 | 6): number {
+    const c = this.counts.get(peer);
+    if (!c) return 0;
+    return family ? c[family] : c[4] + c[6];
   }
 
-  private count(peer: PeerInfo, delta: number): void {
-    const n = (this.counts.get(peer) ?? 0) + delta;
-    if (n > 0) this.counts.set(peer, n);
-    else this.counts.delete(peer);
+  private count(peer: PeerInfo, family: 4 | 6, delta: number): void {
+    let c = this.counts.get(peer);
+    if (!c) {
+      c = { 4: 0, 6: 0 };
+      this.counts.set(peer, c);
+    }
+    c[family] += delta;
+    if (c[4] + c[6] <= 0) this.counts.delete(peer);
   }
 
   get pathCount(): number {
@@ -67,7 +73,7 @@ export class LocRib {
       d.paths[i] = { peer, pathId, txId: old.txId, attrs: set, stale: false };
     } else {
       d.paths.push({ peer, pathId, txId: this.nextTxId, attrs: set, stale: false });
-      this.count(peer, 1);
+      this.count(peer, family, 1);
       this.nextTxId = (this.nextTxId % 0xffffffff) + 1;
     }
     this.dirty.add(d);
@@ -80,7 +86,7 @@ export class LocRib {
     if (i < 0) return;
     this.store.release(d.paths[i].attrs);
     d.paths.splice(i, 1);
-    this.count(peer, -1);
+    this.count(peer, family, -1);
     this.dirty.add(d);
   }
 
@@ -88,16 +94,18 @@ export class LocRib {
   flushPeer(peer: PeerInfo, onlyStale = false, family?: 4 | 6): number {
     let n = 0;
     for (const f of family ? [family] : ([4, 6] as const)) {
+      let removed = 0;
       for (const d of this.tables[f].values()) {
         const keep = d.paths.filter((p) => p.peer !== peer || (onlyStale && !p.stale));
         if (keep.length === d.paths.length) continue;
         for (const p of d.paths) if (!keep.includes(p)) this.store.release(p.attrs);
-        n += d.paths.length - keep.length;
+        removed += d.paths.length - keep.length;
         d.paths = keep;
         this.dirty.add(d);
       }
+      this.count(peer, f, -removed);
+      n += removed;
     }
-    this.count(peer, -n);
     return n;
   }
 

@@ -15,6 +15,8 @@ export interface LastError {
   readonly subcodeName?: string;
   /** RFC 8203 shutdown communication, when there was one. */
   readonly communication?: string;
+  /** NOTIFICATION data in hex, when there was any. */
+  readonly data?: string;
   readonly reason: string;
   /** Wall-clock milliseconds. */
   readonly at: number;
@@ -74,6 +76,7 @@ export function countNotification(
     codeName: names.code,
     subcodeName: names.subcode,
     ...(communication !== undefined && { communication }),
+    ...(n.data.length > 0 && { data: Buffer.from(n.data).toString('hex') }),
     reason: reason ?? `${names.code}/${names.subcode}`,
     at,
   };

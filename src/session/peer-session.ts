@@ -109,11 +109,13 @@ export class PeerSession {
 
   /** Administrative shutdown with an RFC 8203 message. */
   stop(message = '', subcode: number = CeaseSubcode.ADMINISTRATIVE_SHUTDOWN): void {
+    this.stopWith(shutdownNotification(subcode, message));
+  }
+
+  /** Stops the peer sending this NOTIFICATION on every live connection (e.g. Cease 6/1). */
+  stopWith(notification: NotificationMessage): void {
     this.notified = false;
-    this.dispatch({
-      type: 'Stop',
-      event: { type: 'ManualStop', notification: shutdownNotification(subcode, message) },
-    });
+    this.dispatch({ type: 'Stop', event: { type: 'ManualStop', notification } });
   }
 
   /** Administrative reset: Cease/Administrative Reset, then start again. */

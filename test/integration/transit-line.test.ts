@@ -74,4 +74,38 @@ neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
     await a.stop();
     await waitFor('withdrawn at C', async () => (await c.neighbor('10.98.2.2'))?.prefixesReceived === 0);
   });
+
+  it('max-prefix: Cease 6/1 with AFI, SAFI and the limit (RFC 4486 §4), then a restart after the interval', async () => {
+    const b = await startRackbgp(
+      net,
+      'b',
+      `router-id: 10.98.1.2
+asn: 65002
+fib: false
+neighbors: [{ address: 10.98.1.1, asn: 65001, passive: true, max-prefix: { limit: 2, restart-after: 2 } }]
+`,
+    );
+    const a = await startRackbgp(
+      net,
+      'a',
+      `router-id: 10.98.1.1
+asn: 65001
+fib: false
+networks: [10.244.1.0/26, 10.244.2.0/26, 10.244.3.0/26]
+neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
+`,
+    );
+    const err = await waitFor('A told the limit', async () => {
+      const e = (await a.neighbor('10.98.1.2'))?.counters.lastError;
+      return e?.direction === 'received' ? e : undefined;
+    });
+    expect([err.code, err.subcode, err.data]).toEqual([6, 1, '00010100000002']); // AFI 1, SAFI 1, limit 2
+    expect((await b.neighbor('10.98.1.1'))?.counters.notificationsOut['6/1']).toBe(1);
+    // restart-after: B starts the neighbor again and the same thing happens once more.
+    await waitFor(
+      'second Cease 6/1',
+      async () => (await b.neighbor('10.98.1.1'))?.counters.notificationsOut['6/1'] === 2,
+      15_000,
+    );
+  });
 });
