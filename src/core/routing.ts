@@ -5,7 +5,7 @@
  */
 
 import { AttrStore } from '../rib/attr-store.js';
-import type { DecisionOptions } from '../rib/decision.js';
+import { compare, type DecisionOptions } from '../rib/decision.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
@@ -34,6 +34,8 @@ export interface PeerSender {
 export interface PeerRoutingOptions {
   readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
   readonly import: ImportOptions;
+  /** ADD-PATH send mode where negotiated: all paths or the best N (default all). */
+  readonly addPathSend?: 'all' | number;
   /** Max-prefix per family (RFC 4486 §4): called once when the count goes over `limit`. */
   readonly maxPrefix?: { readonly limit: number; readonly exceeded: (family: 4 | 6, limit: number) => void };
 }
@@ -59,6 +61,7 @@ interface PeerRuntime {
   readonly exportOptions: ExportOptions;
   readonly importOptions: ImportOptions;
   readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
+  readonly addPathSend: 'all' | number;
   /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
   readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
@@ -114,6 +117,7 @@ export class RoutingEngine {
       addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
       exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
       importOptions: opts.import,
+      addPathSend: opts.addPathSend ?? 'all',
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
       out: { 4: new Map(), 6: new Map() },
       rewriteCache: new WeakMap(),
@@ -258,6 +262,13 @@ export class RoutingEngine {
     setImmediate(next);
   }
 
+  /** RFC 7911 send: every usable path, or the best N in decision order. */
+  private addPathCandidates(d: Dest, send: 'all' | number): Path[] {
+    const usable = d.paths.filter((p) => this.decisionOptions.reachable(p));
+    if (send === 'all' || usable.length <= send) return usable;
+    return usable.sort((a, b) => compare(a, b, this.decisionOptions)).slice(0, send);
+  }
+
   /** The attribute set to send `to` for `path`, or null when it may not be sent. */
   private exportPath(rt: PeerRuntime, path: Path, family: 4 | 6): AttrSet | null {
     if (!mayExport(path, rt.info)) return null;
@@ -281,11 +292,7 @@ export class RoutingEngine {
       if (!rt.families.has(f)) continue;
       const addPath = rt.addPathTx.has(f);
       const want = new Map<number, AttrSet>();
-      const candidates = addPath
-        ? d.paths.filter((p) => this.decisionOptions.reachable(p))
-        : d.best
-          ? [d.best]
-          : [];
+      const candidates = addPath ? this.addPathCandidates(d, rt.addPathSend) : d.best ? [d.best] : [];
       for (const p of candidates) {
         const set = this.exportPath(rt, p, f);
         if (set) want.set(addPath ? p.txId : 0, set);

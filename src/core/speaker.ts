@@ -194,6 +194,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
           nextHopKeep: settings['next-hop-keep'] ?? false,
         },
         import: { allowasIn: settings['allowas-in'] ?? 0 },
+        addPathSend: settings['add-paths']?.send ?? 'all',
         ...(settings['max-prefix'] && {
           maxPrefix: {
             limit: settings['max-prefix'].limit,
