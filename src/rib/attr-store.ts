@@ -34,13 +34,19 @@ export class AttrStore {
     return set;
   }
 
-  /** Takes another reference on a set already interned. */
+  /**
+   * Takes another reference on a set already interned; use the returned set. A set this store does
+   * not hold (another store's, or one already dropped) is interned here instead.
+   */
   ref(set: AttrSet): AttrSet {
+    if (this.sets.get(set.key) !== set) return this.intern(set.attrs);
     set.refs++;
     return set;
   }
 
+  /** Drops one reference; a set this store does not hold is left alone. */
   release(set: AttrSet): void {
+    if (this.sets.get(set.key) !== set) return;
     if (--set.refs <= 0) this.sets.delete(set.key);
   }
 }

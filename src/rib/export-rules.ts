@@ -74,9 +74,11 @@ export function rewrite(
   const self = family === 4 ? to.localAddress4 : to.localAddress6;
   const isLocal = path.peer.id === 0;
   if (a.unknown?.length && !isLocal) {
-    out.unknown = a.unknown.map((u) =>
-      u.flags & AttrFlag.TRANSITIVE ? { ...u, flags: u.flags | AttrFlag.PARTIAL } : u,
-    );
+    // RFC 4271 §5: unrecognized optional transitive attributes are passed on with the Partial bit;
+    // unrecognized non-transitive ones are not passed along to other peers.
+    out.unknown = a.unknown
+      .filter((u) => u.flags & AttrFlag.TRANSITIVE)
+      .map((u) => ({ ...u, flags: u.flags | AttrFlag.PARTIAL }));
   }
   if (!to.ibgp) {
     out.asPath = prepend(a.asPath, local.asn);
@@ -84,7 +86,10 @@ export function rewrite(
     delete out.originatorId;
     delete out.clusterList;
     if (!isLocal) delete out.med; // RFC 4271 §5.1.4: a received MED is not passed to other ASes
-    const keep = o.nextHopKeep || (a.nextHop !== undefined && !isLocal && o.onSharedSubnet(a.nextHop, to));
+    // RFC 4271 §5.1.3: a third-party next hop only toward a peer one IP hop away, on the shared subnet.
+    const thirdParty =
+      a.nextHop !== undefined && !isLocal && to.directlyConnected && o.onSharedSubnet(a.nextHop, to);
+    const keep = o.nextHopKeep || thirdParty;
     if (!keep || isLocal || a.nextHop === undefined) setNextHop(out, self);
     return out;
   }

@@ -3,7 +3,7 @@
  * reflection loops (RFC 4456 §8), attributes an eBGP peer must not set (RFC 7606 §7.5, §7.9,
  * §7.10), and unusable next hops. Returns the attributes to store or the reason for rejection.
  */
-import { parseIPv4 } from '../util/ip.js';
+import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import type { LocalInfo } from './export-rules.js';
 import type { PeerInfo, RouteAttrs } from './types.js';
 
@@ -20,9 +20,19 @@ function countAsn(a: RouteAttrs, asn: number): number {
   return n;
 }
 
+/**
+ * Unusable next hops: 0.0.0.0, 127/8, multicast and class E; IPv6 unspecified, loopback and
+ * multicast (RFC 4291 §2.5.2, §2.5.3, §2.7). Unparseable text is unusable too.
+ */
 function martian(nextHop: string): boolean {
   const v = parseIPv4(nextHop);
-  if (v < 0) return nextHop === '::' || nextHop.startsWith('ff');
+  if (v < 0) {
+    const b = parseIPv6(nextHop);
+    if (!b) return true;
+    if (b[0] === 0xff) return true;
+    for (let i = 0; i < 15; i++) if (b[i] !== 0) return false;
+    return b[15] <= 1;
+  }
   const first = v >>> 24;
   return v === 0 || first === 127 || first >= 224;
 }
@@ -34,9 +44,10 @@ export function checkImport(
   o: ImportOptions,
 ): ImportResult {
   if (countAsn(attrs, local.asn) > o.allowasIn) return { reject: 'AS loop (own AS in AS_PATH)' };
-  if (attrs.originatorId === local.routerId)
+  // Only from iBGP: from eBGP these attributes are discarded below, so they cannot signal a loop.
+  if (from.ibgp && attrs.originatorId === local.routerId)
     return { reject: 'ORIGINATOR_ID is our router id (RFC 4456 §8)' };
-  if (attrs.clusterList?.includes(local.clusterId))
+  if (from.ibgp && attrs.clusterList?.includes(local.clusterId))
     return { reject: 'our cluster id in CLUSTER_LIST (RFC 4456 §8)' };
   if (attrs.nextHop !== undefined) {
     if (martian(attrs.nextHop)) return { reject: `martian next hop ${attrs.nextHop}` };

@@ -6,16 +6,20 @@ import { formatPrefix, parsePrefix } from '../util/ip.js';
 
 export type PrefixKey = number | string;
 
-/** Key from NLRI wire bytes (`off` at the first address octet). */
+/** Key from NLRI wire bytes (`off` at the first address octet); trailing bits ignored (RFC 4271 §4.3). */
 export function keyFromWire(family: 4 | 6, b: Uint8Array, off: number, len: number): PrefixKey {
   const n = (len + 7) >> 3;
+  const mask = (0xff00 >> (len - 8 * (n - 1))) & 0xff; // the last octet's prefix bits
   if (family === 4) {
     let v = 0;
-    for (let i = 0; i < 4; i++) v = v * 256 + (i < n ? b[off + i] : 0);
+    for (let i = 0; i < 4; i++) v = v * 256 + (i < n - 1 ? b[off + i] : i === n - 1 ? b[off + i] & mask : 0);
     return v * 64 + len;
   }
   let s = '';
-  for (let i = 0; i < n; i++) s += (b[off + i] < 16 ? '0' : '') + b[off + i].toString(16);
+  for (let i = 0; i < n; i++) {
+    const x = i < n - 1 ? b[off + i] : b[off + i] & mask;
+    s += (x < 16 ? '0' : '') + x.toString(16);
+  }
   return `${s}/${len}`;
 }
 
