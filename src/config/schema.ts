@@ -3,6 +3,8 @@
  * The core (router-id, asn, listen, fib, api, metrics, neighbors) is stable: scripts rely on it.
  */
 import { z } from 'zod';
+import { checkPolicyReferences } from '../policy/compile.js';
+import { policiesSchema } from '../policy/schema.js';
 import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
 
 const ipv4 = z.string().refine((s) => parseIPv4(s) >= 0, 'must be an IPv4 address');
@@ -90,7 +92,7 @@ export const listenRangeSchema = z.strictObject({
   ...sessionSettings,
 });
 
-export const configSchema = z.strictObject({
+const configShape = z.strictObject({
   'router-id': ipv4,
   asn,
   listen: z
@@ -126,10 +128,27 @@ export const configSchema = z.strictObject({
     .default([]),
   api: endpoint(50179).optional(),
   metrics: endpoint(9179).optional(),
+  /** Named import/export policies (see README "Policies"). */
+  policies: policiesSchema.default({}),
   /** Defaults for every neighbor and range (same keys as a neighbor). */
   defaults: z.strictObject(sessionSettings).optional(),
   neighbors: z.array(neighborSchema).default([]),
   'listen-ranges': z.array(listenRangeSchema).default([]),
+});
+
+/** Policy names used by neighbors, ranges and defaults must be defined (path points at the use). */
+export const configSchema = configShape.superRefine((c, ctx) => {
+  const refs: { name: string; path: (string | number)[] }[] = [];
+  const collect = (s: { import?: string[]; export?: string[] } | undefined, path: (string | number)[]) => {
+    for (const dir of ['import', 'export'] as const) {
+      (s?.[dir] ?? []).forEach((name, i) => refs.push({ name, path: [...path, dir, i] }));
+    }
+  };
+  collect(c.defaults, ['defaults']);
+  c.neighbors.forEach((n, i) => collect(n, ['neighbors', i]));
+  c['listen-ranges'].forEach((r, i) => collect(r, ['listen-ranges', i]));
+  for (const p of checkPolicyReferences(refs, c.policies))
+    ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
 });
 
 export type Config = z.output<typeof configSchema>;

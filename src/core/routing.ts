@@ -4,13 +4,14 @@
  * attribute set into the fewest UPDATEs. Sends the initial table in chunks, then End-of-RIB.
  */
 
+import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain, type PolicyRoute } from '../policy/index.js';
 import { AttrStore } from '../rib/attr-store.js';
 import { compare, type DecisionOptions } from '../rib/decision.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
 import { NlriBuilder } from '../rib/nlri-builder.js';
-import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
+import { keyFromWire, keyLength, keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import {
   Afi,
@@ -34,6 +35,11 @@ export interface PeerSender {
 export interface PeerRoutingOptions {
   readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
   readonly import: ImportOptions;
+  /** Import and export policy chains (empty: accept, unless RFC 8212 applies). */
+  readonly importPolicy?: readonly CompiledPolicy[];
+  readonly exportPolicy?: readonly CompiledPolicy[];
+  /** RFC 8212: an eBGP session without a policy in a direction passes nothing that way. */
+  readonly ebgpRequiresPolicy?: boolean;
   /** ADD-PATH send mode where negotiated: all paths or the best N (default all). */
   readonly addPathSend?: 'all' | number;
   /** Max-prefix per family (RFC 4486 §4): called once when the count goes over `limit`. */
@@ -62,6 +68,11 @@ interface PeerRuntime {
   readonly importOptions: ImportOptions;
   readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
   readonly addPathSend: 'all' | number;
+  readonly importPolicy: readonly CompiledPolicy[];
+  readonly exportPolicy: readonly CompiledPolicy[];
+  /** RFC 8212 blocks this direction. */
+  readonly blockImport: boolean;
+  readonly blockExport: boolean;
   /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
   readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
@@ -118,6 +129,20 @@ export class RoutingEngine {
       exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
       importOptions: opts.import,
       addPathSend: opts.addPathSend ?? 'all',
+      importPolicy: opts.importPolicy ?? [],
+      exportPolicy: opts.exportPolicy ?? [],
+      blockImport: !!ebgpRequiresPolicy(
+        info,
+        'import',
+        (opts.importPolicy ?? []).length > 0,
+        opts.ebgpRequiresPolicy ?? false,
+      ),
+      blockExport: !!ebgpRequiresPolicy(
+        info,
+        'export',
+        (opts.exportPolicy ?? []).length > 0,
+        opts.ebgpRequiresPolicy ?? false,
+      ),
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
       out: { 4: new Map(), 6: new Map() },
       rewriteCache: new WeakMap(),
@@ -186,19 +211,41 @@ export class RoutingEngine {
   }
 
   private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
-    const checked = checkImport(attrs, rt.info, this.o.local, rt.importOptions);
-    if ('reject' in checked) {
-      // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
+    const withdrawAll = () =>
       list.forEach((b, off, len, pathId) =>
         this.rib.withdraw(family, keyFromWire(family, b, off, len), rt.info, pathId),
       );
+    const checked = checkImport(attrs, rt.info, this.o.local, rt.importOptions);
+    // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
+    if ('reject' in checked || rt.blockImport) return withdrawAll();
+    if (!rt.importPolicy.length) {
+      const set = this.rib.store.intern(checked.attrs);
+      list.forEach((b, off, len, pathId) =>
+        this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set),
+      );
+      this.rib.store.release(set);
       return;
     }
-    const set = this.rib.store.intern(checked.attrs);
-    list.forEach((b, off, len, pathId) =>
-      this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set),
-    );
-    this.rib.store.release(set);
+    // Per-prefix policy; results that are the same object share one interned set.
+    const sets = new Map<RouteAttrs, AttrSet>();
+    list.forEach((b, off, len, pathId) => {
+      const key = keyFromWire(family, b, off, len);
+      const r = evaluateChain(
+        rt.importPolicy,
+        policyRoute(family, key, b.subarray(off, off + ((len + 7) >> 3)), len, checked.attrs, rt.info),
+      );
+      if (r.action === 'reject') return this.rib.withdraw(family, key, rt.info, pathId);
+      const out = r.nextHopSelf
+        ? withNextHop(r.attrs, family === 4 ? rt.info.localAddress4 : rt.info.localAddress6)
+        : r.attrs;
+      let set = sets.get(out);
+      if (!set) {
+        set = this.rib.store.intern(out);
+        sets.set(out, set);
+      }
+      this.rib.update(family, key, rt.info, pathId, set);
+    });
+    for (const set of sets.values()) this.rib.store.release(set);
   }
 
   // ---- origination ----
@@ -270,18 +317,37 @@ export class RoutingEngine {
   }
 
   /** The attribute set to send `to` for `path`, or null when it may not be sent. */
-  private exportPath(rt: PeerRuntime, path: Path, family: 4 | 6): AttrSet | null {
-    if (!mayExport(path, rt.info)) return null;
+  private exportPath(rt: PeerRuntime, path: Path, d: Dest): AttrSet | null {
+    if (rt.blockExport || !mayExport(path, rt.info)) return null;
     let byPeer = rt.rewriteCache.get(path.peer);
     if (!byPeer) {
       byPeer = new WeakMap();
       rt.rewriteCache.set(path.peer, byPeer);
     }
-    const cached = byPeer.get(path.attrs);
-    if (cached && cached.refs > 0) return this.outStore.ref(cached);
-    const set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, family));
-    byPeer.set(path.attrs, set);
-    return set;
+    let set = byPeer.get(path.attrs);
+    if (set && set.refs > 0) this.outStore.ref(set);
+    else {
+      set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, d.family));
+      byPeer.set(path.attrs, set);
+    }
+    if (!rt.exportPolicy.length) return set;
+    const len = keyLength(d.key);
+    const bytes = new Uint8Array(17);
+    writeKey(d.key, bytes, 0);
+    const r = evaluateChain(
+      rt.exportPolicy,
+      policyRoute(d.family, d.key, bytes.subarray(1, 1 + ((len + 7) >> 3)), len, set.attrs, rt.info),
+    );
+    if (r.action === 'reject') {
+      this.outStore.release(set);
+      return null;
+    }
+    if (r.attrs === set.attrs && !r.nextHopSelf) return set;
+    const out = r.nextHopSelf
+      ? withNextHop(r.attrs, d.family === 4 ? rt.info.localAddress4 : rt.info.localAddress6)
+      : r.attrs;
+    this.outStore.release(set);
+    return this.outStore.intern(out);
   }
 
   private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
@@ -294,7 +360,7 @@ export class RoutingEngine {
       const want = new Map<number, AttrSet>();
       const candidates = addPath ? this.addPathCandidates(d, rt.addPathSend) : d.best ? [d.best] : [];
       for (const p of candidates) {
-        const set = this.exportPath(rt, p, f);
+        const set = this.exportPath(rt, p, d);
         if (set) want.set(addPath ? p.txId : 0, set);
       }
       const have = rt.out[f].get(d.key);
@@ -358,4 +424,33 @@ export class RoutingEngine {
       for (const d of this.rib.tables[f].values()) for (const p of d.paths) if (p.peer === info) n++;
     return n;
   }
+}
+
+/** What a policy sees of a RIB prefix; the text form is made only if a condition asks for it. */
+function policyRoute(
+  family: 4 | 6,
+  key: PrefixKey,
+  prefixBytes: Uint8Array,
+  prefixLength: number,
+  attrs: RouteAttrs,
+  peer: PeerInfo,
+): PolicyRoute {
+  let text: string | undefined;
+  return {
+    family,
+    get prefix() {
+      text ??= keyToText(family, key);
+      return text;
+    },
+    prefixBytes,
+    prefixLength,
+    attrs,
+    peer,
+  };
+}
+
+function withNextHop(a: RouteAttrs, self: string | undefined): RouteAttrs {
+  if (self === undefined) return a;
+  const { linkLocalNextHop: _ll, ...rest } = a;
+  return { ...rest, nextHop: self };
 }

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config/schema.js';
+import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
 import { keyFromText } from '../rib/prefix-key.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
@@ -60,6 +61,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly clock: Clock;
   private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
+  private readonly policies: ReadonlyMap<string, CompiledPolicy>;
 
   constructor(
     readonly config: Readonly<Config>,
@@ -69,6 +71,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const log = options.logger ?? silent;
     this.log = log;
     this.clock = options.clock ?? new RealClock();
+    this.policies = compilePolicies(config.policies, { localAsn: config.asn });
     this.routing = new RoutingEngine({
       local: {
         asn: config.asn,
@@ -195,6 +198,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         },
         import: { allowasIn: settings['allowas-in'] ?? 0 },
         addPathSend: settings['add-paths']?.send ?? 'all',
+        importPolicy: policyChain(settings.import, this.policies),
+        exportPolicy: policyChain(settings.export, this.policies),
+        ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
         ...(settings['max-prefix'] && {
           maxPrefix: {
             limit: settings['max-prefix'].limit,

@@ -108,4 +108,60 @@ neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
       15_000,
     );
   });
+
+  it('applies import/export policies at B, and RFC 8212 blocks an eBGP session without policy', async () => {
+    const c = await startRackbgp(
+      net,
+      'c',
+      `router-id: 10.98.2.3
+asn: 65003
+fib: false
+neighbors: [{ address: 10.98.2.2, asn: 65002, passive: true }]
+`,
+    );
+    await startRackbgp(
+      net,
+      'b',
+      `router-id: 10.98.1.2
+asn: 65002
+fib: false
+ebgp-requires-policy: true
+policies:
+  from-a:
+    - name: pods-only
+      match: { prefix-list: ["10.244.0.0/16 le 26"] }
+      then: { action: accept, community: { add: ["65002:100"] } }
+    - { name: rest, then: reject }
+  to-c:
+    - name: hide-2
+      match: { prefix-list: ["10.244.2.0/26"] }
+      then: reject
+    - { name: all, then: { action: accept, prepend: 2 } }
+neighbors:
+  - { address: 10.98.1.1, asn: 65001, passive: true, import: [from-a], export: [to-c] }
+  - { address: 10.98.2.3, asn: 65003, connect-retry-time: 1, export: [to-c] }
+`,
+    );
+    const a = await startRackbgp(
+      net,
+      'a',
+      `router-id: 10.98.1.1
+asn: 65001
+fib: false
+networks: [10.244.1.0/26, 10.244.2.0/26, 192.168.50.0/24]
+neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
+`,
+    );
+    await waitFor('10.244.1.0/26 at C', async () => (await c.routes('10.244.1.0/26')).length === 1);
+    // A's routes reach B only through the import policy; C gets what the export policy lets out.
+    await waitFor('A sent all three', async () => (await a.neighbor('10.98.1.2'))?.prefixesSent === 3);
+    const atC = await c.routes();
+    expect(atC.map((r) => r.prefix)).toEqual(['10.244.1.0/26']);
+    expect(atC[0].paths[0].attributes).toMatchObject({
+      asPath: [{ type: 'sequence', asns: [65002, 65002, 65002, 65001] }],
+      communities: ['65002:100'],
+    });
+    // B sends nothing back to A: that session has an import policy but no export policy (RFC 8212).
+    expect((await a.neighbor('10.98.1.2'))?.prefixesReceived).toBe(0);
+  });
 });

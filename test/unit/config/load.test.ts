@@ -70,4 +70,18 @@ neighbors:
     const errs = errorsOf('router-id: 10.0.0.1\nasn: [65001\n');
     expect(errs[0]).toMatch(/^rack\.yaml:\d+:\d+: /);
   });
+
+  it('names the use of an undefined policy', () => {
+    const errs = errorsOf(`router-id: 10.0.0.1
+asn: 65001
+policies:
+  from-rack: [{ name: all, then: accept }]
+neighbors:
+  - address: 10.1.1.11
+    asn: 64512
+    import: [from-rack, from-rak]
+`);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/^rack\.yaml:8:25: neighbors\[0\]\.import\[1\]: unknown policy 'from-rak'/);
+  });
 });
