@@ -179,7 +179,7 @@ export function updateLength(m: UpdateMessage, ctx: UpdateContext): number {
 
 const NO_ATTRIBUTES: PathAttributes = Object.freeze({});
 
-/** Writes the UPDATE body; attributes go straight into `w`, MP attributes in type order. */
+/** Writes the UPDATE body; attributes go straight into `w`, the MP attributes first (RFC 7606 §5.1). */
 export function writeUpdate(w: Writer, m: UpdateMessage, ctx: UpdateContext): void {
   const { withdrawn, nlri, unreach, reachNlri } = parts(m, ctx);
   w.u16(withdrawn.byteLength).bytes(withdrawn.bytes);

@@ -1,13 +1,14 @@
 /**
- * Path-attribute encoding in ascending type order (RFC 4271 §5 SHOULD), split around the
- * MP attributes (14, 15) so a packer can reuse the encoded bytes across many UPDATEs.
+ * Path-attribute encoding: MP_REACH_NLRI/MP_UNREACH_NLRI first (RFC 7606 §5.1 SHALL, so a receiver
+ * can find the NLRI even when later attributes are malformed), then ascending type order
+ * (RFC 4271 §5 SHOULD). A packer reuses the encoded non-MP bytes across many UPDATEs.
  */
-import { AttrCode, AttrFlag } from '../constants.js';
+import { AttrFlag } from '../constants.js';
 import { Writer } from '../writer.js';
 import { ATTRIBUTES, type AttrContext } from './table.js';
 import type { PathAttributes, RawAttribute } from './types.js';
 
-/** Encoded attributes with codes below MP_REACH_NLRI (`before`) and above MP_UNREACH_NLRI (`after`). */
+/** Encoded non-MP attributes as the bytes before and after the MP attributes' place (`before` is empty: MP goes first). */
 export interface EncodedAttributes {
   readonly before: Uint8Array;
   readonly after: Uint8Array;
@@ -40,8 +41,8 @@ export function attributesLength(a: PathAttributes, ctx: AttrContext): number {
 const NO_UNKNOWN: readonly RawAttribute[] = [];
 
 /**
- * Writes the attributes straight into `w` in ascending type order, calling `mp(w)` once where
- * MP_REACH_NLRI/MP_UNREACH_NLRI (14, 15) belong. Unknown attributes are merged in by code.
+ * Writes the attributes straight into `w`: first `mp(w)` (the MP attributes, RFC 7606 §5.1), then
+ * the others in ascending type order with unknown attributes merged in by code.
  */
 export function writeAttributes(
   w: Writer,
@@ -51,7 +52,7 @@ export function writeAttributes(
 ): void {
   const unknown = a.unknown?.length ? [...a.unknown].sort((x, y) => x.code - y.code) : NO_UNKNOWN;
   let u = 0;
-  let mpPending = mp !== undefined;
+  mp?.(w);
   // One pass past the end of the table (code 256) flushes the remaining unknown and MP attributes.
   for (let i = 0; i <= ATTRIBUTES.length; i++) {
     const d = ATTRIBUTES[i] as (typeof ATTRIBUTES)[number] | undefined;
@@ -60,16 +61,8 @@ export function writeAttributes(
     const code = d ? d.code : 256;
     for (; u < unknown.length && unknown[u].code < code; u++) {
       const x = unknown[u];
-      if (mpPending && x.code >= AttrCode.MP_REACH_NLRI) {
-        mpPending = false;
-        mp!(w);
-      }
       writeHeader(w, x.flags, x.code, x.value.length);
       w.bytes(x.value);
-    }
-    if (mpPending && code >= AttrCode.MP_REACH_NLRI) {
-      mpPending = false;
-      mp!(w);
     }
     if (!d) break;
     writeHeader(w, d.flags, d.code, len);
@@ -79,7 +72,7 @@ export function writeAttributes(
   }
 }
 
-/** The attributes as two byte strings around the MP position, for reuse across many UPDATEs. */
+/** The non-MP attributes as two byte strings around the MP position, for reuse across many UPDATEs. */
 export function encodeAttributes(a: PathAttributes, ctx: AttrContext): EncodedAttributes {
   const w = new Writer(128);
   let split = 0;
