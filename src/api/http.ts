@@ -1,43 +1,139 @@
 /**
- * The HTTP adapter of the API: JSON snapshots on loopback by default. Read-only for now
- * (issue 5 adds actions); each route is one line over the Speaker's snapshots.
+ * The HTTP adapter of the service facade: JSON on loopback by default. GET reads snapshots, POST runs
+ * actions; POST needs `Authorization: Bearer <api.token>` when a token is configured, and is refused
+ * on a non-loopback address without one. Each route is one line over BgpService.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Speaker } from '../core/speaker.js';
+import type { BgpService } from './service.js';
 
 export interface ApiServer {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startApi(speaker: Speaker, address: string, port: number): Promise<ApiServer> {
+export interface ApiOptions {
+  readonly address: string;
+  readonly port: number;
+  readonly token?: string;
+}
+
+const MAX_BODY = 64 * 1024;
+const isLoopback = (a: string) => a === '::1' || a.startsWith('127.') || a === 'localhost';
+
+type Reply = (status: number, body: unknown) => void;
+
+export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiServer> {
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://api');
-    const reply = (status: number, body: unknown) => {
+    const reply: Reply = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify(body)}\n`);
     };
-    if (req.method !== 'GET') return reply(405, { error: 'method not allowed' });
-    const neighbors = speaker.neighbors();
-    if (url.pathname === '/api/neighbors') return reply(200, neighbors);
-    const m = /^\/api\/neighbors\/([^/]+)$/.exec(url.pathname);
-    if (m) {
-      const n = neighbors.find((x) => x.address === decodeURIComponent(m[1]));
-      return n ? reply(200, n) : reply(404, { error: `no neighbor ${m[1]}` });
-    }
-    if (url.pathname === '/api/routes')
-      return reply(200, speaker.routes({ prefix: url.searchParams.get('prefix') ?? undefined }));
-    if (url.pathname === '/api/sessions/stats')
-      return reply(200, { unknownConnections: speaker.sessions.stats.unknownConnections });
-    reply(404, { error: `no route ${url.pathname}` });
+    const url = new URL(req.url ?? '/', 'http://api');
+    if (req.method === 'GET') return reply(...get(service, url));
+    if (req.method !== 'POST') return reply(405, { error: 'method not allowed' });
+    if (o.token ? req.headers.authorization !== `Bearer ${o.token}` : !isLoopback(o.address))
+      return reply(o.token ? 401 : 403, {
+        error: o.token ? 'missing or wrong bearer token' : 'actions need api.token on a non-loopback address',
+      });
+    readBody(req).then(
+      (body) =>
+        post(service, url, body).then(
+          (a) => reply(...a),
+          (e: Error) => reply(500, { error: e.message }),
+        ),
+      (e) => reply(400, { error: (e as Error).message }),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: address, port }, () => resolve());
+    server.listen({ host: o.address, port: o.port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
+}
+
+type Answer = readonly [status: number, body: unknown];
+
+function get(service: BgpService, url: URL): Answer {
+  const path = url.pathname;
+  const q = url.searchParams;
+  if (path === '/api/neighbors') return [200, service.neighbors()];
+  const m = /^\/api\/neighbors\/([^/]+)$/.exec(path);
+  if (m) {
+    const n = service.neighbor(decodeURIComponent(m[1]));
+    return n ? [200, n] : [404, { error: `no neighbor ${decodeURIComponent(m[1])}` }];
+  }
+  if (path === '/api/routes') {
+    const routes = service.routes({
+      ...(q.get('prefix') && { prefix: q.get('prefix')! }),
+      ...(q.get('neighbor') && { neighbor: q.get('neighbor')! }),
+      bestOnly: q.get('best') === '1' || q.get('best') === 'true',
+    });
+    return [200, routes];
+  }
+  if (path === '/api/rib/summary') return [200, service.ribSummary()];
+  if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/sessions/stats')
+    return [200, { unknownConnections: service.speaker.sessions.stats.unknownConnections }];
+  return [404, { error: `no route GET ${path}` }];
+}
+
+async function post(service: BgpService, url: URL, body: Record<string, unknown>): Promise<Answer> {
+  const path = url.pathname;
+  if (path === '/api/reload') {
+    const r = await service.reload();
+    return [r.ok ? 200 : 422, r];
+  }
+  const m = /^\/api\/neighbors\/([^/]+)\/(reset|shutdown|enable|refresh)$/.exec(path);
+  if (!m) return [404, { error: `no route POST ${path}` }];
+  const address = decodeURIComponent(m[1]);
+  const message = typeof body.message === 'string' ? body.message : '';
+  const direction = body.direction ?? 'both';
+  if (direction !== 'in' && direction !== 'out' && direction !== 'both')
+    return [400, { error: 'direction must be in, out or both' }];
+  const r =
+    m[2] === 'reset'
+      ? service.reset(address, message)
+      : m[2] === 'shutdown'
+        ? service.shutdown(address, message)
+        : m[2] === 'enable'
+          ? service.enable(address)
+          : service.refresh(address, direction);
+  return [r.status, r];
+}
+
+function readBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8').trim();
+      if (!text) return resolve({});
+      try {
+        const v = JSON.parse(text);
+        if (v && typeof v === 'object' && !Array.isArray(v)) resolve(v as Record<string, unknown>);
+        else reject(new Error('body must be a JSON object'));
+      } catch {
+        reject(new Error('body is not JSON'));
+      }
+    });
+    req.on('error', reject);
+  });
 }

@@ -36,6 +36,22 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
   throw new ConfigError(result.error.issues.map((i) => describe(i, doc.contents as Node | null, where)));
 }
 
+/**
+ * Validates a config object (the library API: the same schema as the file, defaults filled in);
+ * throws ConfigError with one "key: message" line per problem.
+ */
+export function validateConfig(config: unknown): Readonly<Config> {
+  const result = configSchema.safeParse(config ?? {});
+  if (result.success) return deepFreeze(result.data);
+  throw new ConfigError(
+    result.error.issues.flatMap((i) =>
+      i.code === 'unrecognized_keys'
+        ? i.keys.map((k) => `${pathText([...i.path, k])}: unknown key '${k}'`)
+        : [`${pathText(i.path)}: ${i.message}`],
+    ),
+  );
+}
+
 export function loadConfig(file: string): Readonly<Config> {
   let text: string;
   try {

@@ -126,8 +126,18 @@ const configShape = z.strictObject({
       ]),
     )
     .default([]),
-  api: endpoint(50179).optional(),
-  metrics: endpoint(9179).optional(),
+  /** The JSON API (CLI, scripts): loopback by default; `false` turns it off. */
+  api: z
+    .union([
+      z.literal(false),
+      endpoint(50179).extend({
+        /** Bearer token required for actions (POST); without one, actions are allowed on loopback only. */
+        token: z.string().min(8, 'must be at least 8 characters').optional(),
+      }),
+    ])
+    .default({ address: '127.0.0.1', port: 50179 }),
+  /** Prometheus /metrics: loopback by default; `false` turns it off. */
+  metrics: z.union([z.literal(false), endpoint(9179)]).default({ address: '127.0.0.1', port: 9179 }),
   /** Named import/export policies (see README "Policies"). */
   policies: policiesSchema.default({}),
   /** Defaults for every neighbor and range (same keys as a neighbor). */
@@ -152,6 +162,8 @@ export const configSchema = configShape.superRefine((c, ctx) => {
 });
 
 export type Config = z.output<typeof configSchema>;
+/** What a config file or object may say (defaults not yet filled in): the input of Speaker.fromConfig. */
+export type ConfigInput = z.input<typeof configSchema>;
 export type NeighborConfig = z.output<typeof neighborSchema>;
 export type ListenRangeConfig = z.output<typeof listenRangeSchema>;
 export type SessionSettings = z.output<z.ZodObject<typeof sessionSettings>>;

@@ -68,11 +68,12 @@ interface PeerRuntime {
   readonly importOptions: ImportOptions;
   readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
   readonly addPathSend: 'all' | number;
-  readonly importPolicy: readonly CompiledPolicy[];
-  readonly exportPolicy: readonly CompiledPolicy[];
+  /** Policies and RFC 8212 blocks may be replaced at run time (reload: setPolicies). */
+  importPolicy: readonly CompiledPolicy[];
+  exportPolicy: readonly CompiledPolicy[];
   /** RFC 8212 blocks this direction. */
-  readonly blockImport: boolean;
-  readonly blockExport: boolean;
+  blockImport: boolean;
+  blockExport: boolean;
   /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
   readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
@@ -89,6 +90,7 @@ export class RoutingEngine {
   private readonly outStore = new AttrStore();
   private readonly peers = new Map<PeerInfo, PeerRuntime>();
   private flushScheduled = false;
+  private readonly changeListeners = new Set<(dests: readonly Dest[]) => void>();
   private readonly decisionOptions: DecisionOptions;
   /** The speaker itself as the source of originated routes (peer id 0). */
   readonly self: PeerInfo;
@@ -274,7 +276,14 @@ export class RoutingEngine {
     const changed = this.rib.decide(this.decisionOptions);
     if (!changed.length) return;
     this.o.onBestChanged?.(changed);
+    for (const l of this.changeListeners) l(changed);
     for (const rt of this.peers.values()) this.exportDests(rt, changed);
+  }
+
+  /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
+  onChange(fn: (dests: readonly Dest[]) => void): () => void {
+    this.changeListeners.add(fn);
+    return () => this.changeListeners.delete(fn);
   }
 
   private initialSync(rt: PeerRuntime): void {
@@ -408,6 +417,65 @@ export class RoutingEngine {
     if (messages.length) rt.sender.sendUpdates(messages);
   }
 
+  /**
+   * Replaces a peer's policies without touching its session (reload). A new export policy is applied
+   * at once by re-exporting every destination (only differences are sent); a new import policy needs
+   * the peer to send its routes again (ROUTE-REFRESH, RFC 2918), which the caller asks for.
+   */
+  setPolicies(
+    info: PeerInfo,
+    p: {
+      importPolicy: readonly CompiledPolicy[];
+      exportPolicy: readonly CompiledPolicy[];
+      ebgpRequiresPolicy: boolean;
+    },
+  ): void {
+    const rt = this.peers.get(info);
+    if (!rt) return;
+    rt.importPolicy = p.importPolicy;
+    rt.blockImport = !!ebgpRequiresPolicy(info, 'import', p.importPolicy.length > 0, p.ebgpRequiresPolicy);
+    rt.exportPolicy = p.exportPolicy;
+    rt.blockExport = !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy);
+    if (!rt.syncing) this.exportDests(rt, this.allDests(rt));
+  }
+
+  /**
+   * Soft reconfiguration out: brings the Adj-RIB-Out up to date (withdrawing what no longer passes),
+   * then with `resend` announces the whole table again, as an answer to ROUTE-REFRESH does.
+   * Returns false when the peer has no routing session (or is still sending its initial table).
+   */
+  refreshOut(info: PeerInfo, resend = true): boolean {
+    const rt = this.peers.get(info);
+    if (!rt || rt.syncing) return false;
+    const dests = this.allDests(rt);
+    this.exportDests(rt, dests);
+    if (resend) {
+      for (const f of [4, 6] as const) {
+        for (const m of rt.out[f].values()) for (const s of m.values()) this.outStore.release(s);
+        rt.out[f].clear();
+      }
+      this.exportDests(rt, dests);
+    }
+    return true;
+  }
+
+  private allDests(rt: PeerRuntime): Dest[] {
+    const out: Dest[] = [];
+    for (const f of rt.families) for (const d of this.rib.tables[f].values()) out.push(d);
+    return out;
+  }
+
+  /** True once the initial table and End-of-RIB went to the peer (RFC 4724 §2). */
+  initialTableSent(info: PeerInfo): boolean {
+    const rt = this.peers.get(info);
+    return !!rt && !rt.syncing;
+  }
+
+  /** Interned attribute sets of the Adj-RIBs-Out (the RIB's own are `rib.store.size`). */
+  get exportedAttributeSets(): number {
+    return this.outStore.size;
+  }
+
   /** Number of prefixes currently advertised to a peer (PfxSnt). */
   advertisedCount(info: PeerInfo): number {
     const rt = this.peers.get(info);
@@ -417,12 +485,23 @@ export class RoutingEngine {
     return n;
   }
 
-  /** Number of paths in the RIB learned from a peer (PfxRcd). */
+  /** Number of paths in the RIB learned from a peer (PfxRcd); the Loc-RIB keeps the count. */
   receivedCount(info: PeerInfo): number {
-    let n = 0;
-    for (const f of [4, 6] as const)
-      for (const d of this.rib.tables[f].values()) for (const p of d.paths) if (p.peer === info) n++;
-    return n;
+    return this.rib.countOf(info);
+  }
+
+  /** Paths received (in the RIB) and prefixes advertised, per family. */
+  prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; advertised: number }> {
+    const rt = this.peers.get(info);
+    const advertised = (f: 4 | 6) => {
+      let n = 0;
+      if (rt) for (const m of rt.out[f].values()) n += m.size;
+      return n;
+    };
+    return {
+      4: { received: this.rib.countOf(info, 4), advertised: advertised(4) },
+      6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
+    };
   }
 }
 

@@ -3,9 +3,11 @@
  * Established session becomes a PeerInfo in the engine; UPDATEs flow in, packed UPDATEs flow out.
  */
 import { EventEmitter } from 'node:events';
-import type { Config } from '../config/schema.js';
+import { validateConfig } from '../config/load.js';
+import type { Config, ConfigInput } from '../config/schema.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
-import { keyFromText } from '../rib/prefix-key.js';
+import type { Dest } from '../rib/loc-rib.js';
+import { keyFromText, keyToText } from '../rib/prefix-key.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
@@ -20,14 +22,16 @@ import {
   familyName,
   IPV4_UNICAST,
   IPV6_UNICAST,
-  Origin,
   RefreshSubtype,
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import { networkAttrs, networkPrefix } from './networks.js';
+import { applyReload, type ReloadReport } from './reload.js';
 import { RoutingEngine } from './routing.js';
 import { type NeighborSnapshot, neighborSnapshot, type RouteSnapshot, routeSnapshot } from './snapshot.js';
 import { LocalSubnets } from './subnets.js';
+import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
 
 export interface SpeakerOptions {
   readonly logger?: Logger;
@@ -38,6 +42,10 @@ export interface SpeakerEvents {
   state: [{ neighbor: string; from: SessionState; to: SessionState }];
   established: [{ neighbor: string; params: SessionParams }];
   endOfRib: [{ neighbor: string; family: string }];
+  /** A prefix has a best path (new or changed); only computed while someone listens. */
+  routeAdded: [RouteSnapshot];
+  /** A prefix has no usable path any more. */
+  routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
 }
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
@@ -61,13 +69,24 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly clock: Clock;
   private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
-  private readonly policies: ReadonlyMap<string, CompiledPolicy>;
+  private policies: ReadonlyMap<string, CompiledPolicy>;
+  /** Timers that restart a peer after max-prefix (cancelled by stop()). */
+  private readonly restartTimers = new Set<Timer>();
+  private current: Readonly<Config>;
 
-  constructor(
-    readonly config: Readonly<Config>,
-    options: SpeakerOptions = {},
-  ) {
+  /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
+  static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
+    return new Speaker(validateConfig(config), options);
+  }
+
+  /** The running configuration (replaced by reconfigure). */
+  get config(): Readonly<Config> {
+    return this.current;
+  }
+
+  constructor(config: Readonly<Config>, options: SpeakerOptions = {}) {
     super();
+    this.current = config;
     const log = options.logger ?? silent;
     this.log = log;
     this.clock = options.clock ?? new RealClock();
@@ -85,17 +104,24 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
     });
+    this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {
       established: (peer, params) => this.onEstablished(peer, params),
       down: (peer, reason, byNotification) => this.onDown(peer, reason, byNotification),
       update: (peer, m) => this.onUpdate(peer, m),
       routeRefresh: (peer, m) => {
         // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
+        // The end marker is queued behind the re-sent UPDATEs, so it cannot overtake them.
         if (m.subtype !== RefreshSubtype.NORMAL) return;
-        if (peer.params?.enhancedRouteRefresh) {
-          peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
-          peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.EORR });
-        } else peer.send(endOfRib(m.family));
+        const info = this.infos.get(peer);
+        const enhanced = peer.params?.enhancedRouteRefresh;
+        if (enhanced) peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
+        if (info) this.routing.refreshOut(info);
+        peer.connection?.sendAfterUpdates(
+          enhanced
+            ? { type: 'route-refresh', family: m.family, subtype: RefreshSubtype.EORR }
+            : endOfRib(m.family),
+        );
       },
       stateChange: (peer, from, to) => {
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
@@ -118,8 +144,111 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.sessions.start();
   }
 
+  /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
   async stop(message?: string): Promise<void> {
+    for (const t of this.restartTimers) t.cancel();
+    this.restartTimers.clear();
+    for (const r of this.restarting.values()) r.timer.cancel();
+    this.restarting.clear();
     await this.sessions.stop(message);
+  }
+
+  /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */
+  reconfigure(next: Readonly<Config>): ReloadReport {
+    return applyReload(
+      {
+        config: this.config,
+        sessions: this.sessions,
+        log: this.log,
+        commit: (c) => {
+          this.current = c;
+          this.policies = compilePolicies(c.policies, { localAsn: c.asn });
+        },
+        applyPolicies: (address) => this.applyPolicies(address),
+        requestRefresh: (address) => this.requestRefresh(address),
+        originate: (n) => {
+          const k = keyFromText(networkPrefix(n));
+          if (k) this.routing.originate(k.family, k.key, networkAttrs(n));
+        },
+        withdrawNetwork: (prefix) => {
+          const k = keyFromText(prefix);
+          if (k) this.routing.withdrawOrigin(k.family, k.key);
+        },
+      },
+      next,
+    );
+  }
+
+  /**
+   * Soft reconfiguration without a reset: `in` asks the peer for its routes again (ROUTE-REFRESH,
+   * RFC 2918), `out` sends our Adj-RIB-Out again. False when the session is not Established (or,
+   * for `in`, route refresh was not negotiated).
+   */
+  softRefresh(address: string, direction: 'in' | 'out'): boolean {
+    if (direction === 'in') return this.requestRefresh(address);
+    const info = this.peerInfo(address);
+    return !!info && this.routing.refreshOut(info);
+  }
+
+  /** Resolves once `prefix` is in the Loc-RIB (learned from `neighbor`, if given); rejects on timeout. */
+  waitForPrefix(prefix: string, options?: PrefixWaitOptions): Promise<RouteSnapshot> {
+    return waitForPrefix(this, prefix, options);
+  }
+
+  /** Resolves once the neighbor is Established; rejects on timeout with its state and last error. */
+  waitForEstablished(address: string, options?: WaitOptions): Promise<NeighborSnapshot> {
+    return waitForEstablished(this, address, options);
+  }
+
+  /** Paths received and prefixes advertised per family; zeros when the session is not up. */
+  prefixCounts(address: string): Record<4 | 6, { received: number; advertised: number }> {
+    const info = this.peerInfo(address);
+    const none = { received: 0, advertised: 0 };
+    return info ? this.routing.prefixCounts(info) : { 4: none, 6: none };
+  }
+
+  /** True once the initial table and End-of-RIB were sent to the neighbor. */
+  initialTableSent(address: string): boolean {
+    const info = this.peerInfo(address);
+    return !!info && this.routing.initialTableSent(info);
+  }
+
+  private peerInfo(address: string): PeerInfo | undefined {
+    const peer = this.sessions.peers.get(address);
+    return peer && this.infos.get(peer);
+  }
+
+  private applyPolicies(address: string): boolean {
+    const info = this.peerInfo(address);
+    if (!info) return false;
+    const s = this.sessions.settingsOf(address);
+    this.routing.setPolicies(info, {
+      importPolicy: policyChain(s.import, this.policies),
+      exportPolicy: policyChain(s.export, this.policies),
+      ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
+    });
+    return true;
+  }
+
+  private requestRefresh(address: string): boolean {
+    const peer = this.sessions.peers.get(address);
+    const params = peer && this.params.get(peer);
+    if (!peer || !params?.routeRefresh) return false;
+    for (const family of params.families)
+      peer.send({ type: 'route-refresh', family, subtype: RefreshSubtype.NORMAL });
+    return true;
+  }
+
+  private emitRoutes(dests: readonly Dest[]): void {
+    const added = this.listenerCount('routeAdded') > 0;
+    const withdrawn = this.listenerCount('routeWithdrawn') > 0;
+    if (!added && !withdrawn) return;
+    for (const d of dests) {
+      if (d.best) {
+        if (added) this.emit('routeAdded', routeSnapshot(d));
+      } else if (withdrawn)
+        this.emit('routeWithdrawn', { prefix: keyToText(d.family, d.key), family: d.family });
+    }
   }
 
   neighbors(): NeighborSnapshot[] {
@@ -149,22 +278,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   private originateNetworks(): void {
     for (const n of this.config.networks) {
-      const spec = typeof n === 'string' ? { prefix: n } : n;
-      const k = keyFromText(spec.prefix);
-      if (!k) continue;
-      this.routing.originate(k.family, k.key, {
-        origin: Origin.IGP,
-        asPath: [],
-        ...('med' in spec && spec.med !== undefined && { med: spec.med }),
-        ...('local-pref' in spec && spec['local-pref'] !== undefined && { localPref: spec['local-pref'] }),
-        ...('communities' in spec &&
-          spec.communities && {
-            communities: spec.communities.map((c) => {
-              const [a, b] = c.split(':').map(Number);
-              return ((a << 16) | b) >>> 0;
-            }),
-          }),
-      });
+      const k = keyFromText(networkPrefix(n));
+      if (k) this.routing.originate(k.family, k.key, networkAttrs(n));
     }
   }
 
@@ -259,7 +374,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
       data,
     });
-    if (restartAfter) this.clock.setTimer(restartAfter * 1000, () => peer.start());
+    if (restartAfter) {
+      const t = this.clock.setTimer(restartAfter * 1000, () => {
+        this.restartTimers.delete(t);
+        peer.start();
+      });
+      this.restartTimers.add(t);
+    }
   }
 
   /** A restarted peer is back: purge what it may not keep; the rest waits for its End-of-RIB. */

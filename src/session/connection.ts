@@ -45,6 +45,8 @@ export class Connection {
     readonly socket: Socket,
     private readonly handlers: ConnectionHandlers,
     private readonly sent: (m: Message) => void,
+    /** Counts pre-encoded UPDATEs queued with sendUpdates (they bypass `sent`). */
+    private readonly sentUpdates: (count: number) => void = () => {},
   ) {
     this.tx = new TxQueue(socket);
     socket.setNoDelay(true);
@@ -84,10 +86,18 @@ export class Connection {
     this.sent(m);
   }
 
+  /** Sends a message at UPDATE priority, behind the UPDATEs queued so far (End-of-RIB, EoRR). */
+  sendAfterUpdates(m: Message): void {
+    if (this.done) return;
+    this.tx.enqueue(encodeMessage(m, this.ctx, this.maxOut), Priority.UPDATE);
+    this.sent(m);
+  }
+
   /** Queues pre-encoded UPDATEs (from the packer). */
   sendUpdates(messages: readonly Uint8Array[]): void {
     if (this.done) return;
     for (const m of messages) this.tx.enqueue(m, Priority.UPDATE);
+    this.sentUpdates(messages.length);
   }
 
   /** Flushes what is queued (a NOTIFICATION first) and closes the connection. */
@@ -98,7 +108,8 @@ export class Connection {
     this.tx.flush();
     this.socket.end();
     // Give the NOTIFICATION time to leave, then make sure the socket is gone.
-    setTimeout(() => this.socket.destroy(), 2000).unref();
+    const timer = setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   private onData(chunk: Buffer): void {

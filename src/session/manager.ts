@@ -159,6 +159,42 @@ export class SessionManager {
     return peer;
   }
 
+  /**
+   * Takes a new configuration (reload): later connections, new neighbors and dynamic neighbors use
+   * it, and every existing peer's FSM config is replaced (effective on its next connection). Returns
+   * the dynamic neighbors no listen range covers any more, for the caller to remove.
+   */
+  reconfigure(config: Readonly<Config>): string[] {
+    this.config = config;
+    this.setRanges(config);
+    const orphans: string[] = [];
+    for (const address of this.dynamic) {
+      const range = this.ranges.find((r) => r.contains(address));
+      if (!range) {
+        orphans.push(address);
+        continue;
+      }
+      range.peers.add(address);
+      this.settings.set(address, { ...mergeSettings(config, range.config), passive: true });
+      this.peers
+        .get(address)
+        ?.reconfigure(peerConfig(config, { address, asn: range.config.asn }, this.settings.get(address)!));
+    }
+    for (const n of config.neighbors) {
+      const peer = this.peers.get(n.address);
+      if (!peer || this.dynamic.has(n.address)) continue;
+      const settings = mergeSettings(config, n);
+      this.settings.set(n.address, settings);
+      peer.reconfigure(peerConfig(config, { address: n.address, asn: n.asn }, settings));
+    }
+    return orphans;
+  }
+
+  /** Dynamic neighbors accepted through the listen range `prefix`. */
+  dynamicPeersOf(prefix: string): string[] {
+    return [...(this.ranges.find((r) => r.config.prefix === prefix)?.peers ?? [])];
+  }
+
   settingsOf(address: string): SessionSettings {
     return this.settings.get(address) ?? {};
   }
@@ -182,9 +218,12 @@ export class SessionManager {
   /** Cease to every peer (RFC 8203 message), then close listeners and sockets. */
   async stop(message = 'rackbgp shutting down'): Promise<void> {
     for (const p of this.peers.values()) p.stop(message);
-    await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    // A listener's close callback waits for its accepted sockets: destroy them first (after a
+    // moment for the NOTIFICATIONs to leave), or stop() would wait for the peers to hang up.
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
     await new Promise((r) => setTimeout(r, 50));
     for (const p of this.peers.values()) p.destroy();
+    await closed;
     this.servers.length = 0;
   }
 }

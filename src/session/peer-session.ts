@@ -68,6 +68,8 @@ export class PeerSession {
   readonly counters: PeerCounters = newCounters();
   private lastState: SessionState = 'Idle';
   private establishedSide: ConnectionSide | null = null;
+  /** Connections closed by us and still flushing their last message (destroy() ends them). */
+  private readonly closing = new Set<Connection>();
   /** Set when a NOTIFICATION was sent or received while handling the current event. */
   private notified = false;
 
@@ -192,6 +194,10 @@ export class PeerSession {
         delete this.conns[side];
         if (this.establishedSide === side) this.establishedSide = null;
         c?.close();
+        if (c && !c.socket.destroyed) {
+          this.closing.add(c);
+          c.socket.once('close', () => this.closing.delete(c));
+        }
         return;
       }
       case 'startTimer': {
@@ -275,6 +281,9 @@ export class PeerSession {
           this.notified = true;
         }
       },
+      (n) => {
+        this.counters.messagesOut.update += n;
+      },
     );
     return conn;
   }
@@ -338,7 +347,8 @@ export class PeerSession {
   destroy(): void {
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
-    for (const c of Object.values(this.conns)) c?.socket.destroy();
+    for (const c of [...Object.values(this.conns), ...this.closing]) c?.socket.destroy();
+    this.closing.clear();
   }
 }
 

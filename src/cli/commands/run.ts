@@ -1,20 +1,29 @@
 /**
  * `rackbgp run -c FILE`: the daemon. Loads and validates the config (errors name file:line and
- * exit 1), starts the speaker and the API, logs JSON lines with pino, and on SIGTERM/SIGINT sends
- * Cease/Administrative Shutdown to every peer before exiting.
+ * exit 1), starts the speaker, the JSON API and /metrics, logs with pino (JSON, or pretty), reloads
+ * on SIGHUP (an invalid file is rejected and the running config stays), and on SIGTERM/SIGINT sends
+ * Cease/Administrative Shutdown to every peer before exiting 0.
  */
-import { Command } from 'commander';
-import { pino } from 'pino';
-import { startApi } from '../../api/http.js';
+import { Command, Option } from 'commander';
+import { type Logger, pino } from 'pino';
+import { type ApiServer, startApi } from '../../api/http.js';
+import { BgpService } from '../../api/service.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
+import type { ReloadReport } from '../../core/reload.js';
 import { Speaker } from '../../core/speaker.js';
+import { createMetrics } from '../../metrics/metrics.js';
+import { type MetricsServer, startMetrics } from '../../metrics/server.js';
+import { prettyStream } from '../log-pretty.js';
 
 export function runCommand(): Command {
   return new Command('run')
     .description('run the BGP daemon')
     .requiredOption('-c, --config <file>', 'YAML configuration file')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
-    .action(async (opts: { config: string; logLevel: string }) => {
+    .addOption(
+      new Option('--log-format <format>', 'log lines as').choices(['json', 'pretty']).default('json'),
+    )
+    .action(async (opts: { config: string; logLevel: string; logFormat: 'json' | 'pretty' }) => {
       let config: ReturnType<typeof loadConfig>;
       try {
         config = loadConfig(opts.config);
@@ -23,21 +32,31 @@ export function runCommand(): Command {
         process.stderr.write(`rackbgp: invalid configuration\n${e.message}\n`);
         process.exit(1);
       }
-      const log = pino({ level: opts.logLevel, base: { pid: process.pid } });
+      const options = { level: opts.logLevel, base: { pid: process.pid } };
+      const log = opts.logFormat === 'pretty' ? pino(options, prettyStream()) : pino(options);
       const speaker = new Speaker(config, { logger: log });
+      const service = new BgpService(speaker, { loadConfig: () => loadConfig(opts.config) });
+      speaker.on('state', (e) => log.debug({ peer: e.neighbor, from: e.from, to: e.to }, 'FSM transition'));
+      speaker.on('endOfRib', (e) => log.info({ peer: e.neighbor, family: e.family }, 'End-of-RIB received'));
+      let api: ApiServer | null = null;
+      let metrics: MetricsServer | null = null;
       try {
         await speaker.start();
+        if (config.api !== false) api = await startApi(service, config.api);
+        if (config.metrics !== false)
+          metrics = await startMetrics(createMetrics(service), config.metrics.address, config.metrics.port);
       } catch (e) {
         log.error({ err: (e as Error).message }, 'cannot start');
+        await speaker.stop('rackbgp could not start');
         process.exit(1);
       }
-      const api = config.api ? await startApi(speaker, config.api.address, config.api.port) : null;
       log.info(
         {
           asn: config.asn,
           routerId: config['router-id'],
           neighbors: config.neighbors.length,
-          api: api?.port,
+          api: api && `${config.api ? config.api.address : ''}:${api.port}`,
+          metrics: metrics && `${config.metrics ? config.metrics.address : ''}:${metrics.port}`,
         },
         'rackbgp started',
       );
@@ -47,12 +66,26 @@ export function runCommand(): Command {
         stopping = true;
         log.info({ signal }, 'shutting down');
         await speaker.stop('rackbgp shutting down');
-        await api?.close();
+        await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
       };
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
       process.on('SIGINT', () => void shutdown('SIGINT'));
-      // TODO(issue 5): reload on SIGHUP; until then the signal must not kill the daemon.
-      process.on('SIGHUP', () => log.warn('SIGHUP: reload is not implemented yet; configuration unchanged'));
+      process.on('SIGHUP', () => {
+        log.info({ file: opts.config }, 'SIGHUP: reloading the configuration');
+        service.reload().then(
+          (r) => logReload(log, r),
+          (e: Error) => log.error({ err: e.message }, 'reload failed'),
+        );
+      });
     });
+}
+
+function logReload(log: Logger, r: ReloadReport): void {
+  if (!r.ok) log.error({ errors: r.errors }, 'reload rejected; the running configuration stays');
+  else
+    log.info(
+      { actions: r.actions.length, networks: r.networks, restartRequired: r.restartRequired },
+      'configuration reloaded',
+    );
 }

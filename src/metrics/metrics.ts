@@ -1,0 +1,199 @@
+/**
+ * Prometheus metrics collected on scrape from the service snapshots (nothing is counted twice, and
+ * a removed neighbor's series disappear with it). Names follow what frr_exporter and GoBGP
+ * dashboards use: bgp_peer_*, bgp_rib_*, plus prom-client's process and Node.js collectors.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { BgpService, NeighborView, RibSummary } from '../api/service.js';
+import { errorName } from '../wire/index.js';
+
+export const FSM_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
+const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+
+interface Scrape {
+  readonly neighbors: readonly NeighborView[];
+  readonly rib: RibSummary;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** The exposition text (takes fresh snapshots). */
+  scrape(): Promise<string>;
+}
+
+export function createMetrics(service: BgpService, options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  let current: Scrape = { neighbors: [], rib: service.ribSummary() };
+
+  /** A gauge or counter whose every series is rebuilt from the current snapshot at each scrape. */
+  const series = <L extends string>(
+    kind: 'gauge' | 'counter',
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    fill: (set: (labels: Record<L, string>, value: number) => void) => void,
+  ) => {
+    const config = {
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      collect(this: Gauge<L> | Counter<L>) {
+        this.reset();
+        fill((labels, v) => {
+          if (this instanceof Gauge) this.set(labels, v);
+          else this.inc(labels, v);
+        });
+      },
+    };
+    return kind === 'gauge' ? new Gauge<L>(config) : new Counter<L>(config);
+  };
+  const perPeer = <L extends string>(
+    kind: 'gauge' | 'counter',
+    name: string,
+    help: string,
+    extra: readonly L[],
+    each: (n: NeighborView, set: (labels: Record<L, string>, value: number) => void) => void,
+  ) =>
+    series<'peer' | L>(kind, name, help, ['peer', ...extra], (set) => {
+      for (const n of current.neighbors) each(n, (labels, v) => set({ peer: n.address, ...labels }, v));
+    });
+
+  perPeer(
+    'gauge',
+    'bgp_peer_state',
+    'FSM state (RFC 4271 §8): 1 for the current state',
+    ['state'],
+    (n, set) => {
+      for (const s of FSM_STATES) set({ state: s }, n.state === s ? 1 : 0);
+    },
+  );
+  perPeer('gauge', 'bgp_peer_up', '1 when the session is Established', [], (n, set) =>
+    set({}, n.state === 'Established' ? 1 : 0),
+  );
+  perPeer('gauge', 'bgp_peer_admin_enabled', '0 when administratively shut down', [], (n, set) =>
+    set({}, n.enabled ? 1 : 0),
+  );
+  perPeer('gauge', 'bgp_peer_remote_as', 'AS of the neighbor', [], (n, set) =>
+    typeof n.peerAs === 'number' ? set({}, n.peerAs) : undefined,
+  );
+  perPeer('counter', 'bgp_peer_established_transitions_total', 'Transitions into Established', [], (n, set) =>
+    set({}, n.counters.establishedTransitions),
+  );
+  for (const [dir, key] of [
+    ['sent', 'messagesOut'],
+    ['received', 'messagesIn'],
+  ] as const) {
+    perPeer(
+      'counter',
+      `bgp_peer_messages_${dir}_total`,
+      `BGP messages ${dir}, by type`,
+      ['type'],
+      (n, set) => {
+        for (const [type, v] of Object.entries(n.counters[key])) set({ type }, v);
+      },
+    );
+  }
+  for (const [dir, key] of [
+    ['sent', 'notificationsOut'],
+    ['received', 'notificationsIn'],
+  ] as const) {
+    perPeer(
+      'counter',
+      `bgp_peer_notifications_${dir}_total`,
+      `NOTIFICATIONs ${dir}, by code and subcode (RFC 4271 §4.5)`,
+      ['code', 'subcode', 'code_name', 'subcode_name'],
+      (n, set) => {
+        for (const [k, v] of Object.entries(n.counters[key])) {
+          const [code, subcode] = k.split('/');
+          const names = errorName(Number(code), Number(subcode));
+          set({ code, subcode, code_name: names.code, subcode_name: names.subcode }, v);
+        }
+      },
+    );
+  }
+  const prefixes = (
+    suffix: string,
+    help: string,
+    pick: (n: NeighborView, f: (typeof FAMILIES)[number]) => number,
+  ) =>
+    perPeer('gauge', `bgp_peer_prefixes_${suffix}`, help, ['afi_safi'], (n, set) => {
+      for (const f of FAMILIES) set({ afi_safi: f }, pick(n, f));
+    });
+  prefixes(
+    'received',
+    'Paths from the neighbor in the RIB (after import policy)',
+    (n, f) => n.prefixesByFamily[f].received,
+  );
+  prefixes(
+    'accepted',
+    'Paths from the neighbor accepted by import policy (equal to received: no pre-policy Adj-RIB-In is kept)',
+    (n, f) => n.prefixesByFamily[f].received,
+  );
+  prefixes(
+    'advertised',
+    'Prefixes advertised to the neighbor (Adj-RIB-Out)',
+    (n, f) => n.prefixesByFamily[f].advertised,
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_uptime_seconds',
+    'Seconds since the session became Established (0 when down)',
+    [],
+    (n, set) => set({}, n.state === 'Established' ? (n.upDownSeconds ?? 0) : 0),
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_last_transition_timestamp_seconds',
+    'Unix time of the last change into or out of Established',
+    [],
+    (n, set) => {
+      if (n.counters.lastTransitionAt !== null) set({}, n.counters.lastTransitionAt / 1000);
+    },
+  );
+  perPeer('gauge', 'bgp_peer_in_queue', 'Octets received and not yet decoded', [], (n, set) =>
+    set({}, n.inQueue),
+  );
+  perPeer('gauge', 'bgp_peer_out_queue', 'UPDATEs queued for sending', [], (n, set) => set({}, n.outQueue));
+  perPeer(
+    'gauge',
+    'bgp_peer_graceful_restart_stale_until_timestamp_seconds',
+    'RFC 4724 helper: stale routes of the family are kept until this Unix time',
+    ['afi_safi'],
+    (n, set) => {
+      for (const f of n.gracefulRestart?.families ?? [])
+        set({ afi_safi: f }, n.gracefulRestart!.until / 1000);
+    },
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_end_of_rib_received_timestamp_seconds',
+    'Unix time End-of-RIB (RFC 4724 §2) was received in the current session',
+    ['afi_safi'],
+    (n, set) => {
+      for (const [f, at] of Object.entries(service.neighbor(n.address)?.endOfRib.received ?? {}))
+        set({ afi_safi: f }, at / 1000);
+    },
+  );
+  const perFamily = (name: string, help: string, pick: (f: RibSummary['families'][number]) => number) =>
+    series('gauge', name, help, ['afi_safi'], (set) => {
+      for (const f of current.rib.families) set({ afi_safi: f.family }, pick(f));
+    });
+  perFamily('bgp_rib_destinations', 'Prefixes in the Loc-RIB', (f) => f.prefixes);
+  perFamily('bgp_rib_paths', 'Paths in the Loc-RIB (every neighbor)', (f) => f.paths);
+  perFamily('bgp_rib_best_paths', 'Prefixes with a best path', (f) => f.best);
+  series('gauge', 'bgp_rib_attribute_sets', 'Interned attribute sets', ['rib'], (set) => {
+    set({ rib: 'loc' }, current.rib.attributeSets);
+    set({ rib: 'out' }, current.rib.exportedAttributeSets);
+  });
+  // TODO(issue 4): bgp_fib_routes and bgp_fib_operations_total once the speaker reports FIB state.
+
+  return {
+    registry,
+    scrape: () => {
+      current = { neighbors: service.neighbors(), rib: service.ribSummary() };
+      return registry.metrics();
+    },
+  };
+}
