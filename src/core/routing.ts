@@ -74,8 +74,8 @@ interface PeerRuntime {
   /** RFC 8212 blocks this direction. */
   blockImport: boolean;
   blockExport: boolean;
-  /** Adj-RIB-Out: per family, prefix → (path id → attribute set sent). */
-  readonly out: Record<4 | 6, Map<PrefixKey, Map<number, AttrSet>>>;
+  /** Adj-RIB-Out per family: prefix → attribute set sent, or (with ADD-PATH) path id → set. */
+  readonly out: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
   readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
   syncing: boolean;
@@ -160,8 +160,7 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     if (rt) {
       rt.closed = true;
-      for (const f of [4, 6] as const)
-        for (const m of rt.out[f].values()) for (const s of m.values()) this.outStore.release(s);
+      for (const f of [4, 6] as const) this.clearOut(rt, f);
       this.peers.delete(info);
     }
     if (keepStale) this.rib.markStale(info);
@@ -362,17 +361,47 @@ export class RoutingEngine {
   private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
     const announce: Record<4 | 6, Map<AttrSet, NlriBuilder>> = { 4: new Map(), 6: new Map() };
     const withdraw: Record<4 | 6, NlriBuilder | null> = { 4: null, 6: null };
+    const announceOne = (f: 4 | 6, set: AttrSet, key: PrefixKey, pathId: number, addPath: boolean) => {
+      let b = announce[f].get(set);
+      if (!b) {
+        b = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+        announce[f].set(set, b);
+      }
+      b.add(key, pathId);
+    };
+    const withdrawOne = (f: 4 | 6, key: PrefixKey, pathId: number, addPath: boolean) => {
+      withdraw[f] ??= new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+      withdraw[f].add(key, pathId);
+    };
     for (const d of dests) {
       const f = d.family;
       if (!rt.families.has(f)) continue;
-      const addPath = rt.addPathTx.has(f);
-      const want = new Map<number, AttrSet>();
-      const candidates = addPath ? this.addPathCandidates(d, rt.addPathSend) : d.best ? [d.best] : [];
-      for (const p of candidates) {
-        const set = this.exportPath(rt, p, d);
-        if (set) want.set(addPath ? p.txId : 0, set);
+      const out = rt.out[f];
+      if (!rt.addPathTx.has(f)) {
+        // One path per prefix: the Adj-RIB-Out entry is the attribute set itself (no per-prefix map).
+        const set = d.best ? this.exportPath(rt, d.best, d) : null;
+        const old = out.get(d.key) as AttrSet | undefined;
+        if (set === old) {
+          if (set) this.outStore.release(set);
+          continue;
+        }
+        if (old) this.outStore.release(old);
+        if (set) {
+          out.set(d.key, set);
+          announceOne(f, set, d.key, 0, false);
+        } else {
+          out.delete(d.key);
+          withdrawOne(f, d.key, 0, false);
+        }
+        continue;
       }
-      const have = rt.out[f].get(d.key);
+      // ADD-PATH: path id → attribute set per prefix (RFC 7911).
+      const want = new Map<number, AttrSet>();
+      for (const p of this.addPathCandidates(d, rt.addPathSend)) {
+        const set = this.exportPath(rt, p, d);
+        if (set) want.set(p.txId, set);
+      }
+      const have = out.get(d.key) as Map<number, AttrSet> | undefined;
       for (const [pathId, set] of want) {
         const old = have?.get(pathId);
         if (old === set) {
@@ -380,24 +409,18 @@ export class RoutingEngine {
           continue;
         }
         if (old) this.outStore.release(old);
-        let b = announce[f].get(set);
-        if (!b) {
-          b = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
-          announce[f].set(set, b);
-        }
-        b.add(d.key, pathId);
+        announceOne(f, set, d.key, pathId, true);
       }
       if (have) {
         for (const [pathId, old] of have) {
           if (want.has(pathId)) continue;
           this.outStore.release(old);
-          if (!withdraw[f]) withdraw[f] = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
-          withdraw[f]!.add(d.key, pathId);
+          withdrawOne(f, d.key, pathId, true);
         }
       }
       // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
-      if (want.size) rt.out[f].set(d.key, want);
-      else rt.out[f].delete(d.key);
+      if (want.size) out.set(d.key, want);
+      else out.delete(d.key);
     }
     const messages: Uint8Array[] = [];
     const max = rt.params.maxMessageLength;
@@ -450,13 +473,19 @@ export class RoutingEngine {
     const dests = this.allDests(rt);
     this.exportDests(rt, dests);
     if (resend) {
-      for (const f of [4, 6] as const) {
-        for (const m of rt.out[f].values()) for (const s of m.values()) this.outStore.release(s);
-        rt.out[f].clear();
-      }
+      for (const f of [4, 6] as const) this.clearOut(rt, f);
       this.exportDests(rt, dests);
     }
     return true;
+  }
+
+  /** Empties a family's Adj-RIB-Out, dropping its references. */
+  private clearOut(rt: PeerRuntime, f: 4 | 6): void {
+    for (const e of rt.out[f].values()) {
+      if (e instanceof Map) for (const set of e.values()) this.outStore.release(set);
+      else this.outStore.release(e);
+    }
+    rt.out[f].clear();
   }
 
   private allDests(rt: PeerRuntime): Dest[] {
@@ -481,7 +510,7 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     if (!rt) return 0;
     let n = 0;
-    for (const f of [4, 6] as const) for (const m of rt.out[f].values()) n += m.size;
+    for (const f of [4, 6] as const) for (const e of rt.out[f].values()) n += outCount(e);
     return n;
   }
 
@@ -495,7 +524,7 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     const advertised = (f: 4 | 6) => {
       let n = 0;
-      if (rt) for (const m of rt.out[f].values()) n += m.size;
+      if (rt) for (const e of rt.out[f].values()) n += outCount(e);
       return n;
     };
     return {
@@ -533,3 +562,6 @@ function withNextHop(a: RouteAttrs, self: string | undefined): RouteAttrs {
   const { linkLocalNextHop: _ll, ...rest } = a;
   return { ...rest, nextHop: self };
 }
+
+/** Paths advertised for one prefix in an Adj-RIB-Out entry. */
+const outCount = (e: AttrSet | Map<number, AttrSet>): number => (e instanceof Map ? e.size : 1);

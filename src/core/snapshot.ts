@@ -109,7 +109,7 @@ export function routeSnapshot(d: Dest): RouteSnapshot {
         peer: p.peer.id === 0 ? 'local' : p.peer.address,
         pathId: p.pathId,
         best: p === d.best,
-        multipath: d.multipath.includes(p),
+        multipath: d.multipath.length > 1 && d.multipath.includes(p),
         stale: p.stale,
         ...(nextHop !== undefined && { nextHop }),
         ...(linkLocalNextHop !== undefined && { linkLocalNextHop }),

@@ -13,9 +13,16 @@ export interface Dest {
   readonly key: PrefixKey;
   paths: Path[];
   best: Path | null;
+  /** The ECMP set (best first) when it has more than one path; empty otherwise. */
   multipath: readonly Path[];
   reason: StepCode;
 }
+
+const NO_MULTIPATH: readonly Path[] = Object.freeze([]);
+
+/** The paths to forward over: the ECMP set, or the best alone. */
+export const forwardingPaths = (d: Dest): readonly Path[] =>
+  d.multipath.length ? d.multipath : d.best ? [d.best] : NO_MULTIPATH;
 
 export class LocRib {
   readonly store = new AttrStore();
@@ -58,7 +65,7 @@ export class LocRib {
     const table = this.tables[family];
     let d = table.get(key);
     if (!d) {
-      d = { family, key, paths: [], best: null, multipath: [], reason: 0 };
+      d = { family, key, paths: [], best: null, multipath: NO_MULTIPATH, reason: 0 };
       table.set(key, d);
     }
     const set = isAttrSet(attrs) ? this.store.ref(attrs) : this.store.intern(attrs);
@@ -141,7 +148,8 @@ export class LocRib {
     for (const d of done) {
       const s: Selection = select(d.paths, o);
       d.best = s.best;
-      d.multipath = s.multipath;
+      // Only a real ECMP set is kept: a lone best costs no array per prefix (1M-route tables).
+      d.multipath = s.multipath.length > 1 ? s.multipath : NO_MULTIPATH;
       d.reason = s.reason;
       if (d.paths.length === 0) this.tables[d.family].delete(d.key);
     }

@@ -37,7 +37,7 @@ describe('update, withdraw, decide', () => {
     const d = rib.get(4, P1)!;
     expect(d.best?.peer).toBe(A);
     expect(d.reason).toBe(Step.ONLY_PATH);
-    expect(d.multipath).toEqual([d.best]);
+    expect(d.multipath).toEqual([]); // a lone best is not stored as an ECMP set
     expect(rib.decide(O)).toEqual([]);
   });
 
