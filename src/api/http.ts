@@ -67,6 +67,7 @@ type Answer = readonly [status: number, body: unknown];
 function get(service: BgpService, url: URL): Answer {
   const path = url.pathname;
   const q = url.searchParams;
+  if (path === '/api/status') return [200, service.status()];
   if (path === '/api/neighbors') return [200, service.neighbors()];
   const m = /^\/api\/neighbors\/([^/]+)$/.exec(path);
   if (m) {

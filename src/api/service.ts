@@ -92,7 +92,17 @@ export interface ServiceOptions {
 
 const familyLabel = (f: 4 | 6) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast');
 
+export interface SpeakerStatus {
+  readonly routerId: string;
+  readonly asn: number;
+  readonly neighbors: number;
+  readonly established: number;
+  /** Seconds since the service was created (the daemon started). */
+  readonly uptimeSeconds: number;
+}
+
 export class BgpService {
+  private readonly startedAt = Date.now();
   /** End-of-RIB received per neighbor and family (wall-clock ms), since the session came up. */
   private readonly eorReceived = new Map<string, Record<string, number>>();
   private reloading: Promise<ReloadReport> = Promise.resolve(rejected([]));
@@ -110,6 +120,18 @@ export class BgpService {
   }
 
   // ---- snapshots ----
+
+  /** Who we are, for headers (`show summary`). */
+  status(): SpeakerStatus {
+    const n = this.speaker.neighbors();
+    return {
+      routerId: this.speaker.config['router-id'],
+      asn: this.speaker.config.asn,
+      neighbors: n.length,
+      established: n.filter((x) => x.state === 'Established').length,
+      uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+    };
+  }
 
   neighbors(): NeighborView[] {
     const now = Date.now();

@@ -13,6 +13,13 @@ export interface RackbgpHandle {
   waitState(address: string, state: string, timeoutMs?: number): Promise<NeighborSnapshot>;
   stop(): Promise<void>;
   log: string;
+  /** The config file, and a rewrite of it keeping the test's api line (for reload). */
+  readonly configFile: string;
+  writeConfig(yaml: string): void;
+  /** Sends a signal to the daemon (SIGHUP: reload). */
+  signal(sig: NodeJS.Signals): void;
+  /** Runs `rackbgp ARGS` inside the node (the CLI against this daemon's API). */
+  cli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }>;
 }
 
 export async function startRackbgp(
@@ -22,7 +29,9 @@ export async function startRackbgp(
   apiPort = 50179,
 ): Promise<RackbgpHandle> {
   const cfg = join(net.dir, `${node}-rackbgp.yaml`);
-  writeFileSync(cfg, `${yaml}\napi: { address: 127.0.0.1, port: ${apiPort} }\n`);
+  const write = (text: string) =>
+    writeFileSync(cfg, `${text}\napi: { address: 127.0.0.1, port: ${apiPort} }\n`);
+  write(yaml);
   const { child, log } = net.spawn(node, 'rackbgp', process.execPath, [
     CLI,
     'run',
@@ -53,6 +62,10 @@ export async function startRackbgp(
         timeoutMs,
       ),
     stop: () => net.kill(child),
+    configFile: cfg,
+    writeConfig: write,
+    signal: (sig) => child.kill(sig),
+    cli: (args) => net.exec(node, process.execPath, [CLI, ...args, '--api', `127.0.0.1:${apiPort}`]),
   };
   return handle;
 }

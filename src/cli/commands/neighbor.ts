@@ -1,0 +1,56 @@
+/**
+ * `rackbgp neighbor reset|shutdown|enable|refresh ADDR` and `rackbgp reload`: POSTs on the daemon's
+ * API. reset sends Cease 6/4, shutdown Cease 6/2 (both with an optional RFC 8203 --message); refresh
+ * is soft (--in: ROUTE-REFRESH to the peer, --out: our routes again; both by default).
+ */
+import { Command } from 'commander';
+import type { ActionResult } from '../../api/service.js';
+import type { ReloadReport } from '../../core/reload.js';
+import { type ApiOptions, CliError, call, target, withApi } from '../api-client.js';
+import { formatAction, formatReload } from '../format/rib.js';
+
+async function post<T>(o: ApiOptions, path: string, body: object): Promise<{ status: number; body: T }> {
+  const r = await call<T>(target(o), 'POST', path, body);
+  if (r.status === 404 && !(r.body as { message?: string }).message)
+    throw new CliError((r.body as { error?: string }).error ?? 'not found');
+  return r;
+}
+
+function action(name: 'reset' | 'shutdown' | 'enable' | 'refresh', description: string): Command {
+  const cmd = withApi(new Command(name).description(description).argument('<address>'), false);
+  if (name === 'reset' || name === 'shutdown')
+    cmd.option('--message <text>', 'RFC 8203 shutdown communication sent with the Cease');
+  if (name === 'refresh')
+    cmd.option('--in', 'ask the peer to send its routes again').option('--out', 'send ours again');
+  return cmd.action(
+    async (address: string, o: ApiOptions & { message?: string; in?: boolean; out?: boolean }) => {
+      const direction = o.in && !o.out ? 'in' : o.out && !o.in ? 'out' : 'both';
+      const r = await post<ActionResult>(o, `/api/neighbors/${encodeURIComponent(address)}/${name}`, {
+        ...(o.message !== undefined && { message: o.message }),
+        ...(name === 'refresh' && { direction }),
+      });
+      if (!r.body.ok) throw new CliError(r.body.message);
+      process.stdout.write(formatAction(r.body));
+    },
+  );
+}
+
+export function neighborCommand(): Command {
+  return new Command('neighbor')
+    .description('act on one neighbor (over the API)')
+    .addCommand(action('reset', 'Cease/Administrative Reset (6/4), then connect again'))
+    .addCommand(action('shutdown', 'Cease/Administrative Shutdown (6/2); stays down until enabled'))
+    .addCommand(action('enable', 'start a neighbor that was shut down'))
+    .addCommand(action('refresh', 'soft refresh without a reset (default: both directions)'));
+}
+
+export function reloadCommand(): Command {
+  return withApi(
+    new Command('reload').description('re-read the config file and apply the difference'),
+    true,
+  ).action(async (o: ApiOptions) => {
+    const r = await post<ReloadReport>(o, '/api/reload', {});
+    process.stdout.write(o.json ? `${JSON.stringify(r.body, null, 2)}\n` : formatReload(r.body));
+    if (!r.body.ok) process.exitCode = 1;
+  });
+}
