@@ -102,6 +102,18 @@ const configShape = z.strictObject({
     })
     .default({ address: '0.0.0.0', port: 179 }),
   fib: z.boolean().default(true),
+  /** Metric of the routes rackbgp installs (`proto bgp`). */
+  'fib-metric': z.number().int().min(0).max(4294967295).default(20),
+  /** Originate the subnets of connected interfaces, chosen by interface name or by prefix. */
+  redistribute: z
+    .strictObject({
+      connected: z
+        .array(
+          z.union([prefix, z.string().regex(/^[\w.@:+-]{1,15}$/, 'must be an interface name or a prefix')]),
+        )
+        .default([]),
+    })
+    .default({ connected: [] }),
   /** RFC 4456 cluster id (default: router-id). */
   'cluster-id': ipv4.optional(),
   /** ECMP width for best paths installed and used (1: no multipath). */

@@ -280,6 +280,12 @@ export class RoutingEngine {
   }
 
   /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
+  /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */
+  recheckNextHops(): void {
+    this.rib.touchAll();
+    this.schedule();
+  }
+
   onChange(fn: (dests: readonly Dest[]) => void): () => void {
     this.changeListeners.add(fn);
     return () => this.changeListeners.delete(fn);

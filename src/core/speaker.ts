@@ -7,13 +7,13 @@ import { validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
 import type { Dest } from '../rib/loc-rib.js';
-import { keyFromText, keyToText } from '../rib/prefix-key.js';
+import { keyFromText, keyLength, keyToText, type PrefixKey } from '../rib/prefix-key.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
-import { ipFamily, parseIPv4 } from '../util/ip.js';
+import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
 import {
   CeaseSubcode,
   ErrorCode,
@@ -22,10 +22,12 @@ import {
   familyName,
   IPV4_UNICAST,
   IPV6_UNICAST,
+  Origin,
   RefreshSubtype,
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import { Forwarding } from './forwarding.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { RoutingEngine } from './routing.js';
@@ -52,6 +54,21 @@ const silent: Logger = { info() {}, warn() {}, debug() {} };
 
 /** Seconds a restarted peer has to send End-of-RIB before its stale routes go (BIRD: 360). */
 const STALE_PATH_TIME = 360;
+
+/** Seconds routes left in the kernel by an earlier run are kept at start before reconciling. */
+const STARTUP_HOLD_SECONDS = 15;
+
+/** True when prefix `outer` contains prefix `inner`. */
+function prefixCovers(outer: string, inner: string): boolean {
+  const o = parsePrefix(outer, true);
+  const i = parsePrefix(inner, true);
+  if (!o || !i || o.family !== i.family || i.length < o.length) return false;
+  for (let bit = 0; bit < o.length; bit++) {
+    const m = 0x80 >> (bit & 7);
+    if ((o.bytes[bit >> 3] & m) !== (i.bytes[bit >> 3] & m)) return false;
+  }
+  return true;
+}
 
 const familyNumber = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
 
@@ -84,6 +101,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return this.current;
   }
 
+  private forwarding: Forwarding | undefined;
+  private startupTimer: Timer | undefined;
+  private connectedOrigins = new Map<string, { family: 4 | 6; key: PrefixKey }>();
+
   constructor(config: Readonly<Config>, options: SpeakerOptions = {}) {
     super();
     this.current = config;
@@ -103,6 +124,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         multipathRelax: config['multipath-relax'],
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
+      reachable: (nextHop) => this.forwarding?.reachable(nextHop) ?? true,
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {
@@ -139,18 +161,57 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   async start(): Promise<void> {
+    if (this.config.fib) await this.startForwarding();
     this.originateNetworks();
     await this.sessions.listen();
     this.sessions.start();
   }
 
+  /** Kernel FIB, next-hop resolution and connected prefixes (fib: true). */
+  private async startForwarding(): Promise<void> {
+    const fwd = await Forwarding.start({ metric: this.config['fib-metric'], log: this.log });
+    this.forwarding = fwd;
+    this.routing.onChange((dests) => fwd.update(dests));
+    fwd.onChange((c) => {
+      if (c.routesChanged || c.added.length || c.removed.length) this.routing.recheckNextHops();
+      if (c.added.length || c.removed.length) this.redistributeConnected();
+    });
+    this.redistributeConnected();
+    // Routes an earlier run left stay until the sessions had time to converge, then go if unwanted.
+    this.startupTimer = this.clock.setTimer(STARTUP_HOLD_SECONDS * 1000, () => fwd.endStartup());
+  }
+
+  /** `redistribute: { connected }`: originate matching interface subnets; follow changes after start. */
+  private redistributeConnected(): void {
+    const wanted = this.config.redistribute.connected;
+    if (!this.forwarding || !wanted.length) return;
+    const now = new Map<string, { family: 4 | 6; key: PrefixKey }>();
+    for (const c of this.forwarding.resolver.connected()) {
+      const k = keyFromText(c.prefix);
+      if (!k || keyLength(k.key) === (k.family === 4 ? 32 : 128)) continue;
+      if (wanted.some((w) => w === c.dev || (w.includes('/') && prefixCovers(w, c.prefix))))
+        now.set(c.prefix, k);
+    }
+    for (const [prefix, k] of this.connectedOrigins)
+      if (!now.has(prefix)) this.routing.withdrawOrigin(k.family, k.key);
+    for (const [prefix, k] of now) {
+      if (!this.connectedOrigins.has(prefix))
+        this.routing.originate(k.family, k.key, { origin: Origin.INCOMPLETE, asPath: [] });
+    }
+    this.connectedOrigins = now;
+  }
+
   /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
   async stop(message?: string): Promise<void> {
+    this.startupTimer?.cancel();
     for (const t of this.restartTimers) t.cancel();
     this.restartTimers.clear();
     for (const r of this.restarting.values()) r.timer.cancel();
     this.restarting.clear();
     await this.sessions.stop(message);
+    // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker).
+    await this.forwarding?.stop(false);
+    this.forwarding = undefined;
   }
 
   /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */

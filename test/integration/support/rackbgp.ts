@@ -12,6 +12,8 @@ export interface RackbgpHandle {
   routes(prefix?: string): Promise<RouteSnapshot[]>;
   waitState(address: string, state: string, timeoutMs?: number): Promise<NeighborSnapshot>;
   stop(): Promise<void>;
+  /** SIGKILL: no Cease, nothing cleaned up (routes stay in the kernel). */
+  kill(): Promise<void>;
   log: string;
   /** The config file, and a rewrite of it keeping the test's api line (for reload). */
   readonly configFile: string;
@@ -62,6 +64,7 @@ export async function startRackbgp(
         timeoutMs,
       ),
     stop: () => net.kill(child),
+    kill: () => net.kill(child, 'SIGKILL'),
     configFile: cfg,
     writeConfig: write,
     signal: (sig) => child.kill(sig),

@@ -1,0 +1,82 @@
+/**
+ * Forwarding: best paths (the ECMP set) into the kernel through the FIB driver, next hops resolved
+ * recursively by the kernel resolver (RFC 4271 §5.1.3, §9.1.2.1), connected prefixes for
+ * `redistribute connected`, and start-up adoption of routes an earlier run left behind.
+ */
+import { FibDriver, type FibNextHop, KernelResolver, LinuxFib, type ResolverChange } from '../fib/index.js';
+import { type Dest, forwardingPaths } from '../rib/loc-rib.js';
+import { keyToText } from '../rib/prefix-key.js';
+import type { Logger } from '../session/peer-session.js';
+
+export interface ForwardingOptions {
+  readonly metric?: number;
+  readonly log: Logger;
+}
+
+export class Forwarding {
+  private constructor(
+    readonly resolver: KernelResolver,
+    private readonly driver: FibDriver,
+  ) {}
+
+  /** Resolver and FIB for the namespace we run in; routes left by an earlier run are held until endStartup(). */
+  static async start(o: ForwardingOptions): Promise<Forwarding> {
+    const resolver = await KernelResolver.start({
+      onError: (e) => o.log.warn({ err: e.message }, 'resolver error'),
+    });
+    const fib = new LinuxFib({ ...(o.metric !== undefined && { metric: o.metric }) });
+    const driver = new FibDriver(fib, {
+      onFailures: (f) => o.log.warn({ failures: f.slice(0, 5), count: f.length }, 'kernel refused routes'),
+      onError: (e) => o.log.warn({ err: e.message }, 'FIB error'),
+      onBulk: () => resolver.pauseRouteWatch(),
+    });
+    await driver.start({ hold: true });
+    return new Forwarding(resolver, driver);
+  }
+
+  reachable(nextHop: string): boolean {
+    return this.resolver.resolve(nextHop).reachable;
+  }
+
+  onChange(listener: (c: ResolverChange) => void): () => void {
+    return this.resolver.onChange(listener);
+  }
+
+  /** Installs or removes the forwarding entry of each destination; local routes are not installed. */
+  update(dests: readonly Dest[]): void {
+    for (const d of dests) {
+      const prefix = keyToText(d.family, d.key);
+      const hops: FibNextHop[] = [];
+      const seen = new Set<string>();
+      for (const p of forwardingPaths(d)) {
+        const nh = p.attrs.attrs.nextHop;
+        if (p.peer.id === 0 || nh === undefined) continue;
+        const r = this.resolver.resolve(nh);
+        if (!r.reachable) continue;
+        for (const h of r.nextHops) {
+          const k = `${h.via}%${h.dev ?? ''}`;
+          if (!seen.has(k)) {
+            seen.add(k);
+            hops.push(h);
+          }
+        }
+      }
+      if (hops.length) this.driver.set({ family: d.family, prefix, nextHops: hops });
+      else this.driver.remove(prefix);
+    }
+  }
+
+  /** Converged: what the earlier run left and we no longer want goes now. */
+  endStartup(): void {
+    this.driver.endStartup();
+  }
+
+  idle(): Promise<void> {
+    return this.driver.idle();
+  }
+
+  async stop(keep = false): Promise<void> {
+    await this.driver.stop(keep);
+    await this.resolver.close();
+  }
+}

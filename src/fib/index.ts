@@ -1,0 +1,20 @@
+/**
+ * The FIB: the port the core installs best paths through (Linux via iproute2, or noop), the
+ * reconciler and its per-loop-turn driver, and next-hop resolution over the kernel's own tables.
+ */
+export { FibDriver, type FibDriverOptions } from './driver.js';
+export { DEFAULT_METRIC, MAX_NEXT_HOPS, RTPROT_BGP } from './ip-lines.js';
+export { LinuxFib, type LinuxFibOptions } from './linux.js';
+export { PrefixTable } from './lpm.js';
+export {
+  type ConnectedPrefix,
+  type KernelAddress,
+  type KernelLink,
+  type KernelRoute,
+  type NextHopResolution,
+  NextHopTable,
+} from './next-hop.js';
+export { NoopFib } from './noop.js';
+export { FibReconciler, type ReconcilerStats, sameNextHops } from './reconciler.js';
+export { KernelResolver, type ResolverChange, type ResolverOptions } from './resolver.js';
+export * from './types.js';

@@ -1,0 +1,184 @@
+/**
+ * The text side of the Linux FIB (pure): FibChanges as `ip -batch` lines, validation that keeps a
+ * line from making iproute2 exit (a bad address or unknown `nexthop … dev` ends the whole batch
+ * process), `ip -j route show` parsing back into FibRoutes, and the "Command failed -:N" stderr.
+ */
+import { ipFamily, parsePrefix } from '../util/ip.js';
+import { canonicalAddress, normalizeDst } from './next-hop.js';
+import type { FibChange, FibNextHop, FibRoute } from './types.js';
+
+/** `proto bgp` in /etc/iproute2/rt_protos. */
+export const RTPROT_BGP = 186;
+/** FRR's and BIRD's usual BGP metric. */
+export const DEFAULT_METRIC = 20;
+/**
+ * ip splits a batch line into at most 100 words; a route line takes 7 plus 5 per next hop
+ * (`nexthop via X dev D`), so 16 next hops fit with room to spare.
+ */
+export const MAX_NEXT_HOPS = 16;
+
+export interface RouteLineOptions {
+  readonly protocol: number;
+  readonly metric: number;
+}
+
+/**
+ * Linux dev_valid_name() forbids '/', ':' and whitespace, up to 15 bytes; '#', quotes and '\' would
+ * be taken by ip's batch line splitter, so they are refused too.
+ */
+const DEV_NAME = /^[^\s/:#"'\\]{1,15}$/;
+
+export function isValidDevName(dev: string): boolean {
+  return DEV_NAME.test(dev) && dev !== '.' && dev !== '..';
+}
+
+const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** IPv4 text to its 32-bit value, or -1: one regex instead of split + four (this runs per route). */
+function v4(s: string): number {
+  const m = V4.exec(s);
+  if (!m) return -1;
+  const a = +m[1];
+  const b = +m[2];
+  const c = +m[3];
+  const d = +m[4];
+  if (a > 255 || b > 255 || c > 255 || d > 255) return -1;
+  return a * 16777216 + ((b << 16) | (c << 8) | d);
+}
+
+function prefixFamily(prefix: string): 0 | 4 | 6 {
+  const slash = prefix.indexOf('/');
+  if (slash > 0) {
+    const addr = v4(prefix.slice(0, slash));
+    if (addr >= 0) {
+      const lenText = prefix.slice(slash + 1);
+      const len = +lenText;
+      if (!/^\d{1,2}$/.test(lenText) || len > 32) return 0;
+      // Host bits must be zero, as ip (and the kernel) insist.
+      return len === 32 || addr % 2 ** (32 - len) === 0 ? 4 : 0;
+    }
+  }
+  return parsePrefix(prefix)?.family === 6 ? 6 : 0;
+}
+
+/** Why ip would refuse (or die on) this prefix, or null when it is well formed. */
+export function validatePrefix(prefix: string, family: 4 | 6): string | null {
+  const fam = prefixFamily(prefix);
+  if (fam === 0) return `malformed prefix ${prefix}`;
+  return fam === family ? null : `prefix ${prefix} is not IPv${family}`;
+}
+
+/** Why ip would refuse (or die on) this route, or null when it is well formed. */
+export function validateRoute(route: FibRoute): string | null {
+  const bad = validatePrefix(route.prefix, route.family);
+  if (bad) return bad;
+  const fam = route.family;
+  const n = route.nextHops.length;
+  if (n === 0) return 'no next hop';
+  if (n > MAX_NEXT_HOPS) return `${n} next hops (at most ${MAX_NEXT_HOPS})`;
+  for (const h of route.nextHops) {
+    const ok = fam === 4 ? v4(h.via) >= 0 : ipFamily(h.via) === 6;
+    if (!ok) return `next hop ${h.via} is not IPv${route.family}`;
+    if (h.dev !== undefined && !isValidDevName(h.dev)) return `bad interface name ${JSON.stringify(h.dev)}`;
+    if (fam === 6 && !h.dev && /^fe[89ab]/i.test(h.via))
+      return `link-local next hop ${h.via} needs an interface`;
+  }
+  return null;
+}
+
+export function validateChange(c: FibChange): string | null {
+  return c.op === 'delete' ? validatePrefix(c.prefix, c.family) : validateRoute(c.route);
+}
+
+function hop(h: FibNextHop): string {
+  return h.dev === undefined ? `via ${h.via}` : `via ${h.via} dev ${h.dev}`;
+}
+
+/** One `ip -batch` line for a change (the change must have passed validateRoute). */
+export function routeLine(c: FibChange, o: RouteLineOptions): string {
+  if (c.op === 'delete') return `route delete ${c.prefix} proto ${o.protocol} metric ${o.metric}`;
+  const r = c.route;
+  // `add` is NLM_F_EXCL: it fails rather than overwrite another protocol's route of equal metric.
+  const head = `route ${c.op} ${r.prefix} proto ${o.protocol} metric ${o.metric}`;
+  if (r.nextHops.length === 1) return `${head} ${hop(r.nextHops[0])}`;
+  let line = head;
+  for (const h of r.nextHops) line += ` nexthop ${hop(h)}`;
+  return line;
+}
+
+/** Interfaces a change names inside `nexthop` groups (where an unknown one makes ip exit). */
+export function multipathDevs(c: FibChange): string[] {
+  if (c.op === 'delete' || c.route.nextHops.length < 2) return [];
+  const out: string[] = [];
+  for (const h of c.route.nextHops) if (h.dev !== undefined) out.push(h.dev);
+  return out;
+}
+
+interface IpRouteJson {
+  dst: string;
+  type?: string;
+  metric?: number;
+  gateway?: string;
+  dev?: string;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+/**
+ * Parses `ip -j -4|-6 route show proto P` into our routes: unicast ones with our metric. Entries for
+ * one prefix are merged, for kernels that list IPv6 multipath siblings one by one.
+ */
+export function parseFibDump(text: string, family: 4 | 6, metric: number): FibRoute[] {
+  const byPrefix = new Map<string, FibNextHop[]>();
+  for (const r of JSON.parse(text || '[]') as IpRouteJson[]) {
+    if ((r.type ?? 'unicast') !== 'unicast' || (r.metric ?? 0) !== metric) continue;
+    const prefix = normalizeDst(r.dst, family);
+    if (!prefix) continue;
+    const hops = r.nexthops ?? [{ gateway: r.gateway, dev: r.dev }];
+    let list = byPrefix.get(prefix);
+    if (!list) {
+      list = [];
+      byPrefix.set(prefix, list);
+    }
+    for (const h of hops) {
+      if (!h.gateway) continue;
+      list.push(
+        h.dev ? { via: canonicalAddress(h.gateway), dev: h.dev } : { via: canonicalAddress(h.gateway) },
+      );
+    }
+  }
+  const out: FibRoute[] = [];
+  for (const [prefix, nextHops] of byPrefix) out.push({ family, prefix, nextHops });
+  return out;
+}
+
+/**
+ * Splits ip's stderr into failed lines: every "Command failed NAME:N" closes one failure whose
+ * message is the text printed since the previous one. Keeps the unfinished tail in `rest`.
+ */
+export class BatchErrorParser {
+  private rest = '';
+  private message: string[] = [];
+
+  /** Feeds a chunk; calls `failed(line, message)` for each complete failure. */
+  push(chunk: string, failed: (line: number, message: string) => void): void {
+    const text = this.rest + chunk;
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      const m = /^Command failed .*:(\d+)$/.exec(line);
+      if (m) {
+        failed(Number(m[1]), this.message.join('; '));
+        this.message = [];
+      } else if (line.trim() !== '') {
+        this.message.push(line.trim());
+      }
+    }
+    this.rest = text.slice(start);
+  }
+
+  /** Text printed since the last failure (for reporting an unexpected exit). */
+  pending(): string {
+    return [...this.message, this.rest.trim()].filter(Boolean).join('; ');
+  }
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BatchErrorParser,
+  multipathDevs,
+  parseFibDump,
+  routeLine,
+  validateChange,
+  validateRoute,
+} from '../../../src/fib/ip-lines.js';
+import type { FibRoute } from '../../../src/fib/types.js';
+
+const o = { protocol: 186, metric: 20 };
+const single: FibRoute = { family: 4, prefix: '10.1.0.0/24', nextHops: [{ via: '10.0.0.2' }] };
+const ecmp: FibRoute = {
+  family: 6,
+  prefix: 'fd01::/64',
+  nextHops: [
+    { via: 'fe80::2', dev: 'eth1' },
+    { via: 'fe80::3', dev: 'eth2' },
+  ],
+};
+
+describe('routeLine', () => {
+  it('writes a single next hop without the nexthop keyword', () => {
+    expect(routeLine({ op: 'add', route: single }, o)).toBe(
+      'route add 10.1.0.0/24 proto 186 metric 20 via 10.0.0.2',
+    );
+    expect(
+      routeLine({ op: 'replace', route: { ...single, nextHops: [{ via: '10.0.0.2', dev: 'eth1' }] } }, o),
+    ).toBe('route replace 10.1.0.0/24 proto 186 metric 20 via 10.0.0.2 dev eth1');
+  });
+
+  it('writes ECMP as nexthop groups and deletes by protocol and metric', () => {
+    expect(routeLine({ op: 'replace', route: ecmp }, { protocol: 186, metric: 30 })).toBe(
+      'route replace fd01::/64 proto 186 metric 30 nexthop via fe80::2 dev eth1 nexthop via fe80::3 dev eth2',
+    );
+    expect(routeLine({ op: 'delete', family: 6, prefix: 'fd01::/64' }, o)).toBe(
+      'route delete fd01::/64 proto 186 metric 20',
+    );
+  });
+
+  it('lists the interfaces inside nexthop groups only', () => {
+    expect(multipathDevs({ op: 'add', route: ecmp })).toEqual(['eth1', 'eth2']);
+    expect(
+      multipathDevs({ op: 'add', route: { ...single, nextHops: [{ via: '10.0.0.2', dev: 'x' }] } }),
+    ).toEqual([]);
+  });
+});
+
+describe('validateRoute', () => {
+  it('accepts well-formed routes', () => {
+    expect(validateRoute(single)).toBeNull();
+    expect(validateRoute(ecmp)).toBeNull();
+  });
+
+  it('refuses what would make ip fail or exit', () => {
+    expect(validateRoute({ ...single, prefix: '10.1.0.1/24' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...single, prefix: '10.1.0.0/33' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...single, prefix: '256.1.0.0/16' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...single, prefix: '10.1.0.0/+8' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...single, prefix: '10.1.0.0' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...ecmp, prefix: 'fd01::1/64' })).toMatch(/malformed prefix/);
+    expect(validateRoute({ ...single, prefix: '0.0.0.0/0' })).toBeNull();
+    expect(validateRoute({ ...single, prefix: '255.255.255.255/32' })).toBeNull();
+    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
+    expect(validateRoute({ ...single, family: 6 })).toMatch(/not IPv6/);
+    expect(validateRoute({ ...single, nextHops: [] })).toBe('no next hop');
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fd00::1' }] })).toMatch(/not IPv4/);
+    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'a b' }] })).toMatch(
+      /interface name/,
+    );
+    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'a#b' }] })).toMatch(
+      /interface name/,
+    );
+    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'x'.repeat(16) }] })).toMatch(
+      /interface name/,
+    );
+    expect(validateRoute({ ...ecmp, nextHops: [{ via: 'fe80::2' }] })).toMatch(/needs an interface/);
+    expect(validateChange({ op: 'delete', family: 4, prefix: 'fd00::/64' })).toMatch(/not IPv4/);
+    expect(validateChange({ op: 'delete', family: 6, prefix: 'fd00::/64' })).toBeNull();
+    const many = Array.from({ length: 17 }, (_, i) => ({ via: `10.0.0.${i + 1}` }));
+    expect(validateRoute({ ...single, nextHops: many })).toMatch(/17 next hops/);
+  });
+});
+
+describe('parseFibDump', () => {
+  it('reads single and multipath routes with our metric only', () => {
+    const text = JSON.stringify([
+      { dst: '10.1.0.0/24', gateway: '10.0.0.2', dev: 'd0', metric: 20, flags: [] },
+      {
+        dst: '10.1.1.0/24',
+        metric: 20,
+        flags: [],
+        nexthops: [
+          { gateway: '10.0.0.2', dev: 'd0', weight: 1, flags: [] },
+          { gateway: '10.0.1.2', dev: 'd0', weight: 1, flags: [] },
+        ],
+      },
+      { dst: '10.1.2.0/24', gateway: '10.0.0.2', dev: 'd0', metric: 30, flags: [] },
+      { type: 'blackhole', dst: '10.1.3.0/24', metric: 20, flags: [] },
+      { dst: '10.1.4.4', gateway: '10.0.0.2', dev: 'd0', metric: 20, flags: [] },
+    ]);
+    expect(parseFibDump(text, 4, 20)).toEqual([
+      { family: 4, prefix: '10.1.0.0/24', nextHops: [{ via: '10.0.0.2', dev: 'd0' }] },
+      {
+        family: 4,
+        prefix: '10.1.1.0/24',
+        nextHops: [
+          { via: '10.0.0.2', dev: 'd0' },
+          { via: '10.0.1.2', dev: 'd0' },
+        ],
+      },
+      { family: 4, prefix: '10.1.4.4/32', nextHops: [{ via: '10.0.0.2', dev: 'd0' }] },
+    ]);
+  });
+
+  it('merges IPv6 siblings listed one by one and canonicalizes addresses', () => {
+    const text = JSON.stringify([
+      { dst: 'fd01:0::/64', gateway: 'FE80::2', dev: 'eth1', metric: 20 },
+      { dst: 'fd01::/64', gateway: 'fe80::3', dev: 'eth2', metric: 20 },
+    ]);
+    expect(parseFibDump(text, 6, 20)).toEqual([
+      {
+        family: 6,
+        prefix: 'fd01::/64',
+        nextHops: [
+          { via: 'fe80::2', dev: 'eth1' },
+          { via: 'fe80::3', dev: 'eth2' },
+        ],
+      },
+    ]);
+  });
+});
+
+describe('BatchErrorParser', () => {
+  it('attributes messages to the failed line, across chunk boundaries', () => {
+    const p = new BatchErrorParser();
+    const got: [number, string][] = [];
+    const cb = (n: number, m: string) => got.push([n, m]);
+    p.push('RTNETLINK answers: File ex', cb);
+    p.push('ists\nCommand failed -:2\nObject "rackbgp-sync" is unknown, try "ip help".\nCommand fa', cb);
+    p.push('iled -:5\nCannot find device "x"\n', cb);
+    expect(got).toEqual([
+      [2, 'RTNETLINK answers: File exists'],
+      [5, 'Object "rackbgp-sync" is unknown, try "ip help".'],
+    ]);
+    p.push('Error: cannot parse nexthop', cb);
+    expect(p.pending()).toBe('Cannot find device "x"; Error: cannot parse nexthop');
+  });
+});
