@@ -37,6 +37,11 @@ export interface CalicoNode {
   readonly listenPort?: number;
   /** IP pool CIDRs of this family whose routes are exported. */
   readonly pools: readonly string[];
+  /**
+   * The node's confirmed IPAM blocks: when given, bird_aggr.cfg.template's calico_aggr() is rendered
+   * and called first by the export filter, so a block is exported and nothing beneath it (pod /32s).
+   */
+  readonly blocks?: readonly string[];
   readonly peers: readonly CalicoPeer[];
 }
 
@@ -53,9 +58,12 @@ const ipCompare = (a: string, b: string): number => {
   return norm(a) < norm(b) ? -1 : norm(a) > norm(b) ? 1 : 0;
 };
 
+/** The BIRD protocol name Calico gives a peer: Global_/Node_ and the address with _ for . and :. */
+export const protocolName = (p: Pick<CalicoPeer, 'ip' | 'port' | 'kind'>): string =>
+  `${p.kind ?? 'Global'}_${p.ip.replace(/[.:]/g, '_')}${p.port ? `_port_${p.port}` : ''}`;
+
 function peerBlock(node: CalicoNode, p: CalicoPeer): string {
-  const id = p.ip.replace(/[.:]/g, '_') + (p.port ? `_port_${p.port}` : '');
-  const lines = [`protocol bgp ${p.kind ?? 'Global'}_${id} from bgp_template {`];
+  const lines = [`protocol bgp ${protocolName(p)} from bgp_template {`];
   lines.push(`  neighbor ${p.ip} ${p.port ? `port ${p.port} ` : ''}as ${p.asn};`);
   if ((p.sourceAddress ?? 'UseNodeIP') === 'UseNodeIP') {
     lines.push(`  source address ${node.ip};  # The local address we use for the TCP connection`);
@@ -73,13 +81,28 @@ function peerBlock(node: CalicoNode, p: CalicoPeer): string {
   return lines.join('\n');
 }
 
+/** bird_aggr.cfg.template's function: accept each block itself, reject what lies beneath it. */
+function aggrFunction(blocks: readonly string[]): string {
+  const body = blocks.map(
+    (b) =>
+      `      # Block ${b} is confirmed\n      if ( net = ${b} ) then { accept; }\n      if ( net ~ ${b} ) then { reject; }`,
+  );
+  return `# Aggregation of routes on this host; export the block, nothing beneath it.
+function calico_aggr ()
+{
+${body.join('\n')}
+}
+
+`;
+}
+
 export function renderBirdConfig(node: CalicoNode): string {
   const pools = node.pools.map((c) => `  if ( net ~ ${c} ) then {\n    accept;\n  }`).join('\n');
   return `# Generated for ${node.name} from Calico's bird${node.family === 6 ? '6' : ''}.cfg.template
 router id ${node.routerId};
 ${node.listenPort ? `listen bgp port ${node.listenPort};\n` : ''}
-filter calico_export_to_bgp_peers {
-${pools}
+${node.blocks ? aggrFunction(node.blocks) : ''}filter calico_export_to_bgp_peers {
+${node.blocks ? '  calico_aggr();\n' : ''}${pools}
   reject;
 }
 

@@ -1,0 +1,214 @@
+/**
+ * Who peers with whom in a lab, with Calico's BGPPeer semantics: spine ↔ leaf eBGP per uplink;
+ * per rack, clients → the rack's reflectors (iBGP), reflectors ↔ reflectors (iBGP; with per-node
+ * cluster ids each treats the other as its `rr client`), reflectors → their leaf (eBGP). Then the
+ * configs both speakers run: rackbgp YAML for switches, BIRD 1.6 (bird, bird6) for nodes.
+ */
+import { parseConfig } from '../config/load.js';
+import { type CalicoPeer, protocolName, renderBirdConfig } from './calico-bird.js';
+import { isReflector, type Lab, type LabNode, labNodes, type Rack, sortByAddr } from './schema.js';
+
+/** rackbgp's HTTP API port inside each switch namespace (loopback only). */
+export const API_PORT = 50179;
+
+export type Speaker = 'rackbgp' | 'bird' | 'bird6';
+export type SessionKind = 'spine-leaf' | 'leaf-reflector' | 'reflector-reflector' | 'client-reflector';
+
+export interface SessionEnd {
+  readonly device: string;
+  readonly speaker: Speaker;
+  readonly asn: number;
+  readonly local: string;
+  readonly remote: string;
+  /** BIRD's protocol name for this session (nodes only). */
+  readonly protocol?: string;
+  /** This end reflects the peer's routes to it as a route-reflector client (RFC 4456). */
+  readonly peerIsClient: boolean;
+}
+
+export interface Session {
+  readonly kind: SessionKind;
+  readonly family: 4 | 6;
+  readonly ends: readonly [SessionEnd, SessionEnd];
+}
+
+const birdEnd = (
+  node: LabNode,
+  rack: Rack,
+  family: 4 | 6,
+  remote: string,
+  peerIsClient: boolean,
+): SessionEnd => ({
+  device: node.name,
+  speaker: family === 4 ? 'bird' : 'bird6',
+  asn: rack.asn,
+  local: family === 4 ? node.ip : node.ip6!,
+  remote,
+  protocol: protocolName({ ip: remote, kind: 'Node' }),
+  peerIsClient,
+});
+
+const switchEnd = (device: string, asn: number, local: string, remote: string): SessionEnd => ({
+  device,
+  speaker: 'rackbgp',
+  asn,
+  local,
+  remote,
+  peerIsClient: false,
+});
+
+/** Every BGP session of the lab, each with both of its ends. */
+export function labSessions(lab: Lab): Session[] {
+  const out: Session[] = [];
+  const families: (4 | 6)[] = lab.calico.pool6 ? [4, 6] : [4];
+  for (const leaf of lab.leaves) {
+    for (const u of leaf.uplinks) {
+      const spine = lab.spines.find((s) => s.name === u.spine)!;
+      for (const f of families) {
+        const [l, s] = f === 4 ? [u.leafIp, u.spineIp] : [u.leafIp6!, u.spineIp6!];
+        out.push({
+          kind: 'spine-leaf',
+          family: f,
+          ends: [switchEnd(spine.name, spine.asn, s, l), switchEnd(leaf.name, leaf.asn, l, s)],
+        });
+      }
+    }
+  }
+  for (const rack of lab.racks) {
+    const leaf = lab.leaves.find((l) => l.name === rack.leaf)!;
+    const reflectors = rack.nodes.filter(isReflector);
+    const clients = rack.nodes.filter((n) => !isReflector(n));
+    for (const f of families) {
+      const ip = (n: LabNode) => (f === 4 ? n.ip : n.ip6!);
+      const gw = f === 4 ? rack.gateway : rack.gateway6!;
+      reflectors.forEach((r, i) => {
+        out.push({
+          kind: 'leaf-reflector',
+          family: f,
+          ends: [switchEnd(leaf.name, leaf.asn, gw, ip(r)), birdEnd(r, rack, f, gw, false)],
+        });
+        for (const other of reflectors.slice(i + 1))
+          out.push({
+            kind: 'reflector-reflector',
+            family: f,
+            ends: [birdEnd(r, rack, f, ip(other), true), birdEnd(other, rack, f, ip(r), true)],
+          });
+      });
+      for (const c of clients)
+        for (const r of reflectors)
+          out.push({
+            kind: 'client-reflector',
+            family: f,
+            ends: [birdEnd(c, rack, f, ip(r), false), birdEnd(r, rack, f, ip(c), true)],
+          });
+    }
+  }
+  return out;
+}
+
+const flow = (o: Record<string, string | number | boolean | object>): string =>
+  `{ ${Object.entries(o)
+    .map(([k, v]) => `${k}: ${typeof v === 'object' ? flow(v as Record<string, string>) : v}`)
+    .join(', ')} }`;
+
+/** rackbgp's YAML config for a spine or leaf; validated with the daemon's own schema before use. */
+export function switchConfig(lab: Lab, device: string, source = 'lab file'): string {
+  const spine = lab.spines.find((s) => s.name === device);
+  const leaf = lab.leaves.find((l) => l.name === device);
+  if (!spine && !leaf) throw new Error(`${device} is not a switch of lab ${lab.name}`);
+  const neighbors: string[] = [];
+  let head: string;
+  if (spine) {
+    const down = lab.leaves.flatMap((l) =>
+      l.uplinks.filter((u) => u.spine === device).map((u) => ({ l, u })),
+    );
+    for (const { l, u } of down) {
+      neighbors.push(flow({ address: u.leafIp, asn: l.asn, description: l.name }));
+      if (u.leafIp6) neighbors.push(flow({ address: u.leafIp6, asn: l.asn, description: `${l.name} IPv6` }));
+    }
+    head = `# ${device} of lab ${lab.name} (rendered by rackbgp lab from the ${source}): eBGP to every leaf,
+# ECMP across them, best paths installed in the kernel.
+router-id: ${spine.routerId}
+asn: ${spine.asn}
+fib: true
+maximum-paths: 4
+multipath-relax: true`;
+  } else {
+    const l = leaf!;
+    for (const u of l.uplinks) {
+      const s = lab.spines.find((x) => x.name === u.spine)!;
+      neighbors.push(flow({ address: u.spineIp, asn: s.asn, description: s.name }));
+      if (u.spineIp6)
+        neighbors.push(flow({ address: u.spineIp6, asn: s.asn, description: `${s.name} IPv6` }));
+    }
+    const rack = lab.racks.find((r) => r.leaf === device);
+    const reflectors = rack?.nodes.filter(isReflector) ?? [];
+    for (const r of reflectors) {
+      // calico-node's BIRD dials the leaf (connect delay 1 s, retry 3 s): the leaf waits.
+      const common = { asn: rack!.asn, passive: true, 'add-paths': { receive: true } };
+      neighbors.push(flow({ address: r.ip, ...common, description: `${r.name} reflector ${rack!.rrGroup}` }));
+      if (r.ip6) neighbors.push(flow({ address: r.ip6, ...common, description: `${r.name} reflector IPv6` }));
+    }
+    head = `# ${device} of lab ${lab.name} (rendered by rackbgp lab from the ${source}): eBGP to the spine${
+      l.uplinks.length > 1 ? 's' : ''
+    } and to ${rack ? `${rack.name}'s route reflectors (${reflectors.map((r) => r.name).join(', ')}, AS ${rack.asn})` : 'no rack'};
+# ECMP, best paths installed in the kernel.
+router-id: ${l.routerId}
+asn: ${l.asn}
+fib: true
+maximum-paths: 4`;
+  }
+  const text = `${head}
+api: { address: 127.0.0.1, port: ${API_PORT} }
+defaults:
+  connect-retry-time: 2
+neighbors:
+${neighbors.map((n) => `  - ${n}`).join('\n')}
+`;
+  parseConfig(text, `${device}/rackbgp.yaml`);
+  return text;
+}
+
+/** The Calico peers of a node for one family, in Calico's order (by address). */
+export function nodePeers(lab: Lab, node: LabNode, family: 4 | 6): CalicoPeer[] {
+  const rack = lab.racks.find((r) => r.name === node.rack)!;
+  const leaf = lab.leaves.find((l) => l.name === rack.leaf)!;
+  const ip = (n: LabNode) => (family === 4 ? n.ip : n.ip6!);
+  const peers: CalicoPeer[] = [];
+  for (const other of rack.nodes) {
+    if (other === node) continue;
+    // BGPPeer <group>-clients-to-reflectors / <group>-reflector-mesh: nodes peer with reflectors only.
+    if (!isReflector(other) && !isReflector(node)) continue;
+    peers.push({
+      ip: ip(other),
+      asn: rack.asn,
+      kind: 'Node',
+      calicoNode: true,
+      ...(isReflector(other) && { rrClusterId: other.ip }),
+    });
+  }
+  // BGPPeer <group>-reflectors-to-<leaf>.
+  if (isReflector(node))
+    peers.push({ ip: family === 4 ? rack.gateway : rack.gateway6!, asn: leaf.asn, kind: 'Node' });
+  return sortByAddr(peers, (p) => p.ip);
+}
+
+/** calico-node's bird.cfg (family 4) or bird6.cfg (family 6) for a node. */
+export function nodeBirdConfig(lab: Lab, node: LabNode, family: 4 | 6): string {
+  const rack = lab.racks.find((r) => r.name === node.rack)!;
+  return renderBirdConfig({
+    name: node.name,
+    family,
+    ip: family === 4 ? node.ip : node.ip6!,
+    routerId: node.ip,
+    asn: rack.asn,
+    ...(isReflector(node) && { clusterId: node.ip }),
+    pools: [family === 4 ? lab.calico.pool : lab.calico.pool6!],
+    blocks: [family === 4 ? node.block : node.block6!],
+    peers: nodePeers(lab, node, family),
+  });
+}
+
+/** Every node name with its rack, for lookups. */
+export const nodeByName = (lab: Lab, name: string): LabNode | undefined =>
+  labNodes(lab).find((n) => n.name === name);
