@@ -21,6 +21,7 @@ APT_PACKAGES=(
   iproute2
   tcpdump
   procps
+  iputils-ping # the seed lab's pod-to-pod pings (rackbgp lab verify)
 )
 # Runtime libraries of bird2 (its Depends minus those shared with bird 1.6,
 # which apt does not install for a package that is only unpacked).
@@ -130,6 +131,7 @@ check_version tshark /usr/bin/tshark sh -c '/usr/bin/tshark --version 2>&1 | gre
 check_version tcpdump /usr/bin/tcpdump /usr/bin/tcpdump --version
 check_version ip /usr/bin/ip /usr/bin/ip -V
 check_version pgrep /usr/bin/pgrep /usr/bin/pgrep --version
+check_version ping /usr/bin/ping /usr/bin/ping -V
 
 if ((${#missing[@]})); then
   log "FAILED, missing or broken: ${missing[*]}"
