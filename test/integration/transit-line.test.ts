@@ -164,4 +164,43 @@ neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
     // B sends nothing back to A: that session has an import policy but no export policy (RFC 8212).
     expect((await a.neighbor('10.98.1.2'))?.prefixesReceived).toBe(0);
   });
+
+  it('redistribute connected follows interfaces and addresses added after start', async () => {
+    const b = await startRackbgp(
+      net,
+      'b',
+      `router-id: 10.98.1.2
+asn: 65002
+fib: false
+neighbors: [{ address: 10.98.1.1, asn: 65001, passive: true }]
+`,
+    );
+    await startRackbgp(
+      net,
+      'a',
+      `router-id: 10.98.1.1
+asn: 65001
+fib: true
+redistribute: { connected: [eth1, 10.151.0.0/16] }
+neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
+`,
+    );
+    await waitFor('session', async () => (await b.neighbor('10.98.1.1'))?.state === 'Established');
+    expect(await b.routes()).toEqual([]);
+    // As containerlab does: eth1 appears after the daemon started, and its address later still.
+    await net.sh(
+      'a',
+      'ip link add eth1 type veth peer name eth1p && ip link set eth1p up && ip link set eth1 up',
+    );
+    await net.sh('a', 'ip addr add 10.150.0.1/24 dev eth1');
+    await net.sh(
+      'a',
+      'ip link add eth2 type veth peer name eth2p && ip link set eth2p up && ip link set eth2 up && ip addr add 10.151.3.1/24 dev eth2',
+    );
+    await waitFor('both subnets at B', async () => (await b.routes()).length === 2);
+    expect((await b.routes()).map((r) => r.prefix).sort()).toEqual(['10.150.0.0/24', '10.151.3.0/24']);
+    expect((await b.routes('10.150.0.0/24'))[0].paths[0].attributes).toMatchObject({ origin: 'incomplete' });
+    await net.sh('a', 'ip addr del 10.150.0.1/24 dev eth1');
+    await waitFor('withdrawn at B', async () => (await b.routes()).length === 1);
+  });
 });

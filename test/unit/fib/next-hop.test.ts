@@ -184,7 +184,10 @@ describe('connected routes from addresses', () => {
       4,
     );
     const t = new NextHopTable(links, addresses, stale);
-    expect(t.resolve('100.64.0.2')).toMatchObject({ reachable: true, nextHops: [{ via: '100.64.0.2', dev: 'ppp0' }] });
+    expect(t.resolve('100.64.0.2')).toMatchObject({
+      reachable: true,
+      nextHops: [{ via: '100.64.0.2', dev: 'ppp0' }],
+    });
     expect(t.resolve('100.65.0.9')).toMatchObject({ reachable: false });
   });
 });
