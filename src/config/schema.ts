@@ -163,12 +163,12 @@ export const configSchema = configShape.superRefine((c, ctx) => {
   const refs: { name: string; path: (string | number)[] }[] = [];
   const collect = (s: { import?: string[]; export?: string[] } | undefined, path: (string | number)[]) => {
     for (const dir of ['import', 'export'] as const) {
-      (s?.[dir] ?? []).forEach((name, i) => refs.push({ name, path: [...path, dir, i] }));
+      for (const [i, name] of (s?.[dir] ?? []).entries()) refs.push({ name, path: [...path, dir, i] });
     }
   };
   collect(c.defaults, ['defaults']);
-  c.neighbors.forEach((n, i) => collect(n, ['neighbors', i]));
-  c['listen-ranges'].forEach((r, i) => collect(r, ['listen-ranges', i]));
+  for (const [i, n] of c.neighbors.entries()) collect(n, ['neighbors', i]);
+  for (const [i, r] of c['listen-ranges'].entries()) collect(r, ['listen-ranges', i]);
   for (const p of checkPolicyReferences(refs, c.policies))
     ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
 });

@@ -181,9 +181,9 @@ export class RoutingEngine {
     if (!rt) return;
     const rib = this.rib;
     const withdraw = (family: 4 | 6, list: NlriList) =>
-      list.forEach((b, off, len, pathId) =>
-        rib.withdraw(family, keyFromWire(family, b, off, len), info, pathId),
-      );
+      list.forEach((b, off, len, pathId) => {
+        rib.withdraw(family, keyFromWire(family, b, off, len), info, pathId);
+      });
     withdraw(4, m.withdrawn);
     const unreach = m.mpUnreach && familyOf(m.mpUnreach.family);
     if (m.mpUnreach && unreach) withdraw(unreach, m.mpUnreach.withdrawn);
@@ -206,24 +206,32 @@ export class RoutingEngine {
     }
     const mp = rt.maxPrefix;
     if (mp) {
-      for (const f of rt.families) if (this.rib.countOf(info, f) > mp.limit) return mp.exceeded(f, mp.limit);
+      for (const f of rt.families) {
+        if (this.rib.countOf(info, f) > mp.limit) {
+          mp.exceeded(f, mp.limit);
+          return;
+        }
+      }
     }
     this.schedule();
   }
 
   private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
     const withdrawAll = () =>
-      list.forEach((b, off, len, pathId) =>
-        this.rib.withdraw(family, keyFromWire(family, b, off, len), rt.info, pathId),
-      );
+      list.forEach((b, off, len, pathId) => {
+        this.rib.withdraw(family, keyFromWire(family, b, off, len), rt.info, pathId);
+      });
     const checked = checkImport(attrs, rt.info, this.o.local, rt.importOptions);
     // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
-    if ('reject' in checked || rt.blockImport) return withdrawAll();
+    if ('reject' in checked || rt.blockImport) {
+      withdrawAll();
+      return;
+    }
     if (!rt.importPolicy.length) {
       const set = this.rib.store.intern(checked.attrs);
-      list.forEach((b, off, len, pathId) =>
-        this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set),
-      );
+      list.forEach((b, off, len, pathId) => {
+        this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set);
+      });
       this.rib.store.release(set);
       return;
     }
@@ -235,7 +243,10 @@ export class RoutingEngine {
         rt.importPolicy,
         policyRoute(family, key, b.subarray(off, off + ((len + 7) >> 3)), len, checked.attrs, rt.info),
       );
-      if (r.action === 'reject') return this.rib.withdraw(family, key, rt.info, pathId);
+      if (r.action === 'reject') {
+        this.rib.withdraw(family, key, rt.info, pathId);
+        return;
+      }
       const out = r.nextHopSelf
         ? withNextHop(r.attrs, family === 4 ? rt.info.localAddress4 : rt.info.localAddress6)
         : r.attrs;

@@ -453,7 +453,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     for (const f of [...r.families]) {
       // RFC 4724 §4.2: without the forwarding-state bit for a family, its stale routes go now.
       const code = f === 4 ? IPV4_UNICAST : IPV6_UNICAST;
-      if (!gr || !gr.families.get(code)) {
+      if (!gr?.families.get(code)) {
         this.routing.purgeStale(r.info, f);
         r.families.delete(f);
       }
