@@ -41,6 +41,16 @@ function v4bytes(a: string): Uint8Array | null {
   return v < 0 ? null : Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
 }
 
+/** eBGP sends with TTL 1 unless `ebgp-multihop` says otherwise (RFC 4271 §8 single-hop default); iBGP keeps the system TTL. */
+function ttlFor(
+  localAsn: number,
+  peerAs: number | 'internal' | 'external',
+  s: SessionSettings,
+): { ttl?: number } {
+  const ebgp = peerAs === 'external' || (typeof peerAs === 'number' && peerAs !== localAsn);
+  return ebgp ? { ttl: s['ebgp-multihop'] ?? 1 } : {};
+}
+
 export class SessionManager {
   readonly peers = new Map<string, PeerSession>();
   readonly stats: ManagerStats = { unknownConnections: 0, unknownSources: new Set() };
@@ -92,6 +102,7 @@ export class SessionManager {
         address: n.address,
         port: settings.port ?? 179,
         ...(settings['source-address'] && { localAddress: settings['source-address'] }),
+        ...ttlFor(this.config.asn, n.asn, settings),
       },
       peerConfig(this.config, { address: n.address, asn: n.asn }, settings),
       this.deps,
@@ -147,7 +158,7 @@ export class SessionManager {
     const settings = { ...mergeSettings(this.config, range.config), passive: true };
     this.settings.set(address, settings);
     const peer = new PeerSession(
-      { address, port: settings.port ?? 179 },
+      { address, port: settings.port ?? 179, ...ttlFor(this.config.asn, range.config.asn, settings) },
       peerConfig(this.config, { address, asn: range.config.asn }, settings),
       this.deps,
     );

@@ -29,11 +29,14 @@ import {
   peerSessionState,
   stepPeer,
 } from './peer.js';
+import { setTtl } from './socket-options.js';
 
 export interface PeerEndpoint {
   readonly address: string;
   readonly port: number;
   readonly localAddress?: string;
+  /** IP TTL for the session's packets (eBGP: 1, or `ebgp-multihop`); the system default when absent. */
+  readonly ttl?: number;
 }
 
 export interface PeerHooks {
@@ -137,6 +140,7 @@ export class PeerSession {
       socket.destroy();
       return;
     }
+    this.applyTtl(socket);
     this.conns.in = this.wrap(socket, 'in');
     this.dispatch({ type: 'Incoming' });
   }
@@ -243,8 +247,16 @@ export class PeerSession {
     const conn = this.wrap(socket, 'out');
     this.conns.out = conn;
     socket.once('connect', () => {
+      this.applyTtl(socket);
       if (this.conns.out === conn) this.connEvent('out', { type: 'TcpConnected' });
     });
+  }
+
+  private applyTtl(socket: net.Socket): void {
+    if (this.endpoint.ttl === undefined) return;
+    const err = setTtl(socket, this.endpoint.ttl);
+    if (err)
+      this.deps.log.warn({ peer: this.endpoint.address, ttl: this.endpoint.ttl, err }, 'cannot set TTL');
   }
 
   private wrap(socket: net.Socket, side: ConnectionSide): Connection {

@@ -203,4 +203,48 @@ neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
     await net.sh('a', 'ip addr del 10.150.0.1/24 dev eth1');
     await waitFor('withdrawn at B', async () => (await b.routes()).length === 1);
   });
+
+  it('eBGP packets leave with TTL 1, or the ebgp-multihop value (seen by tcpdump on the wire)', async () => {
+    const ttlsFrom = async (node: string, src: string) => {
+      const r = await net.exec(node, 'timeout', [
+        '8',
+        'tcpdump',
+        '-n',
+        '-v',
+        '-c',
+        '4',
+        '-i',
+        'any',
+        `tcp port 179 and src host ${src} and tcp[tcpflags] & tcp-push != 0`,
+      ]);
+      return [...r.stdout.matchAll(/ttl (\d+)/g)].map((m) => Number(m[1]));
+    };
+    const capture = ttlsFrom('b', '10.98.1.1');
+    await startRackbgp(
+      net,
+      'b',
+      `router-id: 10.98.1.2
+asn: 65002
+fib: false
+neighbors: [{ address: 10.98.1.1, asn: 65001, passive: true, ebgp-multihop: 5 }]
+`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const a = await startRackbgp(
+      net,
+      'a',
+      `router-id: 10.98.1.1
+asn: 65001
+fib: false
+neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1, hold-time: 3 }]
+`,
+    );
+    await waitFor('session', async () => (await a.neighbor('10.98.1.2'))?.state === 'Established');
+    const ttls = await capture;
+    expect(ttls.length).toBeGreaterThan(0);
+    expect(new Set(ttls)).toEqual(new Set([1]));
+    const back = await ttlsFrom('a', '10.98.1.2');
+    expect(back.length).toBeGreaterThan(0);
+    expect(new Set(back)).toEqual(new Set([5]));
+  });
 });
