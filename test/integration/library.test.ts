@@ -13,9 +13,11 @@ afterEach(async () => {
 
 /** A route reflector on 127.0.0.1 and a "node" on 127.0.0.2 that originates a pod block. */
 function pair(base: number, nodeNetworks: string[] = ['10.244.1.0/26']) {
+  // fib: false — these speakers run in the test's own (root) namespace: never touch its kernel routes.
   const rr = Speaker.fromConfig({
     'router-id': '10.0.0.1',
     asn: 64512,
+    fib: false,
     listen: { address: '127.0.0.1', port: base },
     neighbors: [
       {
@@ -31,6 +33,7 @@ function pair(base: number, nodeNetworks: string[] = ['10.244.1.0/26']) {
   const node = Speaker.fromConfig({
     'router-id': '10.0.0.2',
     asn: 64512,
+    fib: false,
     listen: { address: '127.0.0.2', port: base + 1 },
     networks: nodeNetworks,
     // Loopback next hops are martians (rejected on import): announce a documentation address instead.

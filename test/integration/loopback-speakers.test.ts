@@ -26,12 +26,14 @@ describe('two speakers on loopback', () => {
   it('establish iBGP with negotiated capabilities and exchange End-of-RIB', async () => {
     const a = speaker(`router-id: 10.0.0.1
 asn: 4200000001
+fib: false
 listen: { address: 127.0.0.1, port: 17901 }
 neighbors:
   - { address: 127.0.0.2, asn: 4200000001, port: 17902, source-address: 127.0.0.1, add-path: both, families: [ipv4-unicast, ipv6-unicast] }
 `);
     const b = speaker(`router-id: 10.0.0.2
 asn: 4200000001
+fib: false
 listen: { address: 127.0.0.2, port: 17902 }
 neighbors:
   - { address: 127.0.0.1, asn: 4200000001, port: 17901, source-address: 127.0.0.2, add-path: receive, passive: true }
@@ -59,6 +61,7 @@ neighbors:
   it('refuses a connection from an unknown source before any OPEN', async () => {
     const a = speaker(`router-id: 10.0.0.1
 asn: 65001
+fib: false
 listen: { address: 127.0.0.1, port: 17903 }
 `);
     await a.start();
