@@ -11,7 +11,12 @@ fi
 if [[ ! -x /usr/sbin/bird || ! -x /usr/sbin/birdc ]] || ! command -v ping >/dev/null; then
   bash .ci/install-deps.sh || exit 1
 fi
-npm run build || exit 1
+# Build as the user who ran sudo, so dist/ stays theirs.
+if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+  sudo -u "$SUDO_USER" npm run build || exit 1
+else
+  npm run build || exit 1
+fi
 cli=(node dist/src/cli/main.js lab)
 "${cli[@]}" up "$@" || exit 1
 "${cli[@]}" verify

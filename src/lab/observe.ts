@@ -4,7 +4,7 @@
  * and the hop-by-hop FIB path of each. The parsers are pure and tested; `observe` runs the commands.
  */
 import { apiGet } from './executor.js';
-import { nsRun } from './netns.js';
+import { nsRun, run } from './netns.js';
 import { CALI_GATEWAY, CALI_LINK_LOCAL, type LabPlan, type PodPlan } from './plan.js';
 import { labNodes } from './schema.js';
 
@@ -142,10 +142,12 @@ export function parseBirdRoutes(text: string): BirdRoute[] {
   return out;
 }
 
-const ipCmd = (family: 4 | 6) => ['ip', '-j', family === 4 ? '-4' : '-6'];
+/** `ip -n NS` skips `ip netns exec`'s mount namespace set-up: several times cheaper. */
+const ipIn = (ns: string, family: 4 | 6, ...args: string[]) =>
+  run('ip', ['-n', ns, '-j', family === 4 ? '-4' : '-6', ...args]);
 
 async function kernelRoutes(ns: string, family: 4 | 6): Promise<KernelRoute[]> {
-  const r = await nsRun(ns, [...ipCmd(family), 'route', 'show']);
+  const r = await ipIn(ns, family, 'route', 'show');
   return r.code === 0 ? parseKernelRoutes(r.stdout, family) : [];
 }
 
@@ -194,7 +196,7 @@ export async function fibPath(
   const hops = [from.device];
   let at = from.device;
   for (let i = 0; i < 12; i++) {
-    const r = await nsRun(nsOf.get(at)!, [...ipCmd(family), 'route', 'get', dst]);
+    const r = await ipIn(nsOf.get(at)!, family, 'route', 'get', dst);
     if (r.code !== 0) return { hops, end: `no route at ${at}: ${r.stderr.trim()}` };
     const [route] = JSON.parse(r.stdout) as { type?: string; gateway?: string; dev?: string }[];
     if (route.type && route.type !== 'unicast') return { hops, end: `${route.type} at ${at}` };

@@ -89,53 +89,88 @@ const inRib = (sw: SwitchObservation | undefined, prefix: string) =>
 
 function checkFib(p: LabPlan, obs: Observations): CheckResult {
   const failures: string[] = [];
+  const notes: string[] = [];
   let total = 0;
   let learnedNotInstalled = 0;
   const families: (4 | 6)[] = p.lab.calico.pool6 ? [4, 6] : [4];
-  const expect = (device: string, prefix: string, want: readonly string[], toward: string) => {
+  /** The route must exist, use only `allowed` next hops and all of `required` (the ECMP set). */
+  const expect = (
+    device: string,
+    prefix: string,
+    allowed: readonly string[],
+    required: readonly string[],
+    toward: string,
+  ) => {
     total++;
     const sw = obs.switches.find((s) => s.device === device);
     const k = kernelRoute(sw?.kernel ?? [], prefix);
     if (!k || (k.type ?? 'unicast') !== 'unicast') {
       if (inRib(sw, prefix)) learnedNotInstalled++;
       failures.push(
-        `${device}: no kernel route to ${prefix} (want via ${toward} ${want.join(' or ')})${
+        `${device}: no kernel route to ${prefix} (want via ${toward})${
           inRib(sw, prefix) ? '; rackbgp has it in its RIB but did not install it' : ''
         }`,
       );
       return;
     }
-    const wrong = k.gateways.filter((g) => !want.includes(g));
-    if (!k.gateways.length || wrong.length)
-      failures.push(
-        `${device}: ${prefix} goes via ${k.gateways.join(', ') || k.dev}, want ${toward} ${want.join(' or ')}`,
-      );
+    const wrong = k.gateways.filter((g) => !allowed.includes(g));
+    const missing = required.filter((g) => !k.gateways.includes(g));
+    if (!k.gateways.length || wrong.length || missing.length)
+      failures.push(`${device}: ${prefix} goes via ${k.gateways.join(', ') || k.dev}, want ${toward}`);
   };
+  const up = (device: string, remote: string) =>
+    p.sessions.some((x) =>
+      x.ends.some(
+        (e) => e.device === device && e.remote === remote && endState(obs, e, x.family) === 'Established',
+      ),
+    );
+  const named = (ips: readonly string[]) => ips.map((ip) => `${p.owners.get(ip)} ${ip}`).join(' + ');
   for (const f of families) {
+    const ip = (n: LabNode) => (f === 4 ? n.ip : n.ip6!);
     for (const leaf of p.lab.leaves) {
       const spineIps = leaf.uplinks.map((u) => (f === 4 ? u.spineIp : u.spineIp6!));
-      for (const rack of p.lab.racks)
+      const liveSpines = spineIps.filter((s) => up(leaf.name, s));
+      for (const rack of p.lab.racks) {
+        // calico-node's BIRD sessions are multihop: toward the leaf each reflector sets next hop
+        // self, so the leaf reaches every block of its rack by ECMP over the reflectors it hears.
+        const reflectors = rack.nodes.filter((n) => n.rrId !== undefined).map(ip);
+        const live = reflectors.filter((r) => up(leaf.name, r));
         for (const n of rack.nodes) {
-          if (rack.leaf === leaf.name) expect(leaf.name, blockOf(n, f), [f === 4 ? n.ip : n.ip6!], n.name);
-          else expect(leaf.name, blockOf(n, f), spineIps, 'the spine');
+          if (rack.leaf === leaf.name)
+            expect(
+              leaf.name,
+              blockOf(n, f),
+              [...reflectors, ip(n)],
+              live,
+              `${named(live.length ? live : reflectors)} (ECMP over the reflectors)`,
+            );
+          else
+            expect(
+              leaf.name,
+              blockOf(n, f),
+              spineIps,
+              liveSpines,
+              named(liveSpines.length ? liveSpines : spineIps),
+            );
         }
+        if (rack.leaf === leaf.name && live.length > 1)
+          notes.push(`${leaf.name}: ${rack.name}'s blocks by ECMP over ${named(live)}`);
+      }
     }
     for (const spine of p.lab.spines)
       for (const rack of p.lab.racks) {
         const leaf = p.lab.leaves.find((l) => l.name === rack.leaf)!;
         const u = leaf.uplinks.find((x) => x.spine === spine.name);
         if (!u) continue;
-        for (const n of rack.nodes)
-          expect(spine.name, blockOf(n, f), [f === 4 ? u.leafIp : u.leafIp6!], leaf.name);
+        const via = [f === 4 ? u.leafIp : u.leafIp6!];
+        for (const n of rack.nodes) expect(spine.name, blockOf(n, f), via, via, named(via));
       }
   }
-  const notes =
-    learnedNotInstalled > 0
-      ? [
-          `${learnedNotInstalled} of the missing routes are in rackbgp's RIB but not in the kernel: ` +
-            'route installation (fib: true) is not working in this build',
-        ]
-      : [];
+  if (learnedNotInstalled > 0)
+    notes.unshift(
+      `${learnedNotInstalled} of the missing routes are in rackbgp's RIB but not in the kernel: ` +
+        'route installation (fib: true) is not working in this build',
+    );
   return result(
     'fib',
     "leaf and spine FIBs: own rack's blocks via the nodes, others' via the spine",
@@ -149,12 +184,12 @@ function checkPings(p: LabPlan, obs: Observations): CheckResult {
   const failures: string[] = [];
   const notes: string[] = [];
   for (const x of obs.pings) {
-    const want = expectedPath(p, x.from, x.to);
     const pathText = x.path.join(' → ') + (x.pathEnd ? ` ✗ ${x.pathEnd}` : '');
+    const problem = !x.pathEnd && pathProblem(p, x.from, x.to, x.path);
     if (!x.ok) failures.push(`${x.from} → ${x.to} (${x.dst}): no reply; FIB path ${pathText}`);
-    else if (want && x.path.join(' ') !== want.join(' '))
+    else if (x.pathEnd || problem)
       failures.push(
-        `${x.from} → ${x.to}: replied, but the FIB path is ${pathText}, want ${want.join(' → ')}`,
+        `${x.from} → ${x.to}: replied, but the FIB path is ${pathText}${problem ? ` (${problem})` : ''}`,
       );
     else notes.push(`${x.from} → ${x.to} ${x.dst}: ${x.rttMs ?? '?'} ms via ${x.path.join(' → ')}`);
   }
@@ -167,13 +202,31 @@ function checkPings(p: LabPlan, obs: Observations): CheckResult {
   );
 }
 
-/** pod → its node → its leaf → a spine → the other leaf → that node → pod (single-spine labs). */
-function expectedPath(p: LabPlan, from: string, to: string): string[] | undefined {
+/**
+ * What is wrong with a path, if anything. Wanted: pod → its node → its leaf → a spine → the other
+ * leaf → [one node of that rack: the leaf's ECMP may pick a reflector, which forwards] → node → pod.
+ */
+export function pathProblem(
+  p: LabPlan,
+  from: string,
+  to: string,
+  path: readonly string[],
+): string | undefined {
   const a = p.pods.find((x) => x.device === from)!;
   const b = p.pods.find((x) => x.device === to)!;
   const leafOf = (rack: string) => p.lab.racks.find((r) => r.name === rack)!.leaf;
-  if (p.lab.spines.length !== 1) return undefined;
-  return [a.device, a.node, leafOf(a.rack), p.lab.spines[0].name, leafOf(b.rack), b.node, b.device];
+  const head = [a.device, a.node, leafOf(a.rack)];
+  const tail = [b.node, b.device];
+  if (path.slice(0, 3).join(' ') !== head.join(' ')) return `want it to start ${head.join(' → ')}`;
+  if (path.slice(-2).join(' ') !== tail.join(' ')) return `want it to end ${tail.join(' → ')}`;
+  const spine = path[3];
+  if (!p.lab.spines.some((s) => s.name === spine)) return `want a spine after ${head[2]}`;
+  if (path[4] !== leafOf(b.rack)) return `want ${leafOf(b.rack)} after ${spine}`;
+  const middle = path.slice(5, -2);
+  const rack = p.lab.racks.find((r) => r.name === b.rack)!;
+  if (middle.length > 1 || (middle.length === 1 && !rack.nodes.some((n) => n.name === middle[0])))
+    return `want ${leafOf(b.rack)} → ${b.node}, or through one node of ${rack.name}`;
+  return undefined;
 }
 
 function result(

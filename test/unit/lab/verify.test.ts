@@ -13,7 +13,7 @@ import {
 import { dotGraph, sessionTable, textPicture } from '../../../src/lab/picture.js';
 import { plan } from '../../../src/lab/plan.js';
 import { labNodes } from '../../../src/lab/schema.js';
-import { formatReport, verify } from '../../../src/lab/verify.js';
+import { formatReport, pathProblem, verify } from '../../../src/lab/verify.js';
 import { SEED } from './fixtures.js';
 
 // Real output of Debian's BIRD 1.6.8 in the seed lab (node1 and node3).
@@ -110,7 +110,14 @@ function healthy(): Observations {
       const rack = lab.racks.find((r) => r.name === n.rack)!;
       const leaf = lab.leaves.find((l) => l.name === rack.leaf)!;
       if (s.name === 'spine') kernel.push(route(n.block, [leaf.uplinks[0].leafIp], 'bgp'));
-      else if (leaf.name === s.name) kernel.push(route(n.block, [n.ip], 'bgp'));
+      else if (leaf.name === s.name)
+        kernel.push(
+          route(
+            n.block,
+            rack.nodes.filter((x) => x.rrId).map((x) => x.ip),
+            'bgp',
+          ),
+        );
       else
         kernel.push(route(n.block, [lab.leaves.find((l) => l.name === s.name)!.uplinks[0].spineIp], 'bgp'));
     }
@@ -215,30 +222,64 @@ describe('verify', () => {
     });
     const fib = r.checks.find((c) => c.id === 'fib')!;
     expect(fib.failures).toEqual([
-      'leaf1: no kernel route to 10.233.67.0/26 (want via the spine 10.0.1.2); rackbgp has it in its RIB but did not install it',
+      'leaf1: no kernel route to 10.233.67.0/26 (want via spine 10.0.1.2); rackbgp has it in its RIB but did not install it',
       'spine: no kernel route to 10.233.67.0/26 (want via leaf2 10.0.2.1)',
     ]);
     expect(fib.notes[0]).toMatch(/1 of the missing routes are in rackbgp's RIB but not in the kernel/);
   });
 
-  it('checks the next hop: own rack toward the owning node, other racks toward the spine', () => {
+  it('checks the next hops: own rack by ECMP over the reflectors it hears, other racks toward the spine', () => {
     const obs = healthy();
-    const r = verify(p, {
-      ...obs,
-      switches: obs.switches.map((s) =>
+    const withLeaf2 = (o: Observations, edit: (k: KernelRoute) => KernelRoute): Observations => ({
+      ...o,
+      switches: o.switches.map((s) => (s.device === 'leaf2' ? { ...s, kernel: s.kernel.map(edit) } : s)),
+    });
+    const narrow = withLeaf2(obs, (k) =>
+      k.dst === '10.233.68.0/26' ? { ...k, gateways: ['173.20.0.11'] } : k,
+    );
+    expect(verify(p, narrow).checks.find((c) => c.id === 'fib')!.failures).toEqual([
+      'leaf2: 10.233.68.0/26 goes via 173.20.0.11, want node4 173.20.0.11 + node5 173.20.0.12 (ECMP over the reflectors)',
+    ]);
+    const wrong = withLeaf2(obs, (k) =>
+      k.dst === '10.233.64.0/26' ? { ...k, gateways: ['173.20.0.12'] } : k,
+    );
+    expect(verify(p, wrong).checks.find((c) => c.id === 'fib')!.failures).toEqual([
+      'leaf2: 10.233.64.0/26 goes via 173.20.0.12, want spine 10.0.2.2',
+    ]);
+    // With node5's session to leaf2 down, one path is all the leaf can have.
+    const down: Observations = {
+      ...narrow,
+      switches: narrow.switches.map((s) =>
         s.device === 'leaf2'
           ? {
               ...s,
               kernel: s.kernel.map((k) =>
-                k.dst === '10.233.68.0/26' ? { ...k, gateways: ['173.20.0.11'] } : k,
+                k.gateways.includes('173.20.0.12') ? { ...k, gateways: ['173.20.0.11'] } : k,
+              ),
+              neighbors: s.neighbors!.map((n) =>
+                n.address === '173.20.0.12' ? { ...n, state: 'Active' } : n,
               ),
             }
           : s,
       ),
-    });
-    expect(r.checks.find((c) => c.id === 'fib')!.failures).toEqual([
-      'leaf2: 10.233.68.0/26 goes via 173.20.0.11, want node5 173.20.0.12',
-    ]);
+    };
+    const fib = verify(p, down).checks.find((c) => c.id === 'fib')!;
+    expect(fib.failures).toEqual([]);
+    expect(fib.notes).toEqual(["leaf1: rack1's blocks by ECMP over node1 172.20.0.11 + node2 172.20.0.12"]);
+  });
+
+  it('accepts a detour through one node of the destination rack, nothing else', () => {
+    const ok = ['node1-pod1', 'node1', 'leaf1', 'spine', 'leaf2', 'node5', 'node5-pod1'];
+    expect(pathProblem(p, 'node1-pod1', 'node5-pod1', ok)).toBeUndefined();
+    expect(
+      pathProblem(p, 'node1-pod1', 'node5-pod1', [...ok.slice(0, 5), 'node4', ...ok.slice(5)]),
+    ).toBeUndefined();
+    expect(pathProblem(p, 'node1-pod1', 'node5-pod1', [...ok.slice(0, 5), 'node2', ...ok.slice(5)])).toBe(
+      'want leaf2 → node5, or through one node of rack2',
+    );
+    expect(
+      pathProblem(p, 'node1-pod1', 'node5-pod1', ['node1-pod1', 'node1', 'node2', 'leaf1', ...ok.slice(3)]),
+    ).toBe('want it to start node1-pod1 → node1 → leaf1');
   });
 
   it('a missing block names the node and whose block it is; a ping names its FIB path', () => {
