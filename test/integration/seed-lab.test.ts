@@ -2,19 +2,21 @@
  * The seed lab end to end through the CLI, as a user runs it: `lab up` builds the guide's topology
  * in namespaces (rackbgp spine and leaves, six calico-node BIRDs, two reflectors per rack), `lab
  * verify` must pass (sessions, blocks on every node, leaf FIBs, cross-rack pings through
- * leaf → spine → leaf), a reflector's BIRD stopped leaves the rack reachable through the other one,
- * and `lab down` leaves no namespace or process behind.
+ * leaf → spine → leaf), a reflector restarted with graceful restart loses no ping (the leaf keeps
+ * its paths stale meanwhile), a reflector's BIRD stopped leaves the rack reachable through the
+ * other one, and `lab down` leaves no namespace or process behind.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabState } from '../../src/lab/executor.js';
+import type { RouteSnapshot } from '../../src/core/snapshot.js';
+import { apiGet, type LabState } from '../../src/lab/executor.js';
 import type { VerifyReport } from '../../src/lab/verify.js';
 import { BIRD1 } from './support/bird.js';
-import { isRoot, requireTools } from './support/netns.js';
+import { isRoot, requireTools, waitFor } from './support/netns.js';
 import { CLI } from './support/rackbgp.js';
 
 const skip = !isRoot() || requireTools(BIRD1.daemon, BIRD1.client, '/usr/bin/ping').length > 0;
@@ -104,6 +106,65 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
     expect(birdc.code).toBe(0);
     expect(birdc.stdout).toMatch(/Node_172_20_0_1\s+BGP\s+master\s+up\s+\S+\s+Established/);
   }, 30_000);
+
+  it('a reflector restarted with graceful restart: the leaf keeps its routes stale meanwhile, no ping is lost', async () => {
+    const st = state();
+    const node2 = st.processes.find((p) => p.device === 'node2' && p.name === 'bird')!;
+    const leaf1 = `rbl-${NAME}-leaf1`;
+    const paths = async () =>
+      ((await apiGet<RouteSnapshot[]>(leaf1, '/api/routes?prefix=10.233.65.0/26')) ?? [])[0]?.paths ?? [];
+    // node2's own pod, reached from the other rack: only node2 announces its block.
+    const ping = promisify(execFile)('ip', [
+      'netns',
+      'exec',
+      `rbl-${NAME}-node4-pod1`,
+      'ping',
+      '-i',
+      '0.1',
+      '-c',
+      '70',
+      '-q',
+      '10.233.65.1',
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    process.kill(node2.pid, 'SIGKILL'); // no Cease: the peers act as GR helpers (RFC 4724 §4.2)
+    const stale = await waitFor('node2 paths stale at leaf1', async () => {
+      const ps = await paths();
+      return ps.some((x) => x.peer === '172.20.0.12' && x.stale) ? ps : undefined;
+    });
+    expect(stale.filter((x) => x.peer === '172.20.0.12').every((x) => x.stale)).toBe(true);
+    const route = await promisify(execFile)('ip', ['-n', leaf1, 'route', 'show', '10.233.65.0/26']);
+    expect(route.stdout).toContain('proto bgp');
+    // calico-node restarts BIRD with -R (graceful restart recovery).
+    const dir = join(st.workDir, 'node2');
+    const bird = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        `rbl-${NAME}-node2`,
+        BIRD1.daemon,
+        '-f',
+        '-c',
+        join(dir, 'bird.conf'),
+        '-s',
+        join(dir, 'bird.ctl'),
+        '-R',
+      ],
+      {
+        stdio: 'ignore',
+        detached: true,
+      },
+    );
+    bird.unref();
+    pids.push(bird.pid!);
+    await waitFor('node2 paths fresh again at leaf1', async () => {
+      const ps = await paths();
+      return ps.some((x) => x.peer === '172.20.0.12') && ps.every((x) => !x.stale);
+    });
+    const { stdout } = await ping;
+    expect(stdout).toMatch(/70 packets transmitted, 70 received, 0% packet loss/);
+  }, 60_000);
 
   it("keeps the rack reachable through its other reflector when one reflector's BIRD stops", async () => {
     const node1 = state().processes.find((p) => p.device === 'node1' && p.name === 'bird')!;
