@@ -8,7 +8,7 @@
  * Options: --routes 100000 --reps 3 --variants a,b,… --json
  */
 import { execFile, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { FibDriver } from '../src/fib/driver.js';
@@ -126,7 +126,7 @@ const VARIANTS: Variant[] = [
     open: () => async (changes) => {
       const file = `${os.tmpdir()}/rackbgp-fib-bench-${process.pid}.batch`;
       writeFileSync(file, lines(changes));
-      await ipOnce([file]);
+      await ipOnce([file]).finally(() => rmSync(file, { force: true }));
     },
   },
 ];
