@@ -38,8 +38,12 @@ export class Forwarding {
     return this.resolver.resolve(nextHop).reachable;
   }
 
+  /** Resolver changes (addresses, kernel routes); also retries routes the kernel refused before. */
   onChange(listener: (c: ResolverChange) => void): () => void {
-    return this.resolver.onChange(listener);
+    return this.resolver.onChange((c) => {
+      this.driver.retryFailed();
+      listener(c);
+    });
   }
 
   /** Installs or removes the forwarding entry of each destination; local routes are not installed. */
