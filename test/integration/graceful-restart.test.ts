@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderBirdConfig } from '../../src/lab/calico-bird.js';
 import { BIRD1, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
+import { findPid } from './support/procs.js';
 import { startRackbgp } from './support/rackbgp.js';
 
 const skip = !isRoot() || requireTools(BIRD1.daemon, BIRD1.client).length > 0;
@@ -48,7 +49,8 @@ neighbors: [{ address: 10.97.1.11, asn: 64512, passive: true }]
     await waitFor('two blocks', async () => (await leaf.routes()).length === 2);
 
     // BIRD dies without a NOTIFICATION (as calico-node does when its pod is killed).
-    await net.sh('node1', 'pkill -KILL -x bird');
+    // By PID in node1's namespace: pkill sees the whole host and would kill every BIRD on it.
+    process.kill(await findPid(net, 'node1', /^\/usr\/sbin\/bird /), 'SIGKILL');
     await waitFor('session down, routes stale', async () => {
       const n = await leaf.neighbor('10.97.1.11');
       const routes = await leaf.routes();
