@@ -158,7 +158,9 @@ asn: ${l.asn}
 fib: true
 maximum-paths: 4`;
   }
-  const text = `${head}
+  // Dual stack: one listener on :: takes IPv4 (mapped) and IPv6 connections; 0.0.0.0 would refuse IPv6.
+  const listen = lab.calico.pool6 ? '\nlisten: { address: "::", port: 179 }' : '';
+  const text = `${head}${listen}
 api: { address: 127.0.0.1, port: ${API_PORT} }
 defaults:
   connect-retry-time: 2

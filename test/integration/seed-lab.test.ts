@@ -7,74 +7,40 @@
  * other one, and `lab down` leaves no namespace or process behind.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteSnapshot } from '../../src/core/snapshot.js';
-import { apiGet, type LabState } from '../../src/lab/executor.js';
-import type { VerifyReport } from '../../src/lab/verify.js';
+import { apiGet } from '../../src/lab/executor.js';
 import { BIRD1 } from './support/bird.js';
+import { LabCli } from './support/lab.js';
 import { isRoot, requireTools, waitFor } from './support/netns.js';
-import { CLI } from './support/rackbgp.js';
 
 const skip = !isRoot() || requireTools(BIRD1.daemon, BIRD1.client, '/usr/bin/ping').length > 0;
 const SEED = resolve(import.meta.dirname, '../../lab/seed.yaml');
-const NAME = `it${process.pid % 100000}`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 describe.skipIf(skip)('seed lab in network namespaces', () => {
-  const base = mkdtempSync(join(tmpdir(), 'rackbgp-lab-test-'));
-  const env = { ...process.env, RACKBGP_LAB_DIR: base };
-  const lab = async (...args: string[]): Promise<Run> => {
-    const t0 = Date.now();
-    try {
-      const r = await promisify(execFile)(process.execPath, [CLI, 'lab', ...args], {
-        env,
-        maxBuffer: 32 << 20,
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - t0 };
-    } catch (e) {
-      const err = e as { code?: number; stdout?: string; stderr?: string };
-      return { code: err.code ?? 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '', ms: Date.now() - t0 };
-    }
-  };
-  const state = (): LabState => JSON.parse(readFileSync(join(base, `${NAME}.json`), 'utf8'));
-  const verify = async (wait: number) => {
-    const r = await lab('verify', '--name', NAME, '--json', '--wait', String(wait));
-    return { ...r, report: JSON.parse(r.stdout) as VerifyReport & { elapsedMs: number } };
-  };
-  let pids: number[] = [];
+  const lab = new LabCli(`it${process.pid % 100000}`);
+  const NAME = lab.name;
 
   beforeAll(async () => {
-    const up = await lab('up', SEED, '--name', NAME);
+    const up = await lab.up(SEED);
     expect(up.code, up.stderr).toBe(0);
-    pids = state().processes.map((p) => p.pid);
     console.log(`lab up: ${up.ms} ms — ${up.stdout.split('\n')[0]}`);
   }, 60_000);
 
   afterAll(async () => {
     // Whatever happened above, nothing may stay behind.
-    const down = await lab('down', '--name', NAME);
-    console.log(`lab down: ${down.ms} ms — ${down.stdout.trim() || down.stderr.trim()}`);
-    const namespaces = await promisify(execFile)('ip', ['netns', 'list']);
-    expect(namespaces.stdout).not.toContain(`rbl-${NAME}-`);
-    for (const pid of pids)
-      expect(readProcessCmdline(pid).includes(base), `process ${pid} still runs`).toBe(false);
-    expect(readdirSync(base)).toEqual([]);
-    rmSync(base, { recursive: true, force: true });
-    expect(down.code, down.stderr).toBe(0);
+    const down = await lab.down();
+    console.log(`lab down: ${down.run.ms} ms — ${down.run.stdout.trim() || down.run.stderr.trim()}`);
+    expect(down.namespacesLeft).toBe(false);
+    expect(down.processesLeft).toEqual([]);
+    expect(down.filesLeft).toEqual([]);
+    expect(down.run.code, down.run.stderr).toBe(0);
   }, 30_000);
 
   it('passes lab verify: sessions Established, every block on every node, leaf FIBs, pings across racks', async () => {
-    const v = await verify(30);
+    const v = await lab.verify(30);
     const text = v.report.checks
       .map((c) => `${c.id} ${c.passed}/${c.total}\n  ${c.failures.join('\n  ')}`)
       .join('\n');
@@ -94,21 +60,21 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
   }, 60_000);
 
   it('shows status and runs commands in a node', async () => {
-    const status = await lab('status', '--name', NAME);
+    const status = await lab.run('status', '--name', NAME);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(
       /✓ node3 172\.20\.0\.13 ↔ node1 172\.20\.0\.11 \(client-reflector, iBGP IPv4\) {2}Established/,
     );
     expect(status.stdout).toMatch(/├─ leaf1 {2}AS65001/);
-    const json = JSON.parse((await lab('status', '--name', NAME, '--json')).stdout);
+    const json = JSON.parse((await lab.run('status', '--name', NAME, '--json')).stdout);
     expect(json.sessions).toHaveLength(12);
-    const birdc = await lab('exec', '--name', NAME, 'node1', '--', 'birdc', 'show', 'protocols');
+    const birdc = await lab.run('exec', '--name', NAME, 'node1', '--', 'birdc', 'show', 'protocols');
     expect(birdc.code).toBe(0);
     expect(birdc.stdout).toMatch(/Node_172_20_0_1\s+BGP\s+master\s+up\s+\S+\s+Established/);
   }, 30_000);
 
   it('a reflector restarted with graceful restart: the leaf keeps its routes stale meanwhile, no ping is lost', async () => {
-    const st = state();
+    const st = lab.state();
     const node2 = st.processes.find((p) => p.device === 'node2' && p.name === 'bird')!;
     const leaf1 = `rbl-${NAME}-leaf1`;
     const paths = async () =>
@@ -157,7 +123,7 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
       },
     );
     bird.unref();
-    pids.push(bird.pid!);
+    lab.pids.push(bird.pid!);
     await waitFor('node2 paths fresh again at leaf1', async () => {
       const ps = await paths();
       return ps.some((x) => x.peer === '172.20.0.12') && ps.every((x) => !x.stale);
@@ -167,14 +133,14 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
   }, 60_000);
 
   it("keeps the rack reachable through its other reflector when one reflector's BIRD stops", async () => {
-    const node1 = state().processes.find((p) => p.device === 'node1' && p.name === 'bird')!;
+    const node1 = lab.state().processes.find((p) => p.device === 'node1' && p.name === 'bird')!;
     process.kill(node1.pid, 'SIGTERM');
     const ping = (from: string, dst: string) =>
-      lab('exec', '--name', NAME, from, '--', 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-q', dst);
+      lab.run('exec', '--name', NAME, from, '--', 'ping', '-c', '3', '-i', '0.2', '-W', '1', '-q', dst);
     // node3's block is still announced to leaf1 by node2; node4's pod answers node3's pod.
     const r = await ping('node3-pod1', '10.233.67.1');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    const v = await verify(0);
+    const v = await lab.verify(0);
     const sessions = v.report.checks.find((c) => c.id === 'sessions')!;
     expect(sessions.failures.every((f) => f.includes('node1 172.20.0.11'))).toBe(true);
     expect(sessions.passed).toBe(9);
@@ -182,11 +148,3 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
     expect(fib.failures.every((f) => f.includes('10.233.64.0/26'))).toBe(true);
   }, 60_000);
 });
-
-function readProcessCmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-  } catch {
-    return '';
-  }
-}

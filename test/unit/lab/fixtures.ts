@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 
 export const SEED = join(import.meta.dirname, '../../../lab/seed.yaml');
+export const DUAL = join(import.meta.dirname, '../../../lab/dual-stack.yaml');
 
 export const MINI = `name: mini
 calico: { pool: 10.244.0.0/16 }

@@ -4,7 +4,7 @@ import { loadLab } from '../../../src/lab/load.js';
 import { labSessions, nodePeers } from '../../../src/lab/peerings.js';
 import { type LabPlan, plan } from '../../../src/lab/plan.js';
 import { labNodes } from '../../../src/lab/schema.js';
-import { SEED } from './fixtures.js';
+import { DUAL, SEED } from './fixtures.js';
 
 const lab = loadLab(SEED);
 const p: LabPlan = plan(lab, {
@@ -213,42 +213,41 @@ describe('lab plan of the seed topology', () => {
     ]);
   });
 
-  it('dual stack adds bird6, IPv6 sessions, addresses and pod routes', () => {
-    const dual = {
-      ...lab,
-      calico: { ...lab.calico, pool6: 'fd00:233::/64' },
-      leaves: lab.leaves.map((l, i) => ({
-        ...l,
-        uplinks: l.uplinks.map((u) => ({
-          ...u,
-          subnet6: `fd00:0:${i + 1}::/64`,
-          leafIp6: `fd00:0:${i + 1}::1`,
-          spineIp6: `fd00:0:${i + 1}::2`,
-        })),
-      })),
-      racks: lab.racks.map((r, ri) => ({
-        ...r,
-        subnet6: `fd00:${ri + 1}::/64`,
-        gateway6: `fd00:${ri + 1}::1`,
-        nodes: r.nodes.map((n, ni) => ({
-          ...n,
-          ip6: `fd00:${ri + 1}::${11 + ni}`,
-          block6: `fd00:233::${ri * 3 + ni}00/122`,
-        })),
-      })),
-    };
+  it('dual stack (lab/dual-stack.yaml) adds bird6, IPv6 sessions, a listener on ::, addresses and pod routes', () => {
+    const dual = loadLab(DUAL);
     const d = plan(dual, { workDir: '/w', node: 'node', cli: 'cli' });
     expect(d.processes.filter((x) => x.name === 'bird6')).toHaveLength(6);
     expect(d.sessions.filter((s) => s.family === 6)).toHaveLength(12);
-    expect(nodePeers(dual, dual.racks[0].nodes[2], 6).map((x) => x.ip)).toEqual(['fd00:1::11', 'fd00:1::12']);
-    expect(d.namespaces.find((n) => n.device === 'node1-pod1')!.ip).toContain(
-      'route add default via fe80::ecee:eeff:feee:eeee dev eth0',
+    expect(nodePeers(dual, dual.racks[0].nodes[2], 6).map((x) => x.ip)).toEqual([
+      'fd00:172:20::b',
+      'fd00:172:20::c',
+    ]);
+    expect(d.namespaces.find((n) => n.device === 'node1')!.ip).toEqual(
+      expect.arrayContaining([
+        'addr add fd00:172:20::b/64 dev eth1 nodad',
+        'route add blackhole fd00:10:233::/122',
+      ]),
     );
-    expect(d.files.find((f) => f.path === '/w/node1/bird6.conf')!.content).toContain(
-      'neighbor fd00:1::1 as 65001;',
+    expect(d.namespaces.find((n) => n.device === 'node1-pod1')!.ip).toEqual(
+      expect.arrayContaining([
+        'addr add fd00:10:233::1/128 dev eth0 nodad',
+        'route add default via fe80::ecee:eeff:feee:eeee dev eth0',
+      ]),
     );
-    expect(
-      parseConfig(d.files.find((f) => f.path === '/w/leaf1/rackbgp.yaml')!.content).neighbors,
-    ).toHaveLength(6);
+    const bird6 = d.files.find((f) => f.path === '/w/node1/bird6.conf')!.content;
+    expect(bird6).toContain('neighbor fd00:172:20::1 as 65001;');
+    expect(bird6).toContain('router id 172.20.0.11;');
+    expect(bird6).toContain('rr cluster id 172.20.0.11;');
+    const leaf1 = parseConfig(d.files.find((f) => f.path === '/w/leaf1/rackbgp.yaml')!.content);
+    expect(leaf1.neighbors.map((n) => n.address)).toEqual([
+      '10.0.1.2',
+      'fd00:0:1::2',
+      '172.20.0.11',
+      'fd00:172:20::b',
+      '172.20.0.12',
+      'fd00:172:20::c',
+    ]);
+    expect(leaf1.listen).toEqual({ address: '::', port: 179 }); // 0.0.0.0 would refuse the IPv6 peers
+    expect(parseConfig(file('leaf1/rackbgp.yaml')).listen).toEqual({ address: '0.0.0.0', port: 179 });
   });
 });
