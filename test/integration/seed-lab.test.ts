@@ -7,6 +7,7 @@
  * other one, and `lab down` leaves no namespace or process behind.
  */
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,11 +24,28 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
   const lab = new LabCli(`it${process.pid % 100000}`);
   const NAME = lab.name;
 
+  /** A namespace and a process left over by an earlier, half-built instance (no state file). */
+  let leftover: number | undefined;
+
   beforeAll(async () => {
+    await promisify(execFile)('ip', ['netns', 'add', `rbl-${NAME}-node3`]);
+    const stray = spawn('ip', ['netns', 'exec', `rbl-${NAME}-node3`, 'sleep', '300'], {
+      stdio: 'ignore',
+      detached: true,
+    });
+    stray.unref();
+    leftover = stray.pid;
     const up = await lab.up(SEED);
     expect(up.code, up.stderr).toBe(0);
     console.log(`lab up: ${up.ms} ms — ${up.stdout.split('\n')[0]}`);
   }, 60_000);
+
+  it('cleaned up the half-built instance it found first', () => {
+    expect(leftover).toBeDefined();
+    expect(
+      existsSync(`/proc/${leftover}`) && !readFileSync(`/proc/${leftover}/stat`, 'utf8').includes(') Z '),
+    ).toBe(false);
+  });
 
   afterAll(async () => {
     // Whatever happened above, nothing may stay behind.

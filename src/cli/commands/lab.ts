@@ -4,7 +4,7 @@
  * observing and checking live in src/lab; this file wires them to the command line.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -72,6 +72,24 @@ function runningLab(
   };
 }
 
+/** BIRD (and bird6), their clients and ping must be there before anything is built. */
+function needPrograms(p: LabPlan): void {
+  const programs = new Set<string>(['/usr/bin/ping']);
+  for (const x of p.processes) if ('socket' in x.ready) programs.add(x.argv[0]).add(x.ready.client);
+  const missing = [...programs].filter((f) => {
+    try {
+      accessSync(f, constants.X_OK);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length)
+    throw new LabFailure(
+      `missing ${missing.join(', ')}: install Debian's bird and iputils-ping (sudo bash .ci/install-deps.sh)`,
+    );
+}
+
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function upCommand(): Command {
@@ -86,6 +104,7 @@ function upCommand(): Command {
         const p = planFor(lab);
         if (opts.dryRun) return void process.stdout.write(formatPlan(p));
         needRoot('up');
+        needPrograms(p);
         const t0 = Date.now();
         try {
           const { times } = await labUp(p, { file: path, log: (l) => process.stderr.write(`${l}\n`) });
