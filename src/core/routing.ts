@@ -396,8 +396,9 @@ export class RoutingEngine {
       const out = rt.out[f];
       if (!rt.addPathTx.has(f)) {
         // One path per prefix: the Adj-RIB-Out entry is the attribute set itself (no per-prefix map).
-        const set = d.best ? this.exportPath(rt, d.best, d) : null;
+        const set = (d.best && this.exportPath(rt, d.best, d)) || undefined;
         const old = out.get(d.key) as AttrSet | undefined;
+        // Nothing to send and nothing sent before: no withdrawal for a prefix the peer never had.
         if (set === old) {
           if (set) this.outStore.release(set);
           continue;
