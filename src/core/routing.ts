@@ -56,6 +56,8 @@ export interface RoutingOptions {
   readonly onBestChanged?: (dests: readonly Dest[]) => void;
   /** Destinations exported per event-loop turn during an initial table transfer. */
   readonly syncChunk?: number;
+  /** Told why received routes were not accepted (for debug logs). */
+  readonly onRejected?: (peer: PeerInfo, family: 4 | 6, prefixes: number, reason: string) => void;
 }
 
 interface PeerRuntime {
@@ -225,6 +227,9 @@ export class RoutingEngine {
     // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
     if ('reject' in checked || rt.blockImport) {
       withdrawAll();
+      const reason =
+        'reject' in checked ? checked.reject : 'no import policy (RFC 8212 ebgp-requires-policy)';
+      this.o.onRejected?.(rt.info, family, list.count, reason);
       return;
     }
     if (!rt.importPolicy.length) {

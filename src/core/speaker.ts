@@ -125,6 +125,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
       reachable: (nextHop) => this.forwarding?.reachable(nextHop) ?? true,
+      onRejected: (peer, family, prefixes, reason) =>
+        log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {
@@ -251,7 +253,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return !!info && this.routing.refreshOut(info);
   }
 
-  /** Resolves once `prefix` is in the Loc-RIB (learned from `neighbor`, if given); rejects on timeout. */
+  /** Resolves once `prefix` has a best path (and a path from `neighbor`, if given); rejects on timeout. */
   waitForPrefix(prefix: string, options?: PrefixWaitOptions): Promise<RouteSnapshot> {
     return waitForPrefix(this, prefix, options);
   }
