@@ -211,8 +211,9 @@ export class BgpService {
   }
 
   fib(): FibSummary {
-    // TODO(issue 4): the FIB is being integrated into the Speaker; expose its state here once the
-    // speaker offers it (a `fibState()` method is picked up as soon as it exists).
+    // TODO(issue 4): the Speaker drives the kernel FIB (core/forwarding.ts) but offers no state yet; a
+    // `fibState()` returning the reconciler's stats ({ desired, installed, dirty, failed }) is picked
+    // up here as soon as it exists, and `installed` becomes bgp_fib_routes.
     const probe = this.speaker as unknown as { fibState?: () => unknown };
     const enabled = this.speaker.config.fib;
     return typeof probe.fibState === 'function'

@@ -1,6 +1,6 @@
 /**
- * Promises for integration tests (the library API): wait until a prefix is in the Loc-RIB (from a
- * given neighbor, if asked) or a neighbor is Established. Event-driven, no polling; every timer and
+ * Promises for integration tests (the library API): wait until a prefix has a best path in the
+ * Loc-RIB (and a path from a given neighbor, if asked) or a neighbor is Established. Event-driven, no polling; every timer and
  * listener is removed when the promise settles.
  */
 import type { Dest } from '../rib/loc-rib.js';
@@ -28,9 +28,11 @@ export interface Waitable {
 
 const DEFAULT_TIMEOUT = 30_000;
 
+/** The route once the decision process selected a best path for it (and one path is from `neighbor`). */
 function match(s: Waitable, prefix: string, neighbor?: string): RouteSnapshot | undefined {
   const [r] = s.routes({ prefix });
-  if (!r?.paths.length) return undefined;
+  // A path just received is in the RIB before the decision runs (at the end of the loop turn).
+  if (!r?.paths.some((p) => p.best)) return undefined;
   if (neighbor === undefined) return r;
   return r.paths.some((p) => p.peer === neighbor) ? r : undefined;
 }

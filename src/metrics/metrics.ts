@@ -187,7 +187,17 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     set({ rib: 'loc' }, current.rib.attributeSets);
     set({ rib: 'out' }, current.rib.exportedAttributeSets);
   });
-  // TODO(issue 4): bgp_fib_routes and bgp_fib_operations_total once the speaker reports FIB state.
+  series(
+    'gauge',
+    'bgp_fib_routes',
+    'Routes installed in the kernel FIB (when the speaker reports it)',
+    [],
+    (set) => {
+      const state = service.fib().state as { installed?: unknown } | undefined;
+      if (typeof state?.installed === 'number') set({}, state.installed);
+    },
+  );
+  // TODO(issue 4): bgp_fib_operations_total once the FIB driver counts its operations.
 
   return {
     registry,

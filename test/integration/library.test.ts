@@ -1,7 +1,8 @@
 /**
  * The library API as a user imports it (`from 'rackbgp'`, the built package): two in-process speakers
  * on loopback, typed events, waitForEstablished / waitForPrefix, readable config errors, reload
- * without a file, and stop() giving every socket and timer back.
+ * without a file, and stop() giving every socket and timer back (the README's example is
+ * library-example.test.ts).
  */
 import { ConfigError, type RouteSnapshot, Speaker } from 'rackbgp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -55,17 +56,6 @@ function pair(base: number, nodeNetworks: string[] = ['10.244.1.0/26']) {
 }
 
 describe('rackbgp as a library', () => {
-  // The README's example, as it is there.
-  it('learns the pod block a node announces', async () => {
-    const { rr, node } = pair(17911);
-    await rr.start();
-    await node.start();
-    await rr.waitForEstablished('127.0.0.2', { timeout: 10_000 });
-    const route = await rr.waitForPrefix('10.244.1.0/26', { neighbor: '127.0.0.2', timeout: 10_000 });
-    expect(route.paths[0]).toMatchObject({ peer: '127.0.0.2', best: true, nextHop: '192.0.2.2' });
-    expect(route.paths[0].attributes).toMatchObject({ origin: 'igp', localPref: 100 });
-  });
-
   it('emits typed events: state, End-of-RIB, route added and withdrawn', async () => {
     const { rr, node } = pair(17913);
     const states: string[] = [];
