@@ -39,6 +39,8 @@ const BLOCKING_KEYS = ['asn', 'router-id'] as const satisfies readonly (keyof Co
 const RESTART_KEYS = [
   'listen',
   'fib',
+  'fib-metric',
+  'redistribute',
   'api',
   'metrics',
   'cluster-id',
