@@ -4,11 +4,13 @@
  * Write side: reset (Cease 6/4), shutdown (6/2 with an RFC 8203 message), enable, soft refresh
  * in (ROUTE-REFRESH, RFC 2918) / out (Adj-RIB-Out again), and reload.
  */
+
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
 import type { NeighborSnapshot, PathSnapshot, RouteSnapshot } from '../core/snapshot.js';
 import type { Speaker } from '../core/speaker.js';
+import type { ReconcilerStats } from '../fib/index.js';
 import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
 
@@ -73,9 +75,10 @@ export interface RibSummary {
 export interface FibSummary {
   /** `fib:` in the config. */
   readonly enabled: boolean;
-  /** False until the speaker reports FIB state (TODO(issue 4): the FIB is being wired into the speaker). */
+  /** False with `fib: false` (or before the FIB started). */
   readonly available: boolean;
-  readonly state?: unknown;
+  /** Routes wanted, installed, waiting and refused by the kernel. */
+  readonly state?: ReconcilerStats;
 }
 
 export interface ActionResult {
@@ -211,14 +214,10 @@ export class BgpService {
   }
 
   fib(): FibSummary {
-    // TODO(issue 4): the Speaker drives the kernel FIB (core/forwarding.ts) but offers no state yet; a
-    // `fibState()` returning the reconciler's stats ({ desired, installed, dirty, failed }) is picked
-    // up here as soon as it exists, and `installed` becomes bgp_fib_routes.
-    const probe = this.speaker as unknown as { fibState?: () => unknown };
-    const enabled = this.speaker.config.fib;
-    return typeof probe.fibState === 'function'
-      ? { enabled, available: true, state: probe.fibState() }
-      : { enabled, available: false };
+    const state = this.speaker.fibState();
+    return state
+      ? { enabled: this.speaker.config.fib, available: true, state }
+      : { enabled: this.speaker.config.fib, available: false };
   }
 
   // ---- actions ----

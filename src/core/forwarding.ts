@@ -3,7 +3,14 @@
  * recursively by the kernel resolver (RFC 4271 §5.1.3, §9.1.2.1), connected prefixes for
  * `redistribute connected`, and start-up adoption of routes an earlier run left behind.
  */
-import { FibDriver, type FibNextHop, KernelResolver, LinuxFib, type ResolverChange } from '../fib/index.js';
+import {
+  FibDriver,
+  type FibNextHop,
+  KernelResolver,
+  LinuxFib,
+  type ReconcilerStats,
+  type ResolverChange,
+} from '../fib/index.js';
 import { type Dest, forwardingPaths } from '../rib/loc-rib.js';
 import { keyToText } from '../rib/prefix-key.js';
 import type { Logger } from '../session/peer-session.js';
@@ -68,6 +75,10 @@ export class Forwarding {
       if (hops.length) this.driver.set({ family: d.family, prefix, nextHops: hops });
       else this.driver.remove(prefix);
     }
+  }
+
+  stats(): ReconcilerStats {
+    return this.driver.reconciler.stats();
   }
 
   /** Converged: what the earlier run left and we no longer want goes now. */

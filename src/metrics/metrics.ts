@@ -190,11 +190,11 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
   series(
     'gauge',
     'bgp_fib_routes',
-    'Routes installed in the kernel FIB (when the speaker reports it)',
+    'Routes installed in the kernel FIB (absent with fib: false)',
     [],
     (set) => {
-      const state = service.fib().state as { installed?: unknown } | undefined;
-      if (typeof state?.installed === 'number') set({}, state.installed);
+      const state = service.fib().state;
+      if (state) set({}, state.installed);
     },
   );
   // TODO(issue 4): bgp_fib_operations_total once the FIB driver counts its operations.
