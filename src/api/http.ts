@@ -4,7 +4,7 @@
  * on a non-loopback address without one. Each route is one line over BgpService.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../util/http-listen.js';
 import type { BgpService } from './service.js';
 
 export interface ApiServer {
@@ -45,21 +45,7 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
       (e) => reply(400, { error: (e as Error).message }),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: o.address, port: o.port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, o.address, o.port);
 }
 
 type Answer = readonly [status: number, body: unknown];

@@ -1,6 +1,6 @@
 /** Serves the Prometheus exposition on GET /metrics (loopback by default, config `metrics:`). */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenHttp } from '../util/http-listen.js';
 import type { Metrics } from './metrics.js';
 
 export interface MetricsServer {
@@ -27,19 +27,5 @@ export async function startMetrics(metrics: Metrics, address: string, port: numb
       },
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: address, port }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      }),
-  };
+  return listenHttp(server, address, port);
 }
