@@ -14,4 +14,4 @@ export "${host?}"
 stop() { [ -f "$WORK/dockerd.pid" ] && kill "$(cat "$WORK/dockerd.pid")" 2>/dev/null || true; }
 [ -n "$already" ] || trap stop EXIT
 npm run build >/dev/null
-RACKBGP_IMAGE=${IMAGE:-rackbgp:latest} npx vitest run test/integration/docker-image.test.ts
+RACKBGP_IMAGE=${IMAGE:-rackbgp:latest} npx vitest run --config vitest.image.config.ts
