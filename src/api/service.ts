@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
 import type { NeighborSnapshot, PathSnapshot, RouteSnapshot } from '../core/snapshot.js';
 import type { Speaker } from '../core/speaker.js';
-import type { ReconcilerStats } from '../fib/index.js';
+import type { FibStats } from '../fib/index.js';
 import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
 
@@ -77,8 +77,8 @@ export interface FibSummary {
   readonly enabled: boolean;
   /** False with `fib: false` (or before the FIB started). */
   readonly available: boolean;
-  /** Routes wanted, installed, waiting and refused by the kernel. */
-  readonly state?: ReconcilerStats;
+  /** Routes wanted, installed, waiting and refused by the kernel; operations ok/refused since start. */
+  readonly state?: FibStats;
 }
 
 export interface ActionResult {

@@ -6,9 +6,9 @@
 import {
   FibDriver,
   type FibNextHop,
+  type FibStats,
   KernelResolver,
   LinuxFib,
-  type ReconcilerStats,
   type ResolverChange,
 } from '../fib/index.js';
 import { type Dest, forwardingPaths } from '../rib/loc-rib.js';
@@ -77,8 +77,8 @@ export class Forwarding {
     }
   }
 
-  stats(): ReconcilerStats {
-    return this.driver.reconciler.stats();
+  stats(): FibStats {
+    return this.driver.stats();
   }
 
   /** Converged: what the earlier run left and we no longer want goes now. */

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import type { ReconcilerStats } from '../fib/index.js';
+import type { FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
 import type { Dest } from '../rib/loc-rib.js';
 import { keyFromText, keyLength, keyToText, type PrefixKey } from '../rib/prefix-key.js';
@@ -170,8 +170,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.sessions.start();
   }
 
-  /** FIB reconciler state (routes wanted, installed, waiting, refused); undefined with fib: false. */
-  fibState(): ReconcilerStats | undefined {
+  /** FIB state (routes wanted, installed, waiting, refused; operations sent); undefined with fib: false. */
+  fibState(): FibStats | undefined {
     return this.forwarding?.stats();
   }
 

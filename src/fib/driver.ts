@@ -2,10 +2,17 @@
  * Runs the reconciler against a FibPort: at most one flush per event-loop turn and one batch in
  * flight (changes made meanwhile coalesce into the next), start-up adoption of an earlier run's
  * routes, a resync (dump + reconcile) when the port lost track, and shutdown with or without
- * keeping routes for graceful restart (RFC 4724 §4.1).
+ * keeping routes for graceful restart (RFC 4724 §4.1). Counts the changes sent and those refused.
  */
-import { FibReconciler } from './reconciler.js';
-import type { FibFailure, FibPort, FibRoute } from './types.js';
+import { FibReconciler, type ReconcilerStats } from './reconciler.js';
+import type { FibChange, FibFailure, FibPort, FibRoute } from './types.js';
+
+/** Changes the kernel took (`ok`) and refused, per operation, since start. */
+export type FibOperationCounts = Record<FibChange['op'], { ok: number; refused: number }>;
+
+export interface FibStats extends ReconcilerStats {
+  readonly operations: FibOperationCounts;
+}
 
 export interface FibDriverOptions {
   /** Called with the changes the kernel refused (logging, metrics). */
@@ -37,6 +44,12 @@ export class FibDriver {
   private resyncs = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly defer: (fn: () => void) => void;
+  /** Batches the port failed on as a whole are not counted (what took effect is unknown). */
+  private readonly ops: FibOperationCounts = {
+    add: { ok: 0, refused: 0 },
+    replace: { ok: 0, refused: 0 },
+    delete: { ok: 0, refused: 0 },
+  };
 
   constructor(
     private readonly port: FibPort,
@@ -85,6 +98,15 @@ export class FibDriver {
   retryFailed(): void {
     this.reconciler.retryFailed();
     this.schedule();
+  }
+
+  /** The reconciler's counts and the operations sent so far. */
+  stats(): FibStats {
+    const o = this.ops;
+    return {
+      ...this.reconciler.stats(),
+      operations: { add: { ...o.add }, replace: { ...o.replace }, delete: { ...o.delete } },
+    };
   }
 
   /** Resolves when nothing is dirty and no batch is in flight. */
@@ -140,6 +162,11 @@ export class FibDriver {
     try {
       const result = await this.port.apply(changes).finally(() => bulkEnd?.());
       this.reconciler.applied(result);
+      for (const c of changes) this.ops[c.op].ok++;
+      for (const { change } of result.failed) {
+        this.ops[change.op].ok--;
+        this.ops[change.op].refused++;
+      }
       if (result.failed.length) this.options.onFailures?.(result.failed);
       this.resyncs = 0;
     } catch (e) {

@@ -2,7 +2,7 @@
  * The FIB: the port the core installs best paths through (Linux via iproute2, or noop), the
  * reconciler and its per-loop-turn driver, and next-hop resolution over the kernel's own tables.
  */
-export { FibDriver, type FibDriverOptions } from './driver.js';
+export { FibDriver, type FibDriverOptions, type FibOperationCounts, type FibStats } from './driver.js';
 export { DEFAULT_METRIC, MAX_NEXT_HOPS, RTPROT_BGP } from './ip-lines.js';
 export { LinuxFib, type LinuxFibOptions } from './linux.js';
 export { PrefixTable } from './lpm.js';

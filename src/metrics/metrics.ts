@@ -197,7 +197,20 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
       if (state) set({}, state.installed);
     },
   );
-  // TODO(issue 4): bgp_fib_operations_total once the FIB driver counts its operations.
+  series(
+    'counter',
+    'bgp_fib_operations_total',
+    'Kernel route changes sent, by operation and result (absent with fib: false)',
+    ['op', 'result'],
+    (set) => {
+      const ops = service.fib().state?.operations;
+      if (!ops) return;
+      for (const [op, n] of Object.entries(ops)) {
+        set({ op, result: 'ok' }, n.ok);
+        set({ op, result: 'refused' }, n.refused);
+      }
+    },
+  );
 
   return {
     registry,

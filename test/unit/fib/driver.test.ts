@@ -147,3 +147,44 @@ describe('FibDriver', () => {
     expect(port.batches.at(-1)?.map((c) => c.op)).toEqual(['add']);
   });
 });
+
+describe('FibDriver operation counts', () => {
+  it('counts what was sent per operation, and what the kernel refused', async () => {
+    class RefuseSome extends NoopFib {
+      override async apply(changes: readonly FibChange[]): Promise<FibApplyResult> {
+        await super.apply(changes);
+        const refused = changes.filter((c) => c.op !== 'delete' && c.route.prefix === '10.0.9.0/24');
+        return { failed: refused.map((change) => ({ change, error: 'Network is unreachable' })) };
+      }
+    }
+    const port = new RefuseSome();
+    const queue: (() => void)[] = [];
+    const driver = new FibDriver(port, { defer: (fn) => queue.push(fn) });
+    const turn = async () => {
+      for (const fn of queue.splice(0)) fn();
+      await driver.idle();
+    };
+    await driver.start();
+    expect(driver.stats().operations).toEqual({
+      add: { ok: 0, refused: 0 },
+      replace: { ok: 0, refused: 0 },
+      delete: { ok: 0, refused: 0 },
+    });
+    for (const p of ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24', '10.0.9.0/24'])
+      driver.set(r4(p, '192.0.2.1'));
+    await turn();
+    driver.set(r4('10.0.1.0/24', '192.0.2.2'));
+    driver.remove('10.0.2.0/24');
+    await turn();
+    const stats = driver.stats();
+    expect(stats.operations).toEqual({
+      add: { ok: 3, refused: 1 },
+      replace: { ok: 1, refused: 0 },
+      delete: { ok: 1, refused: 0 },
+    });
+    expect(stats.installed).toBe(2);
+    expect(stats.failed).toBe(1);
+    await driver.stop(false);
+    expect(driver.stats().operations.delete).toEqual({ ok: 3, refused: 0 });
+  });
+});
