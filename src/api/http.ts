@@ -81,9 +81,14 @@ async function post(service: BgpService, url: URL, body: Record<string, unknown>
     const r = await service.reload();
     return [r.ok ? 200 : 422, r];
   }
-  const m = /^\/api\/neighbors\/([^/]+)\/(reset|shutdown|enable|refresh)$/.exec(path);
+  const m = /^\/api\/neighbors\/([^/]+)\/(reset|shutdown|enable|refresh|trace)$/.exec(path);
   if (!m) return [404, { error: `no route POST ${path}` }];
   const address = decodeURIComponent(m[1]);
+  if (m[2] === 'trace') {
+    if (typeof body.enabled !== 'boolean') return [400, { error: 'enabled must be true or false' }];
+    const r = service.trace(address, body.enabled);
+    return [r.status, r];
+  }
   const message = typeof body.message === 'string' ? body.message : '';
   const direction = body.direction ?? 'both';
   if (direction !== 'in' && direction !== 'out' && direction !== 'both')

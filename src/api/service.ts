@@ -248,6 +248,14 @@ export class BgpService {
     return done(`${address}: enabled`);
   }
 
+  /** Packet tracing of one neighbor: every message sent and received logged at info as JSON. */
+  trace(address: string, enabled: boolean): ActionResult {
+    const peer = this.speaker.sessions.peers.get(address);
+    if (!peer) return unknown(address);
+    peer.trace = enabled;
+    return done(`${address}: packet tracing ${enabled ? 'on' : 'off'}`);
+  }
+
   /** Soft refresh: `in` sends ROUTE-REFRESH (RFC 2918), `out` re-sends the Adj-RIB-Out. */
   refresh(address: string, direction: 'in' | 'out' | 'both' = 'both'): ActionResult {
     if (!this.speaker.sessions.peers.has(address)) return unknown(address);

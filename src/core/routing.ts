@@ -58,6 +58,8 @@ export interface RoutingOptions {
   readonly syncChunk?: number;
   /** Told why received routes were not accepted (for debug logs). */
   readonly onRejected?: (peer: PeerInfo, family: 4 | 6, prefixes: number, reason: string) => void;
+  /** Told how long each flush (decision + export) took and how many destinations changed (metrics). */
+  readonly onFlush?: (seconds: number, destinations: number) => void;
 }
 
 interface PeerRuntime {
@@ -288,11 +290,14 @@ export class RoutingEngine {
   /** Runs the decision for everything dirty and sends what changed; exposed for tests. */
   flush(): void {
     this.flushScheduled = false;
+    const start = this.o.onFlush ? performance.now() : undefined;
     const changed = this.rib.decide(this.decisionOptions);
-    if (!changed.length) return;
-    this.o.onBestChanged?.(changed);
-    for (const l of this.changeListeners) l(changed);
-    for (const rt of this.peers.values()) this.exportDests(rt, changed);
+    if (changed.length) {
+      this.o.onBestChanged?.(changed);
+      for (const l of this.changeListeners) l(changed);
+      for (const rt of this.peers.values()) this.exportDests(rt, changed);
+    }
+    if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
   }
 
   /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */

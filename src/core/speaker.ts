@@ -49,6 +49,8 @@ export interface SpeakerEvents {
   routeAdded: [RouteSnapshot];
   /** A prefix has no usable path any more. */
   routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
+  /** One run of the decision process and export: its duration and the destinations it changed. */
+  flush: [{ seconds: number; destinations: number }];
 }
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
@@ -128,6 +130,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       reachable: (nextHop) => this.forwarding?.reachable(nextHop) ?? true,
       onRejected: (peer, family, prefixes, reason) =>
         log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
+      onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {

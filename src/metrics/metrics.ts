@@ -3,7 +3,7 @@
  * a removed neighbor's series disappear with it). Names follow what frr_exporter and GoBGP
  * dashboards use: bgp_peer_*, bgp_rib_*, plus prom-client's process and Node.js collectors.
  */
-import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BgpService, NeighborView, RibSummary } from '../api/service.js';
 import { errorName } from '../wire/index.js';
 
@@ -211,6 +211,14 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
       }
     },
   );
+  // Observed as it happens (not on scrape): the time of each decision + export run.
+  const processing = new Histogram({
+    name: 'bgp_update_processing_seconds',
+    help: 'Duration of each run of the decision process and export (UPDATEs received this loop turn)',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  service.speaker.on('flush', (f) => processing.observe(f.seconds));
 
   return {
     registry,

@@ -45,8 +45,8 @@ export class Connection {
     readonly socket: Socket,
     private readonly handlers: ConnectionHandlers,
     private readonly sent: (m: Message) => void,
-    /** Counts pre-encoded UPDATEs queued with sendUpdates (they bypass `sent`). */
-    private readonly sentUpdates: (count: number) => void = () => {},
+    /** Told of pre-encoded UPDATEs queued with sendUpdates (they bypass `sent`). */
+    private readonly sentUpdates: (messages: readonly Uint8Array[]) => void = () => {},
   ) {
     this.tx = new TxQueue(socket);
     socket.setNoDelay(true);
@@ -97,7 +97,13 @@ export class Connection {
   sendUpdates(messages: readonly Uint8Array[]): void {
     if (this.done) return;
     for (const m of messages) this.tx.enqueue(m, Priority.UPDATE);
-    this.sentUpdates(messages.length);
+    this.sentUpdates(messages);
+  }
+
+  /** Decodes a message this connection encoded (for packet tracing of pre-encoded UPDATEs). */
+  decodeSent(frame: Uint8Array): Message | null {
+    const r = decodeMessage(frame, this.ctx, this.maxOut);
+    return r.ok ? r.message : null;
   }
 
   /** Flushes what is queued (a NOTIFICATION first) and closes the connection. */

@@ -9,6 +9,7 @@ import {
   type AttrIssue,
   CeaseSubcode,
   type Message,
+  messageToJson,
   type NotificationMessage,
   type OpenMessage,
   type RouteRefreshMessage,
@@ -75,6 +76,8 @@ export class PeerSession {
   private readonly closing = new Set<Connection>();
   /** Set when a NOTIFICATION was sent or received while handling the current event. */
   private notified = false;
+  /** Packet tracing: every message sent and received logged at info as its JSON form (off by default). */
+  trace = false;
 
   constructor(
     readonly endpoint: PeerEndpoint,
@@ -252,6 +255,13 @@ export class PeerSession {
     });
   }
 
+  private traceMessage(direction: 'sent' | 'received', m: Message): void {
+    this.deps.log.info(
+      { peer: this.endpoint.address, direction, message: messageToJson(m) },
+      `message ${direction}`,
+    );
+  }
+
   private applyTtl(socket: net.Socket): void {
     if (this.endpoint.ttl === undefined) return;
     const err = setTtl(socket, this.endpoint.ttl);
@@ -267,6 +277,7 @@ export class PeerSession {
           if (this.conns[side] !== conn) return;
           this.notified = false;
           this.counters.messagesIn[m.type]++;
+          if (this.trace) this.traceMessage('received', m);
           this.onMessage(side, m, issues);
         },
         error: (e) => {
@@ -288,13 +299,19 @@ export class PeerSession {
       },
       (m) => {
         this.counters.messagesOut[m.type]++;
+        if (this.trace) this.traceMessage('sent', m);
         if (m.type === 'notification') {
           countNotification(this.counters, m, 'sent', this.deps.wallClock());
           this.notified = true;
         }
       },
-      (n) => {
-        this.counters.messagesOut.update += n;
+      (frames) => {
+        this.counters.messagesOut.update += frames.length;
+        if (!this.trace) return;
+        for (const f of frames) {
+          const m = conn.decodeSent(f);
+          if (m) this.traceMessage('sent', m);
+        }
       },
     );
     return conn;

@@ -1,8 +1,10 @@
 /**
  * Operating surfaces against live daemons in namespaces (A — B — C, eBGP): the CLI over B's API in
  * text and JSON, neighbor actions, reload on SIGHUP (which sessions stay up: their established
- * transitions unchanged; which reset; an invalid file rejected), and B's /metrics parsed.
+ * transitions unchanged; which reset; an invalid file rejected), B's /metrics parsed, and packet
+ * tracing switched on through the API.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, TestNet, waitFor } from './support/netns.js';
 import { CLI, type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
@@ -215,6 +217,8 @@ describe.skipIf(!isRoot())('operating surfaces of a running daemon', () => {
     expect(m.get('bgp_rib_destinations{afi_safi="ipv4-unicast"}')).toBe(2);
     expect(m.get('bgp_rib_paths{afi_safi="ipv4-unicast"}')).toBe(2);
     expect(m.get('bgp_rib_attribute_sets{rib="loc"}')).toBe(1);
+    expect(m.get('bgp_update_processing_seconds_count')).toBeGreaterThan(0);
+    expect(m.get('bgp_update_processing_seconds_sum')).toBeGreaterThan(0);
     expect(m.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
     expect([...m.keys()].some((k) => k.startsWith('nodejs_heap_size_used_bytes'))).toBe(true);
 
@@ -228,5 +232,57 @@ describe.skipIf(!isRoot())('operating surfaces of a running daemon', () => {
       ),
     ).toBe(1);
     expect(after.get(`bgp_peer_admin_enabled{${peer}}`)).toBe(0);
+  });
+
+  type Traced = {
+    msg: string;
+    peer?: string;
+    direction?: string;
+    message?: { type: string; family?: string; nlri?: string[] };
+  };
+  it('packet tracing: none by default; after neighbor trace on, messages both ways as JSON in the log', async () => {
+    const traced = () =>
+      readFileSync(b.log, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Traced)
+        .filter((o) => o.msg === 'message sent' || o.msg === 'message received');
+    expect(traced()).toEqual([]);
+    const on = await b.cli(['neighbor', 'trace', '10.97.1.1', 'on']);
+    expect(on.stdout).toContain('10.97.1.1: packet tracing on');
+    expect(on.code).toBe(0);
+    // ROUTE-REFRESH to A (RFC 2918): A answers with its UPDATEs and End-of-RIB.
+    await b.cli(['neighbor', 'refresh', '10.97.1.1', '--in']);
+    const lines = await waitFor('traced UPDATE from A', async () => {
+      const t = traced();
+      return t.some((o) => o.direction === 'received' && o.message?.type === 'update') ? t : undefined;
+    });
+    expect(lines.every((o) => o.peer === '10.97.1.1')).toBe(true);
+    expect(lines.find((o) => o.direction === 'sent')?.message).toMatchObject({
+      type: 'route-refresh',
+      family: 'ipv4-unicast',
+    });
+    const update = lines.find((o) => o.direction === 'received' && o.message?.nlri?.length);
+    expect(update?.message?.nlri?.slice().sort()).toEqual(['10.244.1.0/26', '10.244.2.0/26']);
+    // Off again through the API itself; a body without a boolean is refused.
+    const post = async (body: string) => {
+      const script = `fetch('http://127.0.0.1:50179/api/neighbors/10.97.1.1/trace',{method:'POST',body:'${body}'}).then(r=>process.stdout.write(String(r.status)))`;
+      return (await net.exec('b', process.execPath, ['-e', script])).stdout;
+    };
+    expect(await post('{"enabled": false}')).toBe('200');
+    expect(await post('{"enabled": "yes"}')).toBe('400');
+    const received = async () => {
+      let n = 0;
+      for (const [k, v] of await metrics('b'))
+        if (k.startsWith('bgp_peer_messages_received_total{peer="10.97.1.1"')) n += v;
+      return n;
+    };
+    const before = await received();
+    const count = traced().length;
+    await b.cli(['neighbor', 'refresh', '10.97.1.1', '--in']);
+    await waitFor('A answered the second refresh', async () =>
+      (await received()) > before ? true : undefined,
+    );
+    expect(traced().length).toBe(count);
   });
 });

@@ -1,9 +1,10 @@
 /**
- * `rackbgp neighbor reset|shutdown|enable|refresh ADDR` and `rackbgp reload`: POSTs on the daemon's
+ * `rackbgp neighbor reset|shutdown|enable|refresh|trace ADDR` and `rackbgp reload`: POSTs on the daemon's
  * API. reset sends Cease 6/4, shutdown Cease 6/2 (both with an optional RFC 8203 --message); refresh
- * is soft (--in: ROUTE-REFRESH to the peer, --out: our routes again; both by default).
+ * is soft (--in: ROUTE-REFRESH to the peer, --out: our routes again; both by default); trace on|off
+ * switches packet tracing of the neighbor in the daemon's log.
  */
-import { Command } from 'commander';
+import { Argument, Command } from 'commander';
 import type { ActionResult } from '../../api/service.js';
 import type { ReloadReport } from '../../core/reload.js';
 import { type ApiOptions, CliError, call, target, withApi } from '../api-client.js';
@@ -35,13 +36,31 @@ function action(name: 'reset' | 'shutdown' | 'enable' | 'refresh', description: 
   );
 }
 
+/** `neighbor trace ADDR on|off`: packet tracing of one neighbor in the daemon's log. */
+function traceCommand(): Command {
+  return withApi(
+    new Command('trace')
+      .description('log every message sent and received (info, decoded JSON); off by default')
+      .argument('<address>')
+      .addArgument(new Argument('<state>').choices(['on', 'off'])),
+    false,
+  ).action(async (address: string, state: 'on' | 'off', o: ApiOptions) => {
+    const r = await post<ActionResult>(o, `/api/neighbors/${encodeURIComponent(address)}/trace`, {
+      enabled: state === 'on',
+    });
+    if (!r.body.ok) throw new CliError(r.body.message);
+    process.stdout.write(formatAction(r.body));
+  });
+}
+
 export function neighborCommand(): Command {
   return new Command('neighbor')
     .description('act on one neighbor (over the API)')
     .addCommand(action('reset', 'Cease/Administrative Reset (6/4), then connect again'))
     .addCommand(action('shutdown', 'Cease/Administrative Shutdown (6/2); stays down until enabled'))
     .addCommand(action('enable', 'start a neighbor that was shut down'))
-    .addCommand(action('refresh', 'soft refresh without a reset (default: both directions)'));
+    .addCommand(action('refresh', 'soft refresh without a reset (default: both directions)'))
+    .addCommand(traceCommand());
 }
 
 export function reloadCommand(): Command {

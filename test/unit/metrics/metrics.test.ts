@@ -1,10 +1,12 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { BgpService, FibSummary } from '../../../src/api/service.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 
 /** The parts of the service the collectors read, with an empty RIB and no neighbors. */
-function fakeService(fib: FibSummary): BgpService {
+function fakeService(fib: FibSummary, speaker = new EventEmitter()): BgpService {
   return {
+    speaker,
     neighbors: () => [],
     neighbor: () => undefined,
     ribSummary: () => ({
@@ -49,5 +51,19 @@ describe('metrics', () => {
     const m = createMetrics(fakeService({ enabled: false, available: false }), { defaultMetrics: false });
     const text = await m.scrape();
     expect(text).not.toMatch(/^bgp_fib_operations_total\{/m);
+  });
+
+  it('bgp_update_processing_seconds observes every flush the speaker reports', async () => {
+    const speaker = new EventEmitter();
+    const m = createMetrics(fakeService({ enabled: false, available: false }, speaker), {
+      defaultMetrics: false,
+    });
+    speaker.emit('flush', { seconds: 0.0003, destinations: 10 });
+    speaker.emit('flush', { seconds: 0.2, destinations: 5000 });
+    const text = await m.scrape();
+    expect(text).toContain('bgp_update_processing_seconds_count 2');
+    expect(text).toContain('bgp_update_processing_seconds_bucket{le="0.0005"} 1');
+    expect(text).toContain('bgp_update_processing_seconds_bucket{le="0.5"} 2');
+    expect(text).toContain('bgp_update_processing_seconds_sum 0.2003');
   });
 });
