@@ -1,7 +1,7 @@
 /**
  * `--log-format pretty`: pino's JSON lines made readable for a terminal without pino-pretty (which
  * would add a dozen dependencies): "HH:MM:SS.mmm LEVEL message key=value ...". Pure line formatter
- * plus a stream that applies it.
+ * plus a stream that applies it, and the choice of format (pretty by default on a terminal).
  */
 import { Writable } from 'node:stream';
 
@@ -32,6 +32,11 @@ export function prettyLine(line: string): string {
     .filter(([k]) => !OMIT.has(k))
     .map(([k, v]) => `${k}=${value(v)}`);
   return [time, level, String(o.msg ?? ''), ...fields].filter(Boolean).join(' ');
+}
+
+/** `--log-format` when given; otherwise pretty on a terminal and JSON lines elsewhere (files, pipes). */
+export function chooseLogFormat(given: 'json' | 'pretty' | undefined, isTTY: boolean): 'json' | 'pretty' {
+  return given ?? (isTTY ? 'pretty' : 'json');
 }
 
 /** A destination for pino that writes pretty lines to `out`. */

@@ -1,7 +1,7 @@
 /**
  * `rackbgp run -c FILE`: the daemon. Loads and validates the config (errors name file:line and
- * exit 1), starts the speaker, the JSON API and /metrics, logs with pino (JSON, or pretty), reloads
- * on SIGHUP (an invalid file is rejected and the running config stays), and on SIGTERM/SIGINT sends
+ * exit 1), starts the speaker, the JSON API and /metrics, logs with pino (JSON, pretty on a TTY),
+ * reloads on SIGHUP (an invalid file is rejected and the running config stays), and on SIGTERM/SIGINT sends
  * Cease/Administrative Shutdown to every peer before exiting 0.
  */
 import { Command, Option } from 'commander';
@@ -13,7 +13,7 @@ import type { ReloadReport } from '../../core/reload.js';
 import { Speaker } from '../../core/speaker.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
-import { prettyStream } from '../log-pretty.js';
+import { chooseLogFormat, prettyStream } from '../log-pretty.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -21,9 +21,12 @@ export function runCommand(): Command {
     .requiredOption('-c, --config <file>', 'YAML configuration file')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .addOption(
-      new Option('--log-format <format>', 'log lines as').choices(['json', 'pretty']).default('json'),
+      new Option('--log-format <format>', 'log lines as (default: pretty on a terminal, else json)').choices([
+        'json',
+        'pretty',
+      ]),
     )
-    .action(async (opts: { config: string; logLevel: string; logFormat: 'json' | 'pretty' }) => {
+    .action(async (opts: { config: string; logLevel: string; logFormat?: 'json' | 'pretty' }) => {
       let config: ReturnType<typeof loadConfig>;
       try {
         config = loadConfig(opts.config);
@@ -33,7 +36,8 @@ export function runCommand(): Command {
         process.exit(1);
       }
       const options = { level: opts.logLevel, base: { pid: process.pid } };
-      const log = opts.logFormat === 'pretty' ? pino(options, prettyStream()) : pino(options);
+      const format = chooseLogFormat(opts.logFormat, process.stdout.isTTY === true);
+      const log = format === 'pretty' ? pino(options, prettyStream()) : pino(options);
       const speaker = new Speaker(config, { logger: log });
       const service = new BgpService(speaker, { loadConfig: () => loadConfig(opts.config) });
       speaker.on('state', (e) => log.debug({ peer: e.neighbor, from: e.from, to: e.to }, 'FSM transition'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { prettyLine } from '../../../src/cli/log-pretty.js';
+import { chooseLogFormat, prettyLine } from '../../../src/cli/log-pretty.js';
 
 describe('--log-format pretty', () => {
   it('turns a pino line into time, level, message and key=value fields', () => {
@@ -20,5 +20,14 @@ describe('--log-format pretty', () => {
 
   it('passes anything that is not JSON through unchanged', () => {
     expect(prettyLine('not json')).toBe('not json');
+  });
+});
+
+describe('log format choice', () => {
+  it('pretty on a terminal, JSON otherwise, unless --log-format says', () => {
+    expect(chooseLogFormat(undefined, true)).toBe('pretty');
+    expect(chooseLogFormat(undefined, false)).toBe('json');
+    expect(chooseLogFormat('json', true)).toBe('json');
+    expect(chooseLogFormat('pretty', false)).toBe('pretty');
   });
 });
