@@ -21,6 +21,9 @@ export interface ForwardingOptions {
 }
 
 export class Forwarding {
+  /** Set by freeze(): RIB changes no longer reach the kernel. */
+  private frozen = false;
+
   private constructor(
     readonly resolver: KernelResolver,
     private readonly driver: FibDriver,
@@ -53,8 +56,17 @@ export class Forwarding {
     });
   }
 
+  /**
+   * Stops following the RIB: what the kernel has stays as it is (shutdown keeping the FIB, before
+   * the sessions go down and withdraw their paths).
+   */
+  freeze(): void {
+    this.frozen = true;
+  }
+
   /** Installs or removes the forwarding entry of each destination; local routes are not installed. */
   update(dests: readonly Dest[]): void {
+    if (this.frozen) return;
     for (const d of dests) {
       const prefix = keyToText(d.family, d.key);
       const hops: FibNextHop[] = [];

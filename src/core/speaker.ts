@@ -219,9 +219,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.restartTimers.clear();
     for (const r of this.restarting.values()) r.timer.cancel();
     this.restarting.clear();
+    // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker),
+    // unless fib-keep-on-shutdown asks to keep forwarding: then the sessions' withdrawals stay out of it.
+    const keep = this.config['fib-keep-on-shutdown'];
+    if (keep) this.forwarding?.freeze();
     await this.sessions.stop(message);
-    // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker).
-    await this.forwarding?.stop(false);
+    await this.forwarding?.stop(keep);
     this.forwarding = undefined;
   }
 

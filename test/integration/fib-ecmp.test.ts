@@ -2,8 +2,10 @@
  * The FIB end to end: two upstreams (different ASes) announce the same prefix; rackbgp with
  * maximum-paths 2 and multipath-relax installs one ECMP route (`proto bgp`) in its namespace's
  * kernel, and a ping from rackbgp's namespace reaches a host behind the upstreams. When both
- * sessions go, the route leaves the kernel; on shutdown rackbgp removes what it installed.
+ * sessions go, the route leaves the kernel; on shutdown rackbgp removes what it installed, or keeps it
+ * with fib-keep-on-shutdown.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRoot, TestNet, waitFor } from './support/netns.js';
 import { startRackbgp } from './support/rackbgp.js';
@@ -117,6 +119,39 @@ neighbors: [{ address: 10.95.1.1, asn: 65100, connect-retry-time: 1 }]
     expect((await bgpRoutes()).map((x) => x.dst).sort()).toEqual(['10.200.0.0/24', '10.201.0.0/24']);
     await r.stop();
     await waitFor('routes removed on shutdown', async () => (await bgpRoutes()).length === 0, 10_000);
+    await up.stop();
+  });
+
+  it('keeps its routes in the kernel after SIGTERM with fib-keep-on-shutdown: true', async () => {
+    const up = await startRackbgp(
+      net,
+      'u1',
+      `router-id: 10.95.1.2
+asn: 65101
+fib: false
+networks: [10.200.0.0/24, 10.201.0.0/24]
+neighbors: [{ address: 10.95.1.1, asn: 65100, connect-retry-time: 1 }]
+`,
+    );
+    const r = await startRackbgp(
+      net,
+      'r',
+      `router-id: 10.95.1.1
+asn: 65100
+fib: true
+fib-keep-on-shutdown: true
+neighbors: [{ address: 10.95.1.2, asn: 65101, passive: true }]
+`,
+    );
+    await waitFor('two routes', async () => (await bgpRoutes()).length === 2);
+    await r.stop();
+    // A clean stop (not the SIGKILL after the grace time): the Cease went out and the FIB was closed.
+    expect(readFileSync(r.log, 'utf8')).toMatch(/"fibKept":true,"msg":"stopped"/);
+    await waitFor(
+      'Cease 6/2 at the upstream',
+      async () => (await up.neighbor('10.95.1.1'))?.counters.notificationsIn['6/2'] === 1,
+    );
+    expect((await bgpRoutes()).map((x) => x.dst).sort()).toEqual(['10.200.0.0/24', '10.201.0.0/24']);
     await up.stop();
   });
 });

@@ -70,6 +70,7 @@ export function runCommand(): Command {
         stopping = true;
         log.info({ signal }, 'shutting down');
         await speaker.stop('rackbgp shutting down');
+        log.info({ fibKept: speaker.config.fib && speaker.config['fib-keep-on-shutdown'] }, 'stopped');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
       };
