@@ -25,7 +25,8 @@ async function docker(...args: string[]): Promise<{ stdout: string; stderr: stri
   }
 }
 
-if (!IMAGE || !isRoot()) throw new Error('run through scripts/test-image.sh (as root; it sets RACKBGP_IMAGE and DOCKER_HOST)');
+if (!IMAGE || !isRoot())
+  throw new Error('run through scripts/test-image.sh (as root; it sets RACKBGP_IMAGE and DOCKER_HOST)');
 
 describe(`the Docker image ${IMAGE}`, () => {
   const image = IMAGE ?? '';
