@@ -244,6 +244,8 @@ export class RoutingEngine {
     }
     // Per-prefix policy; results that are the same object share one interned set.
     const sets = new Map<RouteAttrs, AttrSet>();
+    /** Rejections per "policy/term", reported once per UPDATE. */
+    const rejected = new Map<string, number>();
     list.forEach((b, off, len, pathId) => {
       const key = keyFromWire(family, b, off, len);
       const r = evaluateChain(
@@ -252,6 +254,8 @@ export class RoutingEngine {
       );
       if (r.action === 'reject') {
         this.rib.withdraw(family, key, rt.info, pathId);
+        const why = `rejected by import policy ${r.policy ?? '?'}${r.matchedTerm ? ` term ${r.matchedTerm}` : ' (default)'}`;
+        rejected.set(why, (rejected.get(why) ?? 0) + 1);
         return;
       }
       const out = r.nextHopSelf
@@ -265,6 +269,7 @@ export class RoutingEngine {
       this.rib.update(family, key, rt.info, pathId, set);
     });
     for (const set of sets.values()) this.rib.store.release(set);
+    for (const [why, n] of rejected) this.o.onRejected?.(rt.info, family, n, why);
   }
 
   // ---- origination ----

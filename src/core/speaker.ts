@@ -152,6 +152,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         );
       },
       stateChange: (peer, from, to) => {
+        log.info({ peer: peer.endpoint.address, from, to }, 'state');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
         if ((to === 'Active' || to === 'Idle') && from !== 'Idle')
           this.sessions.forgetIfDynamic(peer.endpoint.address);
@@ -512,6 +513,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (eor !== null) {
       const f = familyNumber(eor);
       if (f) this.endRestart(peer.endpoint.address, 'End-of-RIB', f);
+      this.log.info({ peer: peer.endpoint.address, family: familyName(eor) }, 'End-of-RIB received');
       this.emit('endOfRib', { neighbor: peer.endpoint.address, family: familyName(eor) });
       return;
     }
