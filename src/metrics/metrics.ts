@@ -211,6 +211,13 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
       }
     },
   );
+  series(
+    'counter',
+    'bgp_unknown_connections_total',
+    'Connections closed before OPEN: source neither a neighbor nor in a listen range, or the range full (RFC 4271 §8.2.1.1)',
+    [],
+    (set) => set({}, service.speaker.sessions.stats.unknownConnections),
+  );
   // Observed as it happens (not on scrape): the time of each decision + export run.
   const processing = new Histogram({
     name: 'bgp_update_processing_seconds',

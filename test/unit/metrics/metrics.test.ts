@@ -4,9 +4,9 @@ import type { BgpService, FibSummary } from '../../../src/api/service.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 
 /** The parts of the service the collectors read, with an empty RIB and no neighbors. */
-function fakeService(fib: FibSummary, speaker = new EventEmitter()): BgpService {
+function fakeService(fib: FibSummary, speaker = new EventEmitter(), unknownConnections = 0): BgpService {
   return {
-    speaker,
+    speaker: Object.assign(speaker, { sessions: { stats: { unknownConnections } } }),
     neighbors: () => [],
     neighbor: () => undefined,
     ribSummary: () => ({
@@ -45,6 +45,13 @@ describe('metrics', () => {
     expect(text).toContain('bgp_fib_operations_total{op="replace",result="ok"} 1');
     expect(text).toContain('bgp_fib_operations_total{op="delete",result="refused"} 2');
     expect(text).toContain('bgp_fib_routes 2');
+  });
+
+  it('bgp_unknown_connections_total from the session manager count', async () => {
+    const m = createMetrics(fakeService({ enabled: false, available: false }, new EventEmitter(), 1000), {
+      defaultMetrics: false,
+    });
+    expect(await m.scrape()).toMatch(/^bgp_unknown_connections_total 1000$/m);
   });
 
   it('no FIB series with fib: false', async () => {
