@@ -19,6 +19,8 @@ const RESET_KEYS = [
   'extended-message',
   'required-capabilities',
   'ebgp-multihop',
+  'password',
+  'ttl-security',
   'route-reflector-client',
   'next-hop-self',
   'next-hop-keep',

@@ -73,6 +73,12 @@ const sessionSettings = {
   'required-capabilities': z.array(z.enum(CAPABILITY_NAMES)).optional(),
   /** eBGP multihop TTL (Linux sends with TTL 64 unless set otherwise). */
   'ebgp-multihop': z.number().int().min(1).max(255).optional(),
+  /** TCP MD5 signature key (RFC 2385; Calico BGPPeer `password`), on both the listener and outgoing connections. */
+  password: z.string().min(1).max(80, 'must be at most 80 characters (TCP_MD5SIG_MAXKEYLEN)').optional(),
+  /** GTSM (RFC 5082): send with TTL 255, accept only TTL ≥ 256 − hops; true means hops 1 (FRR `ttl-security hops N`, BIRD `ttl security`). */
+  'ttl-security': z
+    .union([z.boolean(), z.strictObject({ hops: z.number().int().min(1).max(254) })])
+    .optional(),
   /** Administratively down: configured but not started. */
   shutdown: z.boolean().optional(),
 };
@@ -173,7 +179,28 @@ export const configSchema = configShape.superRefine((c, ctx) => {
   for (const [i, r] of c['listen-ranges'].entries()) collect(r, ['listen-ranges', i]);
   for (const p of checkPolicyReferences(refs, c.policies))
     ctx.addIssue({ code: 'custom', path: [...p.path], message: p.message });
+  checkTtlSecurity(c, ctx);
 });
+
+/** RFC 5082 GTSM fixes the TTL at 255: with ebgp-multihop (own or from defaults) it is an error, as in FRR. */
+function checkTtlSecurity(c: z.output<typeof configShape>, ctx: z.RefinementCtx): void {
+  type S = { 'ebgp-multihop'?: number; 'ttl-security'?: boolean | { hops: number } };
+  const check = (own: S | undefined, path: (string | number)[], inherited: S = {}) => {
+    const gtsm = own?.['ttl-security'] ?? inherited['ttl-security'];
+    const multihop = own?.['ebgp-multihop'] ?? inherited['ebgp-multihop'];
+    if (!gtsm || multihop === undefined) return;
+    const key = own?.['ttl-security'] !== undefined ? 'ttl-security' : 'ebgp-multihop';
+    ctx.addIssue({
+      code: 'custom',
+      path: own?.[key] !== undefined ? [...path, key] : ['defaults', key],
+      message: 'ttl-security and ebgp-multihop exclude each other (use ttl-security: { hops: N })',
+    });
+  };
+  check(c.defaults, ['defaults']);
+  if (c.defaults?.['ttl-security'] && c.defaults['ebgp-multihop'] !== undefined) return;
+  for (const [i, n] of c.neighbors.entries()) check(n, ['neighbors', i], c.defaults);
+  for (const [i, r] of c['listen-ranges'].entries()) check(r, ['listen-ranges', i], c.defaults);
+}
 
 export type Config = z.output<typeof configSchema>;
 /** What a config file or object may say (defaults not yet filled in): the input of Speaker.fromConfig. */

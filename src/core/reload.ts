@@ -112,6 +112,8 @@ export function applyReload(host: ReloadHost, next: Readonly<Config>): ReloadRep
   return { ok: true, errors: [], actions, networks: diff.networks, restartRequired: diff.restartRequired };
 }
 
+const ENDPOINT_KEYS = new Set(['port', 'source-address', 'ebgp-multihop', 'password', 'ttl-security']);
+
 const changeMessage = (c: NeighborChange) => `configuration change: ${c.reset.join(', ')}`;
 
 /** One changed neighbor: reset, shut down, soft refresh or just take the new settings. */
@@ -143,7 +145,8 @@ function applyChange(
   }
   if (reset.length) {
     const why = `configuration change: ${reset.join(', ')}`;
-    if (reset.includes('port') || reset.includes('source-address')) replace();
+    // Transport settings live in the peer's endpoint: a new peer takes them.
+    if (reset.some((k) => ENDPOINT_KEYS.has(k))) replace();
     else {
       peer.stop(why, CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
       peer.start();

@@ -7,12 +7,16 @@ import net from 'node:net';
 import type { Config, ListenRangeConfig, SessionSettings } from '../config/schema.js';
 import { parseIPv4, parseIPv6, parsePrefix } from '../util/ip.js';
 import { mergeSettings, peerConfig } from './neighbor-config.js';
-import { type PeerDeps, PeerSession } from './peer-session.js';
+import { type PeerDeps, type PeerEndpoint, PeerSession } from './peer-session.js';
+import { setListenerGtsm, setListenerKey, synTtlOf } from './socket-options.js';
+import { gtsmHops, keyChanges, type Md5Key, minTtlFor, wantedKeys } from './tcp-md5.js';
 
 export interface ManagerStats {
   /** Connections closed because the source is neither a neighbor nor in a listen range (or over its limit). */
   unknownConnections: number;
   readonly unknownSources: Set<string>;
+  /** Connections refused because their SYN came with a TTL below the neighbor's GTSM minimum (RFC 5082). */
+  gtsmRefused: number;
 }
 
 interface DynamicRange {
@@ -41,20 +45,31 @@ function v4bytes(a: string): Uint8Array | null {
   return v < 0 ? null : Uint8Array.of(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255);
 }
 
-/** eBGP sends with TTL 1 unless `ebgp-multihop` says otherwise (RFC 4271 §8 single-hop default); iBGP keeps the system TTL. */
-function ttlFor(
+/**
+ * Transport of a session: eBGP sends with TTL 1 unless `ebgp-multihop` says otherwise (RFC 4271 §8
+ * single-hop default), iBGP keeps the system TTL; GTSM (RFC 5082) sends with 255 and accepts
+ * 256 − hops and up; `password` is the TCP MD5 key (RFC 2385).
+ */
+function transportFor(
   localAsn: number,
   peerAs: number | 'internal' | 'external',
   s: SessionSettings,
-): { ttl?: number } {
+): Pick<PeerEndpoint, 'ttl' | 'minTtl' | 'password'> {
+  const password = s.password !== undefined ? { password: s.password } : {};
+  const hops = gtsmHops(s['ttl-security']);
+  if (hops !== undefined) return { ttl: 255, minTtl: minTtlFor(hops), ...password };
   const ebgp = peerAs === 'external' || (typeof peerAs === 'number' && peerAs !== localAsn);
-  return ebgp ? { ttl: s['ebgp-multihop'] ?? 1 } : {};
+  return { ...(ebgp && { ttl: s['ebgp-multihop'] ?? 1 }), ...password };
 }
 
 export class SessionManager {
   readonly peers = new Map<string, PeerSession>();
-  readonly stats: ManagerStats = { unknownConnections: 0, unknownSources: new Set() };
+  readonly stats: ManagerStats = { unknownConnections: 0, unknownSources: new Set(), gtsmRefused: 0 };
   private readonly servers: net.Server[] = [];
+  /** TCP MD5 keys installed on each listener, by slot (address or prefix). */
+  private readonly listenerKeys = new Map<net.Server, Map<string, Md5Key>>();
+  /** Listeners with GTSM on (TTL 255 SYN-ACKs, saved SYNs). */
+  private readonly gtsmListeners = new Set<net.Server>();
   private ranges: DynamicRange[] = [];
   private readonly dynamic = new Set<string>();
   /** Effective settings (defaults merged) per neighbor address. */
@@ -82,6 +97,42 @@ export class SessionManager {
       server.on('error', (err) => this.deps.log.warn({ err: err.message, address }, 'listener error'));
       this.servers.push(server);
     }
+    this.syncListeners();
+  }
+
+  /**
+   * Brings every listener's TCP MD5 keys (one per neighbor with a password, one per listen range
+   * with one, as a prefix key) and GTSM options in line with the config; a removed or changed key is
+   * deleted or replaced. Connections already accepted keep the keys they were accepted with.
+   */
+  private syncListeners(): void {
+    const c = this.config;
+    const neighbors = c.neighbors.map((n) => ({ address: n.address, ...mergeSettings(c, n) }));
+    const ranges = c['listen-ranges'].map((r) => ({ ...mergeSettings(c, r), prefix: r.prefix }));
+    const wanted = wantedKeys(neighbors, ranges);
+    const gtsm = [...neighbors, ...ranges].some((s) => gtsmHops(s['ttl-security']) !== undefined);
+    for (const server of this.servers) {
+      const installed = this.listenerKeys.get(server) ?? new Map<string, Md5Key>();
+      const { set, remove } = keyChanges(installed, wanted);
+      for (const k of remove) {
+        const err = setListenerKey(server, { ...k, password: null });
+        if (err) this.deps.log.warn({ peer: k.address, err }, 'cannot remove TCP MD5 key from listener');
+      }
+      const now = new Map(wanted);
+      for (const k of set) {
+        const err = setListenerKey(server, k);
+        if (!err) continue;
+        now.delete(k.prefixLength === undefined ? k.address : `${k.address}/${k.prefixLength}`);
+        this.deps.log.warn({ peer: k.address, err }, 'cannot install TCP MD5 key on listener');
+      }
+      this.listenerKeys.set(server, now);
+      if (gtsm !== this.gtsmListeners.has(server)) {
+        const err = setListenerGtsm(server, gtsm);
+        if (err) this.deps.log.warn({ err }, 'cannot set GTSM options on listener');
+        if (gtsm) this.gtsmListeners.add(server);
+        else this.gtsmListeners.delete(server);
+      }
+    }
   }
 
   /** The ports actually bound (useful with port 0 in tests). */
@@ -102,7 +153,7 @@ export class SessionManager {
         address: n.address,
         port: settings.port ?? 179,
         ...(settings['source-address'] && { localAddress: settings['source-address'] }),
-        ...ttlFor(this.config.asn, n.asn, settings),
+        ...transportFor(this.config.asn, n.asn, settings),
       },
       peerConfig(this.config, { address: n.address, asn: n.asn }, settings),
       this.deps,
@@ -133,11 +184,13 @@ export class SessionManager {
   private incoming(socket: net.Socket): void {
     const address = normalise(socket.remoteAddress);
     const peer = this.peers.get(address);
+    const range = peer ? undefined : this.ranges.find((r) => r.contains(address));
+    const settings = peer ? this.settings.get(address) : range && mergeSettings(this.config, range.config);
+    if (!this.gtsmAllows(socket, address, settings)) return;
     if (peer) {
       peer.accept(socket);
       return;
     }
-    const range = this.ranges.find((r) => r.contains(address));
     if (range && range.peers.size < range.config.limit) {
       this.addDynamic(address, range).accept(socket);
       return;
@@ -154,11 +207,30 @@ export class SessionManager {
     }
   }
 
+  /**
+   * RFC 5082 §3 on an accepted connection: its SYN (saved by the listener) must have come with
+   * TTL ≥ 256 − hops, or the connection is closed before any OPEN. Later segments below the
+   * minimum are dropped by the kernel (IP_MINTTL, set when the peer takes the socket).
+   */
+  private gtsmAllows(socket: net.Socket, address: string, settings: SessionSettings | undefined): boolean {
+    const hops = gtsmHops(settings?.['ttl-security']);
+    if (hops === undefined) return true;
+    const ttl = synTtlOf(socket);
+    if (ttl !== null && ttl >= minTtlFor(hops)) return true;
+    socket.destroy();
+    this.stats.gtsmRefused++;
+    this.deps.log.warn(
+      { source: address, ttl, minimum: minTtlFor(hops) },
+      'GTSM: connection refused, SYN TTL below the minimum',
+    );
+    return false;
+  }
+
   private addDynamic(address: string, range: DynamicRange): PeerSession {
     const settings = { ...mergeSettings(this.config, range.config), passive: true };
     this.settings.set(address, settings);
     const peer = new PeerSession(
-      { address, port: settings.port ?? 179, ...ttlFor(this.config.asn, range.config.asn, settings) },
+      { address, port: settings.port ?? 179, ...transportFor(this.config.asn, range.config.asn, settings) },
       peerConfig(this.config, { address, asn: range.config.asn }, settings),
       this.deps,
     );
@@ -178,6 +250,7 @@ export class SessionManager {
   reconfigure(config: Readonly<Config>): string[] {
     this.config = config;
     this.setRanges(config);
+    this.syncListeners();
     const orphans: string[] = [];
     for (const address of this.dynamic) {
       const range = this.ranges.find((r) => r.contains(address));

@@ -30,14 +30,18 @@ import {
   peerSessionState,
   stepPeer,
 } from './peer.js';
-import { setTtl } from './socket-options.js';
+import { connectPrepared, setTtl } from './socket-options.js';
 
 export interface PeerEndpoint {
   readonly address: string;
   readonly port: number;
   readonly localAddress?: string;
-  /** IP TTL for the session's packets (eBGP: 1, or `ebgp-multihop`); the system default when absent. */
+  /** IP TTL for the session's packets (eBGP: 1, or `ebgp-multihop`; GTSM: 255); the system default when absent. */
   readonly ttl?: number;
+  /** GTSM (RFC 5082): the lowest TTL accepted from the peer (IP_MINTTL / IPV6_MINHOPCOUNT). */
+  readonly minTtl?: number;
+  /** TCP MD5 key (RFC 2385): set before connect() on outgoing connections; the listener holds it for incoming ones. */
+  readonly password?: string;
 }
 
 export interface PeerHooks {
@@ -245,14 +249,39 @@ export class PeerSession {
 
   private connect(): void {
     this.conns.out?.close();
-    const { address, port, localAddress } = this.endpoint;
-    const socket = net.connect({ host: address, port, ...(localAddress && { localAddress }) });
+    const socket = this.openSocket();
     const conn = this.wrap(socket, 'out');
     this.conns.out = conn;
     socket.once('connect', () => {
-      this.applyTtl(socket);
+      if (this.endpoint.minTtl === undefined) this.applyTtl(socket);
       if (this.conns.out === conn) this.connEvent('out', { type: 'TcpConnected' });
     });
+  }
+
+  /**
+   * A connecting socket: with a TCP MD5 key or GTSM the options must be on it before the SYN
+   * (connectPrepared); otherwise net.connect and the TTL once connected. When the options cannot be
+   * set the attempt fails like a refused connection, never goes out without them.
+   */
+  private openSocket(): net.Socket {
+    const { address, port, localAddress, password, ttl, minTtl } = this.endpoint;
+    if (password === undefined && minTtl === undefined)
+      return net.connect({ host: address, port, ...(localAddress && { localAddress }) });
+    try {
+      return connectPrepared({
+        address,
+        port,
+        ...(localAddress && { localAddress }),
+        ...(password !== undefined && { password }),
+        ...(ttl !== undefined && { ttl }),
+        ...(minTtl !== undefined && { minTtl }),
+      });
+    } catch (e) {
+      this.deps.log.warn({ peer: address, err: (e as Error).message }, 'cannot prepare the connection');
+      const failed = new net.Socket();
+      setImmediate(() => failed.destroy(e as Error));
+      return failed;
+    }
   }
 
   private traceMessage(direction: 'sent' | 'received', m: Message): void {
@@ -264,7 +293,7 @@ export class PeerSession {
 
   private applyTtl(socket: net.Socket): void {
     if (this.endpoint.ttl === undefined) return;
-    const err = setTtl(socket, this.endpoint.ttl);
+    const err = setTtl(socket, this.endpoint.ttl, this.endpoint.minTtl);
     if (err)
       this.deps.log.warn({ peer: this.endpoint.address, ttl: this.endpoint.ttl, err }, 'cannot set TTL');
   }

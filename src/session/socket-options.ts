@@ -1,46 +1,191 @@
 /**
- * Socket options Node's `net` cannot set, through libc's setsockopt (koffi FFI, prebuilt in its npm
- * package): the IP TTL for eBGP (RFC 4271 §8 eBGP single-hop default 1, `ebgp-multihop N`).
- * Linux only; where the FFI cannot load, options are skipped with one warning.
+ * Socket options Node's `net` cannot set, through libc (koffi FFI, prebuilt in its npm package):
+ * the IP TTL for eBGP (RFC 4271 §8 single-hop default 1, `ebgp-multihop N`), TCP MD5 keys
+ * (RFC 2385) on listeners and connecting sockets, and GTSM (RFC 5082: TTL 255 out, IP_MINTTL /
+ * IPV6_MINHOPCOUNT in, the TTL of the saved SYN of an accepted connection).
+ *
+ * Active sessions that need an option before the SYN leaves (a key, GTSM) get their socket from
+ * socket(2) here, options set, wrapped in a net.Socket that Node then connects itself: connect
+ * completion, ECONNREFUSED and timeouts are reported exactly as for net.connect.
+ * Linux only; where the FFI cannot load, every call returns an error text.
  */
 
 import { createRequire } from 'node:module';
-import type { Socket } from 'node:net';
+import net from 'node:net';
+import { ipFamily } from '../util/ip.js';
+import { encodeMd5Sig, type Md5Key, synTtl } from './tcp-md5.js';
 
 const IPPROTO_IP = 0;
 const IP_TTL = 2;
+const IP_MINTTL = 21;
+const IPPROTO_TCP = 6;
+const TCP_MD5SIG = 14;
+const TCP_SAVE_SYN = 27;
+const TCP_SAVED_SYN = 28;
+const TCP_MD5SIG_EXT = 32;
 const IPPROTO_IPV6 = 41;
 const IPV6_UNICAST_HOPS = 16;
+const IPV6_MINHOPCOUNT = 73;
+const SOCK_STREAM = 1;
+const SOCK_NONBLOCK = 0o4000;
+const SOCK_CLOEXEC = 0o2000000;
 
-type SetSockOpt = (fd: number, level: number, name: number, value: Buffer, length: number) => number;
+interface Libc {
+  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
+  getsockopt(fd: number, level: number, name: number, value: Buffer, length: Buffer): number;
+  socket(domain: number, type: number, protocol: number): number;
+  close(fd: number): number;
+  errno(): number;
+}
 
-let setsockopt: SetSockOpt | null | undefined;
+let libcCache: Libc | null | undefined;
 
-function libc(): SetSockOpt | null {
-  if (setsockopt !== undefined) return setsockopt;
+function libc(): Libc | null {
+  if (libcCache !== undefined) return libcCache;
   try {
     const koffi = createRequire(import.meta.url)('koffi');
     const lib = koffi.load('libc.so.6');
-    setsockopt = lib.func(
-      'int setsockopt(int fd, int level, int name, const void *val, uint32_t len)',
-    ) as SetSockOpt;
+    libcCache = {
+      setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
+      getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
+      socket: lib.func('int socket(int domain, int type, int protocol)'),
+      close: lib.func('int close(int fd)'),
+      errno: () => koffi.errno() as number,
+    };
   } catch {
-    setsockopt = null;
+    libcCache = null;
   }
-  return setsockopt;
+  return libcCache;
 }
 
-const fdOf = (s: Socket): number | undefined => (s as unknown as { _handle?: { fd?: number } })._handle?.fd;
+const UNAVAILABLE = 'setsockopt is unavailable (koffi could not load libc)';
 
-/** Sets the unicast TTL / hop limit of a connected socket; returns an error text or null. */
-export function setTtl(socket: Socket, ttl: number): string | null {
-  const call = libc();
-  if (!call) return 'setsockopt is unavailable (koffi could not load libc)';
+type Handle = { _handle?: { fd?: number } };
+const fdOf = (s: net.Socket | net.Server): number | undefined => (s as unknown as Handle)._handle?.fd;
+
+function int(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32LE(v);
+  return b;
+}
+
+function setopt(fd: number, level: number, name: number, value: Buffer): string | null {
+  const c = libc();
+  if (!c) return UNAVAILABLE;
+  if (c.setsockopt(fd, level, name, value, value.length) === 0) return null;
+  return `setsockopt(${level}, ${name}) failed: errno ${c.errno()}`;
+}
+
+/** True when the traffic of `socket` is IPv6 (not an IPv4 peer on a dual-stack socket). */
+const isV6 = (socket: net.Socket) =>
+  socket.remoteFamily === 'IPv6' && !(socket.remoteAddress ?? '').startsWith('::ffff:');
+
+function ttlOpts(fd: number, v6: boolean, ttl: number, minTtl?: number): string | null {
+  const err = v6
+    ? setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, int(ttl))
+    : setopt(fd, IPPROTO_IP, IP_TTL, int(ttl));
+  if (err || minTtl === undefined) return err;
+  return v6
+    ? setopt(fd, IPPROTO_IPV6, IPV6_MINHOPCOUNT, int(minTtl))
+    : setopt(fd, IPPROTO_IP, IP_MINTTL, int(minTtl));
+}
+
+/** Sets the unicast TTL / hop limit of a connected socket, and the minimum accepted (GTSM) when given. */
+export function setTtl(socket: net.Socket, ttl: number, minTtl?: number): string | null {
   const fd = fdOf(socket);
   if (fd === undefined || fd < 0) return 'socket has no file descriptor';
-  const v = Buffer.alloc(4);
-  v.writeInt32LE(ttl);
-  const v6 = socket.remoteFamily === 'IPv6' && !(socket.remoteAddress ?? '').startsWith('::ffff:');
-  const rc = v6 ? call(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, v, 4) : call(fd, IPPROTO_IP, IP_TTL, v, 4);
-  return rc === 0 ? null : `setsockopt failed (${rc})`;
+  return ttlOpts(fd, isV6(socket), ttl, minTtl);
+}
+
+/** Family of a socket from the address it is bound to (a listener: its listen address). */
+const serverFamily = (server: net.Server): 4 | 6 =>
+  (server.address() as net.AddressInfo | null)?.family === 'IPv6' ? 6 : 4;
+
+/**
+ * Installs (password) or deletes (null) one TCP MD5 key on a listener. Keys for addresses the
+ * listener's family cannot carry (IPv6 on an IPv4 listener) are skipped: null, nothing to do.
+ */
+export function setListenerKey(
+  server: net.Server,
+  key: Omit<Md5Key, 'password'> & { password: string | null },
+): string | null {
+  const fd = fdOf(server);
+  if (fd === undefined || fd < 0) return 'listener has no file descriptor';
+  const family = serverFamily(server);
+  if (family === 4 && ipFamily(key.address) === 6) return null;
+  const sig = encodeMd5Sig(key, family);
+  if (!sig) return `cannot encode a key for ${key.address}`;
+  return setopt(fd, IPPROTO_TCP, key.prefixLength === undefined ? TCP_MD5SIG : TCP_MD5SIG_EXT, sig);
+}
+
+/**
+ * GTSM on a listener: TTL 255 for its SYN-ACKs (a GTSM peer that set its minimum before connecting
+ * drops anything less) and TCP_SAVE_SYN, so the TTL of each accepted connection's SYN can be
+ * checked per neighbor (synTtlOf). `on: false` puts both back to the defaults.
+ */
+export function setListenerGtsm(server: net.Server, on: boolean): string | null {
+  const fd = fdOf(server);
+  if (fd === undefined || fd < 0) return 'listener has no file descriptor';
+  const v6 = serverFamily(server) === 6;
+  const ttl = int(on ? 255 : -1);
+  const err = v6
+    ? (setopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, ttl) ?? setopt(fd, IPPROTO_IP, IP_TTL, ttl))
+    : setopt(fd, IPPROTO_IP, IP_TTL, ttl);
+  return err ?? setopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, int(on ? 1 : 0));
+}
+
+/** The TTL / hop limit the SYN of an accepted connection arrived with (TCP_SAVED_SYN); null when not saved. */
+export function synTtlOf(socket: net.Socket): number | null {
+  const c = libc();
+  const fd = fdOf(socket);
+  if (!c || fd === undefined || fd < 0) return null;
+  const header = Buffer.alloc(512);
+  const len = int(header.length);
+  if (c.getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, header, len) !== 0) return null;
+  return synTtl(header.subarray(0, len.readInt32LE(0)));
+}
+
+export interface PreparedConnect {
+  readonly address: string;
+  readonly port: number;
+  readonly localAddress?: string;
+  /** TCP MD5 key for the peer (RFC 2385): on the socket before the SYN. */
+  readonly password?: string;
+  readonly ttl?: number;
+  /** GTSM minimum TTL of what the peer sends, the SYN-ACK included. */
+  readonly minTtl?: number;
+}
+
+/**
+ * An outgoing connection whose options are set before connect(): socket(2), the options, then a
+ * net.Socket over the descriptor that Node connects (and binds to localAddress) itself, so
+ * 'connect', ECONNREFUSED and the rest behave as with net.connect. Throws when an option cannot be
+ * set: a session with a password must never go out without it.
+ */
+export function connectPrepared(o: PreparedConnect): net.Socket {
+  const c = libc();
+  if (!c) throw new Error(UNAVAILABLE);
+  const v6 = ipFamily(o.address) === 6;
+  const fd = c.socket(v6 ? 10 : 2, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw new Error(`socket() failed: errno ${c.errno()}`);
+  let socket: net.Socket;
+  try {
+    let err: string | null = null;
+    if (o.password !== undefined) {
+      const sig = encodeMd5Sig({ address: o.address, password: o.password }, v6 ? 6 : 4);
+      err = sig ? setopt(fd, IPPROTO_TCP, TCP_MD5SIG, sig) : `cannot encode a key for ${o.address}`;
+    }
+    if (!err && o.ttl !== undefined) err = ttlOpts(fd, v6, o.ttl, o.minTtl);
+    if (err) throw new Error(err);
+    // manualStart: no read before the connection exists (an unconnected socket polls as hung up).
+    socket = new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
+  } catch (e) {
+    c.close(fd);
+    throw e;
+  }
+  return socket.connect({
+    host: o.address,
+    port: o.port,
+    ...(o.localAddress && { localAddress: o.localAddress }),
+  });
 }
