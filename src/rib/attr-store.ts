@@ -14,9 +14,13 @@ export function attrKey(a: RouteAttrs): string {
   return `${Buffer.from(enc.before).toString('latin1')}${Buffer.from(enc.after).toString('latin1')}|${nextHop ?? ''}|${linkLocalNextHop ?? ''}`;
 }
 
+let stores = 0;
+
 export class AttrStore {
   private readonly sets = new Map<string, AttrSet>();
   private nextId = 1;
+  /** Marks the sets of this store, so holding one is checked without hashing its key. */
+  private readonly owner = ++stores;
 
   get size(): number {
     return this.sets.size;
@@ -27,7 +31,7 @@ export class AttrStore {
     const key = attrKey(attrs);
     let set = this.sets.get(key);
     if (!set) {
-      set = { id: this.nextId++, attrs: Object.freeze({ ...attrs }), key, refs: 0 };
+      set = { id: this.nextId++, attrs: Object.freeze({ ...attrs }), key, refs: 0, owner: this.owner };
       this.sets.set(key, set);
     }
     set.refs++;
@@ -39,14 +43,14 @@ export class AttrStore {
    * not hold (another store's, or one already dropped) is interned here instead.
    */
   ref(set: AttrSet): AttrSet {
-    if (this.sets.get(set.key) !== set) return this.intern(set.attrs);
+    if (set.owner !== this.owner || set.refs <= 0) return this.intern(set.attrs);
     set.refs++;
     return set;
   }
 
   /** Drops one reference; a set this store does not hold is left alone. */
   release(set: AttrSet): void {
-    if (this.sets.get(set.key) !== set) return;
+    if (set.owner !== this.owner || set.refs <= 0) return;
     if (--set.refs <= 0) this.sets.delete(set.key);
   }
 }

@@ -4,7 +4,7 @@
  * destination dirty; the caller runs the decision for dirty destinations once per turn.
  */
 import { AttrStore } from './attr-store.js';
-import { type DecisionOptions, type Selection, type StepCode, select } from './decision.js';
+import { type DecisionOptions, type Selection, Step, type StepCode, select } from './decision.js';
 import type { PrefixKey } from './prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from './types.js';
 
@@ -16,6 +16,8 @@ export interface Dest {
   /** The ECMP set (best first) when it has more than one path; empty otherwise. */
   multipath: readonly Path[];
   reason: StepCode;
+  /** Queued for the next decide(). */
+  dirty: boolean;
 }
 
 const NO_MULTIPATH: readonly Path[] = Object.freeze([]);
@@ -27,11 +29,14 @@ export const forwardingPaths = (d: Dest): readonly Path[] =>
 export class LocRib {
   readonly store = new AttrStore();
   readonly tables: Record<4 | 6, Map<PrefixKey, Dest>> = { 4: new Map(), 6: new Map() };
-  /** Destinations whose paths changed since the last decide(). */
-  private dirty = new Set<Dest>();
+  /** Destinations whose paths changed since the last decide() (each once: `Dest.dirty`). */
+  private dirty: Dest[] = [];
   private nextTxId = 1;
   /** Paths held per peer and family, kept as counts so PfxRcd and max-prefix are O(1). */
   private readonly counts = new Map<PeerInfo, { 4: number; 6: number }>();
+  /** The last peer counted and its counts (imports come in runs from one peer). */
+  private lastCounted: PeerInfo | null = null;
+  private lastCounts: { 4: number; 6: number } | null = null;
 
   /** Number of paths from `peer` in the RIB, in one family or both. */
   countOf(peer: PeerInfo, family?: 4 | 6): number {
@@ -41,13 +46,29 @@ export class LocRib {
   }
 
   private count(peer: PeerInfo, family: 4 | 6, delta: number): void {
-    let c = this.counts.get(peer);
+    let c = peer === this.lastCounted ? this.lastCounts : this.counts.get(peer);
     if (!c) {
       c = { 4: 0, 6: 0 };
       this.counts.set(peer, c);
     }
     c[family] += delta;
-    if (c[4] + c[6] <= 0) this.counts.delete(peer);
+    this.lastCounted = peer;
+    this.lastCounts = c;
+    if (c[4] + c[6] <= 0) {
+      this.counts.delete(peer);
+      this.lastCounted = null;
+    }
+  }
+
+  private markDirty(d: Dest): void {
+    if (d.dirty) return;
+    d.dirty = true;
+    this.dirty.push(d);
+  }
+
+  private static indexOf(paths: readonly Path[], peer: PeerInfo, pathId: number): number {
+    for (let i = 0; i < paths.length; i++) if (paths[i].peer === peer && paths[i].pathId === pathId) return i;
+    return -1;
   }
 
   get pathCount(): number {
@@ -63,13 +84,18 @@ export class LocRib {
   /** Adds or replaces the path (peer, pathId) for a prefix. `attrs` may be an interned set or raw attributes. */
   update(family: 4 | 6, key: PrefixKey, peer: PeerInfo, pathId: number, attrs: RouteAttrs | AttrSet): void {
     const table = this.tables[family];
+    const set = isAttrSet(attrs) ? this.store.ref(attrs) : this.store.intern(attrs);
     let d = table.get(key);
     if (!d) {
-      d = { family, key, paths: [], best: null, multipath: NO_MULTIPATH, reason: 0 };
+      // A new prefix: the paths array is made with its one element (an empty array grows to 17 slots).
+      const path: Path = { peer, pathId, txId: this.takeTxId(), attrs: set, stale: false };
+      d = { family, key, paths: [path], best: null, multipath: NO_MULTIPATH, reason: 0, dirty: false };
       table.set(key, d);
+      this.count(peer, family, 1);
+      this.markDirty(d);
+      return;
     }
-    const set = isAttrSet(attrs) ? this.store.ref(attrs) : this.store.intern(attrs);
-    const i = d.paths.findIndex((p) => p.peer === peer && p.pathId === pathId);
+    const i = LocRib.indexOf(d.paths, peer, pathId);
     if (i >= 0) {
       const old = d.paths[i];
       if (old.attrs === set && !old.stale) {
@@ -79,22 +105,27 @@ export class LocRib {
       this.store.release(old.attrs);
       d.paths[i] = { peer, pathId, txId: old.txId, attrs: set, stale: false };
     } else {
-      d.paths.push({ peer, pathId, txId: this.nextTxId, attrs: set, stale: false });
+      d.paths.push({ peer, pathId, txId: this.takeTxId(), attrs: set, stale: false });
       this.count(peer, family, 1);
-      this.nextTxId = (this.nextTxId % 0xffffffff) + 1;
     }
-    this.dirty.add(d);
+    this.markDirty(d);
+  }
+
+  private takeTxId(): number {
+    const id = this.nextTxId;
+    this.nextTxId = (id % 0xffffffff) + 1;
+    return id;
   }
 
   withdraw(family: 4 | 6, key: PrefixKey, peer: PeerInfo, pathId: number): void {
     const d = this.tables[family].get(key);
     if (!d) return;
-    const i = d.paths.findIndex((p) => p.peer === peer && p.pathId === pathId);
+    const i = LocRib.indexOf(d.paths, peer, pathId);
     if (i < 0) return;
     this.store.release(d.paths[i].attrs);
     d.paths.splice(i, 1);
     this.count(peer, family, -1);
-    this.dirty.add(d);
+    this.markDirty(d);
   }
 
   /** Removes the paths of `peer` (all, only stale ones, or one family's). */
@@ -108,7 +139,7 @@ export class LocRib {
         for (const p of d.paths) if (!keep.includes(p)) this.store.release(p.attrs);
         removed += d.paths.length - keep.length;
         d.paths = keep;
-        this.dirty.add(d);
+        this.markDirty(d);
       }
       this.count(peer, f, -removed);
       n += removed;
@@ -125,7 +156,7 @@ export class LocRib {
           if (p.peer === peer && !p.stale) {
             p.stale = true;
             n++;
-            this.dirty.add(d);
+            this.markDirty(d);
           }
         }
       }
@@ -135,7 +166,7 @@ export class LocRib {
 
   /** Marks every destination dirty (e.g. next-hop reachability changed). */
   touchAll(): void {
-    for (const table of [this.tables[4], this.tables[6]]) for (const d of table.values()) this.dirty.add(d);
+    for (const table of [this.tables[4], this.tables[6]]) for (const d of table.values()) this.markDirty(d);
   }
 
   /**
@@ -143,9 +174,18 @@ export class LocRib {
    * ADD-PATH peers may need updates even when the best did not). Empty ones leave their table.
    */
   decide(o: DecisionOptions): Dest[] {
-    const done = [...this.dirty];
-    this.dirty = new Set();
+    const done = this.dirty;
+    this.dirty = [];
     for (const d of done) {
+      d.dirty = false;
+      if (d.paths.length === 1) {
+        // The common case of a full table: one candidate, no selection object.
+        const p = d.paths[0];
+        d.best = o.reachable(p) ? p : null;
+        d.multipath = NO_MULTIPATH;
+        d.reason = Step.ONLY_PATH;
+        continue;
+      }
       const s: Selection = select(d.paths, o);
       d.best = s.best;
       // Only a real ECMP set is kept: a lone best costs no array per prefix (1M-route tables).
@@ -157,7 +197,7 @@ export class LocRib {
   }
 
   get dirtyCount(): number {
-    return this.dirty.size;
+    return this.dirty.length;
   }
 }
 

@@ -37,6 +37,8 @@ export interface AttrSet {
   /** Canonical form used for interning. */
   readonly key: string;
   refs: number;
+  /** The store that interned it (a number unique per AttrStore). */
+  readonly owner: number;
 }
 
 export interface Path {

@@ -75,6 +75,16 @@ describe.each([
   });
 });
 
+describe('IPv4 key range', () => {
+  test('prefixes up to /24 are small integers (V8 Smis, < 2^29); longer ones never collide with them', () => {
+    const top = keyFromText('255.255.255.0/24')!.key as number;
+    expect(Number.isInteger(top) && top < 2 ** 29).toBe(true);
+    const long = ['0.0.0.0/25', '255.255.255.255/32', '10.1.2.128/25'].map((t) => keyFromText(t)!.key as number);
+    for (const k of long) expect(k).toBeGreaterThanOrEqual(2 ** 29);
+    expect(keyToText(4, long[1])).toBe('255.255.255.255/32');
+  });
+});
+
 describe('text', () => {
   test('IPv6 keys print in RFC 5952 form', () => {
     expect(keyToText(6, keyFromText('2001:DB8:0:0::/64')!.key)).toBe('2001:db8::/64');

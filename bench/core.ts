@@ -1,0 +1,166 @@
+/**
+ * The routing core alone, in one process (no sockets, no daemons): a generator peer's pre-encoded
+ * UPDATEs are decoded and fed to the RoutingEngine turn by turn, as the daemon does, and every sink
+ * peer counts the UPDATEs and prefixes it is handed. Measures seconds until every sink holds the
+ * table, UPDATEs per sink, distinct UPDATE buffers (update groups share them), and retained heap per
+ * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
+ *
+ *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--community-every 0]
+ */
+import { parseArgs } from 'node:util';
+import { RoutingEngine } from '../src/core/routing.js';
+import type { PeerInfo } from '../src/rib/types.js';
+import {
+  AsPathSegmentType,
+  decodeMessage,
+  IPV4_UNICAST,
+  NlriList,
+  Origin,
+  packAnnouncements,
+  type SessionParams,
+  type UpdateMessage,
+} from '../src/wire/index.js';
+
+const { values } = parseArgs({
+  options: {
+    routes: { type: 'string', default: '1000000' },
+    sinks: { type: 'string', default: '1' },
+    'same-as': { type: 'boolean', default: false },
+    'community-every': { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const routes = Number(values.routes);
+const sinks = Number(values.sinks);
+const communityEvery = Number(values['community-every']);
+
+const params = (peerAsn: number): SessionParams => ({
+  localAsn: 65000,
+  peerAsn,
+  peerRouterId: '192.0.2.9',
+  holdTime: 90,
+  families: [IPV4_UNICAST],
+  extendedMessage: false,
+  maxMessageLength: 4096,
+  routeRefresh: true,
+  enhancedRouteRefresh: false,
+  extendedNextHop: [],
+  peerGracefulRestart: null,
+  localGracefulRestart: false,
+  peerLongLivedGr: new Map(),
+  fourOctetAs: true,
+  addPathRx: new Set(),
+  addPathTx: new Set(),
+});
+
+const peer = (id: number, asn: number): PeerInfo => ({
+  id,
+  address: `10.${id >> 8}.${id & 255}.2`,
+  asn,
+  routerId: `10.${id >> 8}.${id & 255}.2`,
+  routerIdNum: id,
+  ibgp: asn === 65000,
+  rrClient: false,
+  localAddress4: '10.0.0.1',
+  directlyConnected: true,
+});
+
+/** The generator's table: N /24s from 16.0.0.0 in 4096-octet UPDATEs (a community per `every` prefixes). */
+function generatorUpdates(): UpdateMessage[] {
+  const ctx = params(65001);
+  const wire: Uint8Array[] = [];
+  const per = communityEvery > 0 ? communityEvery : routes;
+  for (let start = 0; start < routes; start += per) {
+    const n = Math.min(per, routes - start);
+    const bytes = new Uint8Array(n * 4);
+    for (let i = 0; i < n; i++) {
+      const a = 0x10000000 + (start + i) * 256;
+      bytes.set([24, a >>> 24, (a >>> 16) & 255, (a >>> 8) & 255], i * 4);
+    }
+    const attrs = {
+      origin: Origin.IGP,
+      asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65001] }],
+      nextHop: '10.0.0.2',
+      ...(communityEvery > 0 && { communities: [65001 * 65536 + (start / per) % 65536] }),
+    };
+    wire.push(...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096));
+  }
+  return wire.map((w) => {
+    const r = decodeMessage(w, ctx, 4096);
+    if (!r.ok || r.message.type !== 'update') throw new Error('bad generated UPDATE');
+    return r.message as UpdateMessage;
+  });
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const heap = () => {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+async function main(): Promise<void> {
+  const updates = generatorUpdates();
+  const engine = new RoutingEngine({
+    local: { asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1' },
+    decision: { alwaysCompareMed: false, maximumPaths: 1, multipathRelax: false },
+  });
+  const gen = peer(1, 65001);
+  const received = new Array<number>(sinks).fill(0);
+  const messages = new Array<number>(sinks).fill(0);
+  const distinct = new Set<ArrayBufferLike>();
+  let done: () => void = () => {};
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  let complete = 0;
+  const opts = { export: { nextHopSelf: false, nextHopKeep: false }, import: { allowasIn: 0 } };
+  engine.peerUp(gen, params(65001), { sendUpdates: () => {} }, opts);
+  for (let s = 0; s < sinks; s++) {
+    const asn = values['same-as'] ? 65002 : 65002 + s;
+    engine.peerUp(
+      peer(2 + s, asn),
+      params(asn),
+      {
+        sendUpdates: (ms) => {
+          for (const m of ms) {
+            distinct.add(m.buffer);
+            messages[s]++;
+            // NLRI count of a plain IPv4 UPDATE of /24s: (length - 23 - withdrawn - attributes) / 4.
+            const wl = (m[19] << 8) | m[20];
+            const al = (m[21 + wl] << 8) | m[22 + wl];
+            received[s] += (m.length - 23 - wl - al) / 4;
+          }
+          if (received[s] === routes && ++complete === sinks) done();
+        },
+      },
+      opts,
+    );
+  }
+  await new Promise((r) => setImmediate(r));
+  const before = heap();
+  const t0 = performance.now();
+  // One socket read's worth of UPDATEs per turn, as the daemon gets them.
+  let i = 0;
+  const feed = () => {
+    for (let n = 0; n < 16 && i < updates.length; n++) engine.receiveUpdate(gen, updates[i++]);
+    if (i < updates.length) setImmediate(feed);
+  };
+  feed();
+  await finished;
+  const seconds = (performance.now() - t0) / 1000;
+  const after = heap();
+  const result = {
+    routes,
+    sinks,
+    seconds: Number(seconds.toFixed(3)),
+    updatesPerSink: messages[0],
+    distinctBuffers: distinct.size,
+    retainedBytesPerPrefix: Math.round((after - before) / routes),
+    heapMiB: Math.round(after / 2 ** 20),
+    rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+  };
+  console.log(values.json ? JSON.stringify(result) : result);
+}
+
+await main();
