@@ -33,13 +33,15 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (t: T, i: 
 export class BenchNet {
   /** Networks not yet destroyed, for teardown on Ctrl-C. */
   static readonly live = new Set<BenchNet>();
+  /** Networks made by this process: with the pid, a unique name (two runs in parallel once shared a random one). */
+  private static made = 0;
   readonly id: string;
   readonly dir: string;
   private readonly namespaces: string[] = [];
   private readonly children: ChildProcess[] = [];
 
   constructor(label: string) {
-    this.id = `rbb${process.pid % 100000}${Math.floor(Math.random() * 100)}`;
+    this.id = `rbb${process.pid % 100000}${BenchNet.made++ % 100}`;
     this.dir = mkdtempSync(join(tmpdir(), `rackbgp-bench-${label}-`));
     BenchNet.live.add(this);
   }
