@@ -4,14 +4,14 @@
  * attribute set into the fewest UPDATEs. Sends the initial table in chunks, then End-of-RIB.
  */
 
-import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain, type PolicyRoute } from '../policy/index.js';
+import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain } from '../policy/index.js';
 import { AttrStore } from '../rib/attr-store.js';
 import { compare, type DecisionOptions } from '../rib/decision.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
 import { NlriBuilder } from '../rib/nlri-builder.js';
-import { keyFromWire, keyLength, keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
+import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import {
   Afi,
@@ -26,6 +26,7 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
 
 export interface PeerSender {
   /** Queues pre-encoded UPDATEs on the peer's connection. */
@@ -56,6 +57,9 @@ export interface RoutingOptions {
   readonly onBestChanged?: (dests: readonly Dest[]) => void;
   /** Destinations exported per event-loop turn during an initial table transfer. */
   readonly syncChunk?: number;
+  /** Destinations decided and exported per event-loop turn (default 20,000): a peer going down
+   * with a full table must not hold other sessions' timers for the whole table (RFC 4271 §4.4). */
+  readonly flushChunk?: number;
   /** Told why received routes were not accepted (for debug logs). */
   readonly onRejected?: (peer: PeerInfo, family: 4 | 6, prefixes: number, reason: string) => void;
   /** Told how long each flush (decision + export) took and how many destinations changed (metrics). */
@@ -74,7 +78,7 @@ interface PeerRuntime {
   readonly addPathSend: 'all' | number;
   /** Policies and RFC 8212 blocks may be replaced at run time (reload: setPolicies). */
   importPolicy: readonly CompiledPolicy[];
-  exportPolicy: readonly CompiledPolicy[];
+  exportFilter: ExportFilter;
   /** RFC 8212 blocks this direction. */
   blockImport: boolean;
   blockExport: boolean;
@@ -136,7 +140,7 @@ export class RoutingEngine {
       importOptions: opts.import,
       addPathSend: opts.addPathSend ?? 'all',
       importPolicy: opts.importPolicy ?? [],
-      exportPolicy: opts.exportPolicy ?? [],
+      exportFilter: new ExportFilter(opts.exportPolicy ?? [], info, this.outStore),
       blockImport: !!ebgpRequiresPolicy(
         info,
         'import',
@@ -292,17 +296,18 @@ export class RoutingEngine {
     setImmediate(() => this.flush());
   }
 
-  /** Runs the decision for everything dirty and sends what changed; exposed for tests. */
+  /** Runs the decision for what is dirty (a chunk per turn) and sends what changed; exposed for tests. */
   flush(): void {
     this.flushScheduled = false;
     const start = this.o.onFlush ? performance.now() : undefined;
-    const changed = this.rib.decide(this.decisionOptions);
+    const changed = this.rib.decide(this.decisionOptions, this.o.flushChunk ?? 20_000);
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
       for (const rt of this.peers.values()) this.exportDests(rt, changed);
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
+    if (this.rib.dirtyCount) this.schedule();
   }
 
   /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
@@ -370,24 +375,7 @@ export class RoutingEngine {
       set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, d.family));
       byPeer.set(path.attrs, set);
     }
-    if (!rt.exportPolicy.length) return set;
-    const len = keyLength(d.key);
-    const bytes = new Uint8Array(17);
-    writeKey(d.key, bytes, 0);
-    const r = evaluateChain(
-      rt.exportPolicy,
-      policyRoute(d.family, d.key, bytes.subarray(1, 1 + ((len + 7) >> 3)), len, set.attrs, rt.info),
-    );
-    if (r.action === 'reject') {
-      this.outStore.release(set);
-      return null;
-    }
-    if (r.attrs === set.attrs && !r.nextHopSelf) return set;
-    const out = r.nextHopSelf
-      ? withNextHop(r.attrs, d.family === 4 ? rt.info.localAddress4 : rt.info.localAddress6)
-      : r.attrs;
-    this.outStore.release(set);
-    return this.outStore.intern(out);
+    return rt.exportFilter.apply(d.family, d.key, set);
   }
 
   private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
@@ -490,7 +478,7 @@ export class RoutingEngine {
     if (!rt) return;
     rt.importPolicy = p.importPolicy;
     rt.blockImport = !!ebgpRequiresPolicy(info, 'import', p.importPolicy.length > 0, p.ebgpRequiresPolicy);
-    rt.exportPolicy = p.exportPolicy;
+    rt.exportFilter = new ExportFilter(p.exportPolicy, info, this.outStore);
     rt.blockExport = !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy);
     if (!rt.syncing) this.exportDests(rt, this.allDests(rt));
   }
@@ -565,35 +553,6 @@ export class RoutingEngine {
       6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
     };
   }
-}
-
-/** What a policy sees of a RIB prefix; the text form is made only if a condition asks for it. */
-function policyRoute(
-  family: 4 | 6,
-  key: PrefixKey,
-  prefixBytes: Uint8Array,
-  prefixLength: number,
-  attrs: RouteAttrs,
-  peer: PeerInfo,
-): PolicyRoute {
-  let text: string | undefined;
-  return {
-    family,
-    get prefix() {
-      text ??= keyToText(family, key);
-      return text;
-    },
-    prefixBytes,
-    prefixLength,
-    attrs,
-    peer,
-  };
-}
-
-function withNextHop(a: RouteAttrs, self: string | undefined): RouteAttrs {
-  if (self === undefined) return a;
-  const { linkLocalNextHop: _ll, ...rest } = a;
-  return { ...rest, nextHop: self };
 }
 
 /** Paths advertised for one prefix in an Adj-RIB-Out entry. */

@@ -80,6 +80,8 @@ export class NextHopTable {
   private readonly locals = new Set<string>();
   private readonly links = new Map<string, KernelLink>();
   private readonly resolveViaDefault: boolean;
+  /** Answers so far: the table never changes once built, and every path of a table asks again. */
+  private readonly memo = new Map<string, NextHopResolution>();
   readonly connected: readonly ConnectedPrefix[];
 
   constructor(
@@ -110,6 +112,17 @@ export class NextHopTable {
 
   /** Resolves a BGP next hop; `dev` is required for (and only used with) IPv6 link-local next hops. */
   resolve(nextHop: string, dev?: string): NextHopResolution {
+    const key = dev === undefined ? nextHop : `${nextHop}%${dev}`;
+    let r = this.memo.get(key);
+    if (!r) {
+      if (this.memo.size >= 65_536) this.memo.clear();
+      r = this.lookup(nextHop, dev);
+      this.memo.set(key, r);
+    }
+    return r;
+  }
+
+  private lookup(nextHop: string, dev?: string): NextHopResolution {
     const family = ipFamily(nextHop);
     if (family === 0) return { reachable: false, reason: `not an address: ${nextHop}` };
     const nh = canonicalAddress(nextHop);

@@ -49,6 +49,8 @@ export interface CompiledPolicy {
   readonly name: string;
   readonly defaultAction: PolicyAction;
   readonly terms: readonly CompiledTerm[];
+  /** Some term matches on the prefix (`prefix-list`): the result is not a function of the attributes alone. */
+  readonly readsPrefix: boolean;
 }
 
 export interface CompileOptions {
@@ -74,6 +76,7 @@ export function compilePolicy(name: string, config: PolicyConfig, options: Compi
     name,
     defaultAction: config.default,
     terms: config.terms.map((t) => compileTerm(t, options)),
+    readsPrefix: config.terms.some((t) => t.match?.['prefix-list'] !== undefined),
   };
 }
 

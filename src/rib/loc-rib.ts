@@ -170,12 +170,17 @@ export class LocRib {
   }
 
   /**
-   * Runs the decision for every dirty destination and returns them all (their paths changed, so
-   * ADD-PATH peers may need updates even when the best did not). Empty ones leave their table.
+   * Runs the decision for the dirty destinations (the oldest `max` of them) and returns them (their
+   * paths changed, so ADD-PATH peers may need updates even when the best did not). Empty ones leave
+   * their table.
    */
-  decide(o: DecisionOptions): Dest[] {
-    const done = this.dirty;
-    this.dirty = [];
+  decide(o: DecisionOptions, max = Number.POSITIVE_INFINITY): Dest[] {
+    let done = this.dirty;
+    if (done.length <= max) this.dirty = [];
+    else {
+      this.dirty = done.slice(max);
+      done = done.slice(0, max);
+    }
     for (const d of done) {
       d.dirty = false;
       if (d.paths.length === 1) {

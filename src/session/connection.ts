@@ -34,12 +34,21 @@ const priorityOf = (m: Message): PriorityLevel =>
         ? Priority.UPDATE
         : Priority.CONTROL;
 
+/**
+ * Octets read from one connection per event-loop turn before it pauses until the next turn. A peer
+ * sending a full table would otherwise hand libuv's poll phase megabytes per turn (32 reads of 64 KiB
+ * per stream) and hold timers, KEEPALIVEs to other peers included, for seconds (RFC 4271 §4.4).
+ */
+export const READ_BUDGET = 128 * 1024;
+
 export class Connection {
   private readonly framer = new Framer(MAX_MESSAGE_LENGTH);
   private readonly tx: TxQueue;
   private ctx: UpdateContext = INITIAL_CONTEXT;
   private maxOut = MAX_MESSAGE_LENGTH;
   private done = false;
+  /** Octets read in this event-loop turn (see READ_BUDGET). */
+  private readThisTurn = 0;
 
   constructor(
     readonly socket: Socket,
@@ -121,6 +130,9 @@ export class Connection {
   private onData(chunk: Buffer): void {
     if (this.done) return;
     this.framer.push(chunk);
+    if (this.readThisTurn === 0) setImmediate(() => this.nextTurn());
+    this.readThisTurn += chunk.length;
+    if (this.readThisTurn >= READ_BUDGET) this.socket.pause();
     for (;;) {
       const frame = this.framer.next();
       if (frame === null) return;
@@ -136,6 +148,13 @@ export class Connection {
       this.handlers.message(r.message, r.issues);
       if (this.done) return;
     }
+  }
+
+  /** A new turn: reading may go on (timers and other peers have had theirs). */
+  private nextTurn(): void {
+    const paused = this.readThisTurn >= READ_BUDGET;
+    this.readThisTurn = 0;
+    if (paused && !this.done) this.socket.resume();
   }
 
   /** The socket went away without our asking: report it once. */

@@ -161,7 +161,8 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult {
     a.push({ type: 'send', message: KEEPALIVE });
     const keepalive = keepaliveSeconds(cfg, params.holdTime);
     if (params.holdTime > 0) {
-      a.push({ type: 'startTimer', timer: 'keepalive', seconds: keepalive });
+      // RFC 4271 §10: jittered to 0.75-1.0 of hold/3, as BIRD does; a late tick still stays within hold/3.
+      a.push({ type: 'startTimer', timer: 'keepalive', seconds: keepalive, jitter: true });
       a.push({ type: 'startTimer', timer: 'hold', seconds: params.holdTime });
     } else {
       a.push({ type: 'stopTimer', timer: 'hold' });
@@ -291,6 +292,7 @@ export function step(s: FsmState, e: FsmEvent, cfg: FsmConfig): StepResult {
               type: 'startTimer',
               timer: 'keepalive',
               seconds: keepaliveSeconds(cfg, s.params.holdTime),
+              jitter: true,
             });
           }
           return stay();

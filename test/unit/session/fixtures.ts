@@ -67,7 +67,11 @@ export const SEND_OPEN = send(LOCAL_OPEN);
 export const SEND_KEEPALIVE = send(KEEPALIVE);
 export const CLOSE = { type: 'close' };
 export const CONNECT = { type: 'connect' };
-export const start = (timer: string, seconds: number) => ({ type: 'startTimer', timer, seconds });
+/** The keepalive timer is jittered (RFC 4271 §10); hold and delayOpen are not. */
+export const start = (timer: string, seconds: number) =>
+  timer === 'keepalive'
+    ? { type: 'startTimer', timer, seconds, jitter: true }
+    : { type: 'startTimer', timer, seconds };
 export const startRetry = (seconds = 5) => ({
   type: 'startTimer',
   timer: 'connectRetry',

@@ -1,0 +1,95 @@
+/**
+ * A peer's export policy chain applied to the attribute set rewritten for it. When no term of the
+ * chain reads the prefix (no `prefix-list`), the answer depends on the set alone, so it is
+ * computed once per set and family: a full table to a filtered peer costs one evaluation per
+ * attribute set, not one per prefix.
+ */
+import { type CompiledPolicy, evaluateChain, type PolicyRoute } from '../policy/index.js';
+import type { AttrStore } from '../rib/attr-store.js';
+import { keyLength, keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
+import type { AttrSet, PeerInfo, RouteAttrs } from '../rib/types.js';
+
+export class ExportFilter {
+  /** Input set → output set (null: rejected); absent when the chain reads the prefix. */
+  private readonly cache: Record<4 | 6, WeakMap<AttrSet, AttrSet | null>> | null;
+
+  constructor(
+    readonly chain: readonly CompiledPolicy[],
+    private readonly peer: PeerInfo,
+    private readonly store: AttrStore,
+  ) {
+    this.cache = chain.some((p) => p.readsPrefix) ? null : { 4: new WeakMap(), 6: new WeakMap() };
+  }
+
+  get empty(): boolean {
+    return this.chain.length === 0;
+  }
+
+  /** Takes over the caller's reference to `set`; returns a referenced set of `store`, or null. */
+  apply(family: 4 | 6, key: PrefixKey, set: AttrSet): AttrSet | null {
+    if (!this.chain.length) return set;
+    const cached = this.cache?.[family].get(set);
+    if (cached === null) {
+      this.store.release(set);
+      return null;
+    }
+    if (cached === set) return set;
+    if (cached && cached.refs > 0) {
+      this.store.release(set);
+      return this.store.ref(cached);
+    }
+    const out = this.evaluate(family, key, set);
+    this.cache?.[family].set(set, out);
+    return out;
+  }
+
+  private evaluate(family: 4 | 6, key: PrefixKey, set: AttrSet): AttrSet | null {
+    const len = keyLength(key);
+    const bytes = new Uint8Array(17);
+    writeKey(key, bytes, 0);
+    const r = evaluateChain(
+      this.chain,
+      policyRoute(family, key, bytes.subarray(1, 1 + ((len + 7) >> 3)), len, set.attrs, this.peer),
+    );
+    if (r.action === 'reject') {
+      this.store.release(set);
+      return null;
+    }
+    if (r.attrs === set.attrs && !r.nextHopSelf) return set;
+    const out = r.nextHopSelf
+      ? withNextHop(r.attrs, family === 4 ? this.peer.localAddress4 : this.peer.localAddress6)
+      : r.attrs;
+    this.store.release(set);
+    return this.store.intern(out);
+  }
+}
+
+/** What a policy sees of a RIB prefix; the text form is made only if a condition asks for it. */
+export function policyRoute(
+  family: 4 | 6,
+  key: PrefixKey,
+  prefixBytes: Uint8Array,
+  prefixLength: number,
+  attrs: RouteAttrs,
+  peer: PeerInfo,
+): PolicyRoute {
+  let text: string | undefined;
+  return {
+    family,
+    get prefix() {
+      text ??= keyToText(family, key);
+      return text;
+    },
+    prefixBytes,
+    prefixLength,
+    attrs,
+    peer,
+  };
+}
+
+/** `next-hop: self`: our address on the session, link-local next hop dropped. */
+export function withNextHop(a: RouteAttrs, self: string | undefined): RouteAttrs {
+  if (self === undefined) return a;
+  const { linkLocalNextHop: _ll, ...rest } = a;
+  return { ...rest, nextHop: self };
+}
