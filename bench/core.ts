@@ -81,9 +81,11 @@ function generatorUpdates(): UpdateMessage[] {
       origin: Origin.IGP,
       asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65001] }],
       nextHop: '10.0.0.2',
-      ...(communityEvery > 0 && { communities: [65001 * 65536 + (start / per) % 65536] }),
+      ...(communityEvery > 0 && { communities: [65001 * 65536 + ((start / per) % 65536)] }),
     };
-    wire.push(...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096));
+    wire.push(
+      ...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096),
+    );
   }
   return wire.map((w) => {
     const r = decodeMessage(w, ctx, 4096);

@@ -18,7 +18,8 @@ export function keyFromWire(family: 4 | 6, b: Uint8Array, off: number, len: numb
   if (family === 4) {
     if (len <= 24) {
       let a = 0;
-      for (let i = 0; i < 3; i++) a = (a << 8) | (i < n - 1 ? b[off + i] : i === n - 1 ? b[off + i] & mask : 0);
+      for (let i = 0; i < 3; i++)
+        a = (a << 8) | (i < n - 1 ? b[off + i] : i === n - 1 ? b[off + i] & mask : 0);
       return (a << 5) | len;
     }
     const a = ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | (b[off + 3] & mask)) >>> 0;

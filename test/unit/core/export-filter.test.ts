@@ -19,7 +19,9 @@ describe('ExportFilter', () => {
     const f = new ExportFilter(chain, peer(), store);
     const tagged = store.intern({ ...base, communities: [65000 * 65536 + 1] });
     const plain = store.intern(base);
-    const outs = ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'].map((p) => f.apply(4, key(p), store.ref(tagged)));
+    const outs = ['10.0.1.0/24', '10.0.2.0/24', '10.0.3.0/24'].map((p) =>
+      f.apply(4, key(p), store.ref(tagged)),
+    );
     expect(outs[0]?.attrs.med).toBe(7);
     expect(outs[1]).toBe(outs[0]);
     expect(outs[2]).toBe(outs[0]);
@@ -38,8 +40,10 @@ describe('ExportFilter', () => {
 
   it('with a prefix-list every prefix is evaluated on its own', () => {
     const store = new AttrStore();
-    const chain = [policy(`- { name: only, match: { prefix-list: "10.0.1.0/24" }, then: accept }
-- { name: rest, then: reject }`)];
+    const chain = [
+      policy(`- { name: only, match: { prefix-list: "10.0.1.0/24" }, then: accept }
+- { name: rest, then: reject }`),
+    ];
     const f = new ExportFilter(chain, peer(), store);
     const set = store.intern(base);
     expect(f.apply(4, key('10.0.1.0/24'), store.ref(set))).toBe(set);

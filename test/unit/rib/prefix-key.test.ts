@@ -79,7 +79,9 @@ describe('IPv4 key range', () => {
   test('prefixes up to /24 are small integers (V8 Smis, < 2^29); longer ones never collide with them', () => {
     const top = keyFromText('255.255.255.0/24')!.key as number;
     expect(Number.isInteger(top) && top < 2 ** 29).toBe(true);
-    const long = ['0.0.0.0/25', '255.255.255.255/32', '10.1.2.128/25'].map((t) => keyFromText(t)!.key as number);
+    const long = ['0.0.0.0/25', '255.255.255.255/32', '10.1.2.128/25'].map(
+      (t) => keyFromText(t)!.key as number,
+    );
     for (const k of long) expect(k).toBeGreaterThanOrEqual(2 ** 29);
     expect(keyToText(4, long[1])).toBe('255.255.255.255/32');
   });
