@@ -5,7 +5,7 @@
  * before and after, rackbgp's heap is sampled after a full GC, and the BIRD session must still be
  * the same Established session (no new transition, on either side) with every route in place.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BirdCtl, protocolStats } from '../bench/harness/birdctl.js';
@@ -43,7 +43,12 @@ export interface LiveResult {
 }
 
 const WORKER = built('fuzz/worker.js');
-const CORPUS = resolve(import.meta.dirname, '../../test/fixtures/captures');
+/** The capture fixtures, from source (fuzz/) or from the build (dist/fuzz/). */
+const CORPUS = resolve(
+  import.meta.dirname,
+  import.meta.filename.endsWith('.ts') ? '..' : '../..',
+  'test/fixtures/captures',
+);
 const ASN = 65000;
 
 interface NeighborJson {
@@ -63,6 +68,8 @@ export async function fuzzLive(o: LiveOptions): Promise<LiveResult> {
     const sources = Array.from({ length: o.workers }, (_, i) => `10.78.1.${i + 1}`);
     for (const a of sources.slice(1))
       await net.ip(['-n', net.ns('fuzz'), 'addr', 'add', `${a}/16`, 'dev', 'eth0']);
+    // The API listens on 10.77.0.1 (dut's other link): the workers reach it through dut's eth1.
+    await net.ip(['-n', net.ns('fuzz'), 'route', 'add', '10.77.0.0/24', 'via', '10.78.0.1']);
 
     const birdConf = join(net.dir, 'bird.conf');
     const ctlPath = join(net.dir, 'bird.ctl');
@@ -147,6 +154,8 @@ listen-ranges:
         String(o.seed),
         '--corpus',
         CORPUS,
+        '--api',
+        'http://10.77.0.1:50179',
       ],
       true,
     );
@@ -157,7 +166,11 @@ listen-ranges:
         if ('progress' in j) o.log(`  ${j.progress} messages, ${j.sessions} sessions`);
         else last = j;
       });
-      w.child.once('exit', (code) => (last ? res(last) : rej(new Error(`fuzz worker exited ${code}`))));
+      w.child.once('exit', (code) =>
+        last
+          ? res(last)
+          : rej(new Error(`fuzz worker exited ${code}: ${readFileSync(w.log, 'utf8').slice(-2000)}`)),
+      );
     });
     o.log(`worker: ${totals.messages} messages in ${totals.seconds.toFixed(1)} s`);
     const rackbgpAlive = w.child.exitCode !== null && dut.proc.child.exitCode === null;
@@ -176,6 +189,8 @@ listen-ranges:
       rackbgpAlive &&
       !totals.fatal &&
       totals.mismatchCount === 0 &&
+      totals.withdrawProbes.failed.length === 0 &&
+      totals.withdrawProbes.passed > 0 &&
       totals.messages >= o.messages &&
       birdAfter.state === 'Established' &&
       birdAfter.birdEstablished &&
@@ -221,6 +236,7 @@ export function liveReport(r: LiveResult): string[] {
     `  outcomes: ${sorted(t.byOutcome)}`,
     `  UPDATEs that kept the session (RFC 7606 action): ${sorted(t.byAction)}`,
     `  cases: ${sorted(t.byKind)}`,
+    `  treat-as-withdraw probes (announce, malformed re-announce, gone from the RIB): ${t.withdrawProbes.passed} passed, ${t.withdrawProbes.failed.length} failed${t.withdrawProbes.failed.length ? ` (${t.withdrawProbes.failed[0]})` : ''}`,
     `  refused and retried: ${t.refused}; mismatches with the oracle: ${t.mismatchCount}${t.fatal ? `; fatal: ${t.fatal}` : ''}`,
     `  BIRD session: ${r.birdBefore.state} (${r.birdBefore.prefixesReceived} routes, ${r.birdBefore.transitions} transition) → ${r.birdAfter.state} (${r.birdAfter.prefixesReceived} routes, ${r.birdAfter.transitions} transition); BIRD since ${r.birdBefore.birdSince} → ${r.birdAfter.birdSince}`,
     `  rackbgp alive: ${r.rackbgpAlive}; after full GC: heap ${MiB(r.before.heapUsedMiB)} → ${MiB(r.after.heapUsedMiB)} MiB, RSS ${MiB(r.before.rssMiB)} → ${MiB(r.after.rssMiB)} MiB, handles ${r.before.activeHandles} → ${r.after.activeHandles}, fds ${r.before.openFds} → ${r.after.openFds}`,

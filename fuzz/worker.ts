@@ -9,7 +9,7 @@
  * Prints JSON lines: `{"progress": messages}` every 100,000 messages, then the totals.
  */
 import { connect } from 'node:net';
-import { buildOpen, concat, KEEPALIVE, validOpenSpec } from './build.js';
+import { type Attr, buildOpen, buildUpdate, concat, KEEPALIVE, prefix, validOpenSpec } from './build.js';
 import { loadCorpus } from './corpus.js';
 import { Mutator, TERMINATOR } from './mutate.js';
 import { classifyStream, type FsmState, OUTCOME, type SessionView } from './oracle.js';
@@ -31,6 +31,9 @@ const seed = Number(arg('seed', '1'));
 const corpus = loadCorpus(arg('corpus'));
 const beforeOpenShare = Number(arg('before-open', '0.15'));
 const timeoutMs = Number(arg('timeout', '10000'));
+/** rackbgp's API, for the treat-as-withdraw probes (one session in `probeEvery`). */
+const api = arg('api');
+const probeEvery = Number(arg('probe-every', '200'));
 
 const view: SessionView = {
   localAsn: asn,
@@ -49,6 +52,8 @@ export interface FuzzTotals {
   byOutcome: Record<string, number>;
   /** RFC 7606 action of each UPDATE that kept the session up, by the oracle. */
   byAction: Record<string, number>;
+  /** Probes: a prefix announced, then a treat-as-withdraw UPDATE for it; the RIB must lose it. */
+  withdrawProbes: { passed: number; failed: string[] };
   /** Answers the oracle does not allow; the first 50 with their streams. */
   mismatchCount: number;
   mismatches: { state: FsmState; allowed: string[]; got: string; hex: string }[];
@@ -63,6 +68,7 @@ const totals: FuzzTotals = {
   byKind: {},
   byOutcome: {},
   byAction: {},
+  withdrawProbes: { passed: 0, failed: [] },
   mismatchCount: 0,
   mismatches: [],
   corpus: corpus.length,
@@ -114,7 +120,12 @@ function plan(m: Mutator, rng: Prng, state: FsmState): Planned {
 type Result = { got: string } | 'refused';
 
 /** One session; resolves with the speaker's answer to the planned stream. */
-function session(source: string, p: Planned, open: Uint8Array): Promise<Result> {
+function session(
+  source: string,
+  p: Planned,
+  open: Uint8Array,
+  atEstablished?: (write: (b: Uint8Array) => void) => Promise<void>,
+): Promise<Result> {
   return new Promise((resolve) => {
     const s = connect({ host: target, port: 179, localAddress: source });
     s.setNoDelay(true);
@@ -154,12 +165,82 @@ function session(source: string, p: Planned, open: Uint8Array): Promise<Result> 
         if (type === 1) {
           theirOpen = true;
           if (p.state !== 'OpenSent') s.write(KEEPALIVE);
-        } else if (type === 4 && theirOpen && !sent && p.state !== 'OpenSent') sendStream();
+        } else if (type === 4 && theirOpen && !sent && p.state !== 'OpenSent') {
+          if (!atEstablished) sendStream();
+          else {
+            sent = true; // from here on an answer belongs to the probe's stream
+            atEstablished((b) => s.write(b)).then(
+              () => s.write(p.stream),
+              (e) => finish({ got: `probe: ${(e as Error).message}` }),
+            );
+          }
+        }
       }
     });
     s.on('error', () => {});
     s.on('close', () => finish(sent && theirOpen ? { got: 'close' } : 'refused'));
   });
+}
+
+function terminatorOnly(): Planned {
+  return { state: 'Established', stream: TERMINATOR, allowed: new Set(['1/2']), cases: 0, kinds: [] };
+}
+
+const u32b = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+/** RFC 7606 treat-as-withdraw faults (§7.1 ORIGIN, §7.2 AS_PATH, §7.3 NEXT_HOP, §7.4 MED, §7.5 LOCAL_PREF, §7.8 COMMUNITIES, §3 (d) missing). */
+const TAW_FAULTS: ((attrs: Attr[]) => Attr[])[] = [
+  (a) => a.map((x) => (x.code === 1 ? { ...x, value: Uint8Array.of(7) } : x)),
+  (a) => a.map((x) => (x.code === 2 ? { ...x, value: Uint8Array.of(2, 3, 0, 0, 0xfd, 0xe8) } : x)),
+  (a) => a.map((x) => (x.code === 3 ? { ...x, value: Uint8Array.of(10, 78, 1) } : x)),
+  (a) => [...a, { flags: 0x80, code: 4, value: Uint8Array.of(0, 1) }],
+  (a) => a.map((x) => (x.code === 5 ? { ...x, value: Uint8Array.of(0, 0, 1) } : x)),
+  (a) => [...a, { flags: 0xc0, code: 8, value: Uint8Array.of(0xfd, 0xe8, 0) }],
+  (a) => a.filter((x) => x.code !== 2),
+];
+
+/** Poll rackbgp's API until `prefix` has (or has no) path from `source`. */
+async function pathFrom(source: string, pfx: string, want: boolean): Promise<void> {
+  const end = Date.now() + 5000;
+  for (;;) {
+    const r = await fetch(`${api}/api/routes?prefix=${pfx}`);
+    const routes = r.ok ? ((await r.json()) as { paths: { peer: string }[] }[]) : [];
+    const has = routes.some((x) => x.paths.some((q) => q.peer === source));
+    if (has === want) return;
+    if (Date.now() > end)
+      throw new Error(`${pfx} from ${source} ${want ? 'never arrived' : 'still in the RIB'}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+/** Announces a prefix, checks it arrived, sends a treat-as-withdraw UPDATE for it, checks it left. */
+async function withdrawProbe(
+  rng: Prng,
+  source: string,
+  w: number,
+  write: (b: Uint8Array) => void,
+): Promise<void> {
+  const addr = Uint8Array.of(10, 79, w, rng.int(256));
+  const pfx = `${addr.join('.')}/32`;
+  const attrs: Attr[] = [
+    { flags: 0x40, code: 1, value: Uint8Array.of(0) },
+    { flags: 0x40, code: 2, value: Uint8Array.of(2, 1, ...u32b(64999)) }, // not our AS: no loop
+    { flags: 0x40, code: 3, value: Uint8Array.of(10, 78, 1, w + 1) },
+    { flags: 0x40, code: 5, value: u32b(100) },
+  ];
+  const nlri = prefix(32, addr);
+  write(buildUpdate({ withdrawn: new Uint8Array(0), attrs, nlri }));
+  await pathFrom(source, pfx, true);
+  const bad = buildUpdate({ withdrawn: new Uint8Array(0), attrs: rng.pick(TAW_FAULTS)(attrs), nlri });
+  const v = classifyStream(bad, 'Established', view);
+  if (v.action !== 'treat-as-withdraw' || !v.allowed.has(OUTCOME.WAIT))
+    throw new Error(`probe UPDATE is not treat-as-withdraw by the oracle: ${[...v.allowed]}`);
+  write(bad);
+  try {
+    await pathFrom(source, pfx, false);
+    totals.withdrawProbes.passed++;
+  } catch (e) {
+    totals.withdrawProbes.failed.push(`${(e as Error).message}: ${Buffer.from(bad).toString('hex')}`);
+  }
 }
 
 async function worker(w: number): Promise<void> {
@@ -168,12 +249,21 @@ async function worker(w: number): Promise<void> {
   const ourId = 0x0a4e0000 + w + 1;
   const m = new Mutator(rng, corpus, asn, ourId);
   const open = buildOpen(validOpenSpec(asn, ourId));
+  let sessions = 0;
   while (totals.messages < messages) {
-    const p = plan(m, rng, rng.chance(beforeOpenShare) ? 'OpenSent' : 'Established');
+    const probing = ++sessions % probeEvery === 0;
+    const p = probing
+      ? terminatorOnly()
+      : plan(m, rng, rng.chance(beforeOpenShare) ? 'OpenSent' : 'Established');
     totals.messages += p.cases;
     for (const k of p.kinds) bump(totals.byKind, k);
     for (let attempt = 0; ; attempt++) {
-      const r = await session(source, p, open);
+      const r = await session(
+        source,
+        p,
+        open,
+        probing ? (write) => withdrawProbe(rng, source, w, write) : undefined,
+      );
       if (r !== 'refused') {
         totals.sessions++;
         bump(totals.byOutcome, r.got);
