@@ -31,6 +31,11 @@ describe.skipIf(!isRoot())('FIB: ECMP into the kernel', () => {
     ]);
     for (const n of ['r', 'u1', 'u2']) await net.sh(n, 'sysctl -qw net.ipv4.ip_forward=1');
     await net.sh('h', 'ip route add default via 10.200.0.1');
+    // The kernel hashes a flow onto one ECMP next hop with a random per-namespace seed (Linux 6.11+
+    // fib_multipath_hash_seed): a ping may leave through u2 with u2's source address, and h answers
+    // through u1, so the upstreams route each other's link.
+    await net.sh('u1', 'ip route add 10.95.2.0/24 via 10.200.0.2');
+    await net.sh('u2', 'ip route add 10.95.1.0/24 via 10.200.0.1');
   });
   afterEach(async () => {
     await net.destroy();
