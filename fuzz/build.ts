@@ -7,17 +7,7 @@ import type { Prng } from './prng.js';
 
 export const MARKER = new Uint8Array(16).fill(0xff);
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+export const concat = (parts: readonly Uint8Array[]): Uint8Array => Buffer.concat(parts);
 
 const u16b = (n: number) => Uint8Array.of((n >> 8) & 0xff, n & 0xff);
 const u32b = (n: number) => Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);

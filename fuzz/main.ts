@@ -3,20 +3,14 @@
  * the live fuzz run (live.ts). Needs root (network namespaces), BIRD 2 and a build. Exit status 1
  * when rackbgp died, any answer differs from the oracle, or the BIRD session was disturbed.
  */
-import { BenchNet } from '../bench/harness/netns.js';
+import { BenchNet, numberArg } from '../bench/harness/netns.js';
 import { fuzzLive, liveReport } from './live.js';
 
 const argv = process.argv.slice(2);
-const num = (name: string, dflt: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
+const num = (name: string, dflt: number) => numberArg(argv, name, dflt);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    Promise.all([...BenchNet.live].map((n) => n.destroy())).finally(() => process.exit(130));
-  });
+BenchNet.destroyAllOnSignal();
 
 fuzzLive({
   messages: num('messages', 1_000_000),

@@ -157,6 +157,20 @@ export class BenchNet {
     this.namespaces.length = 0;
     if (!keepDir) rmSync(this.dir, { recursive: true, force: true });
   }
+
+  /** On Ctrl-C or SIGTERM: destroy every live network, then exit 130. */
+  static destroyAllOnSignal(): void {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const)
+      process.on(sig, () => {
+        Promise.all([...BenchNet.live].map((n) => n.destroy())).finally(() => process.exit(130));
+      });
+  }
+}
+
+/** `--name N` from argv as a number, or the default. */
+export function numberArg(argv: readonly string[], name: string, dflt: number): number {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
 }
 
 /** Polls `probe` until it returns a truthy value; throws after `timeoutMs`. */

@@ -44,21 +44,11 @@ interface FibView {
 export async function flapSoak(o: FlapOptions): Promise<FlapResult> {
   const net = new BenchNet('flap');
   try {
-    await net.addNode('dut');
-    await net.addNode('peers');
-    await net.link('dut', 'eth0', '10.88.0.1/16', 'peers', 'eth0', '10.88.1.1/16');
     const sources = Array.from({ length: o.concurrency }, (_, i) => `10.88.1.${i + 1}`);
-    for (const a of sources.slice(1))
-      await net.ip(['-n', net.ns('peers'), 'addr', 'add', `${a}/16`, 'dev', 'eth0']);
-    const dut = await SoakDut.start(
+    const dut = await SoakDut.onSoakNet(
       net,
-      'dut',
-      'peers',
-      '10.88.0.1',
-      `router-id: 10.88.0.1
-asn: 65000
-listen: { address: 10.88.0.1, port: 179 }
-fib: ${o.fib}
+      sources,
+      `fib: ${o.fib}
 listen-ranges:
   - { prefix: 10.88.1.0/24, asn: external, limit: 64 }
 `,

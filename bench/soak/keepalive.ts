@@ -55,22 +55,12 @@ interface PeerEvent {
 export async function keepaliveRun(o: KeepaliveOptions): Promise<KeepaliveResult> {
   const net = new BenchNet('ka');
   try {
-    await net.addNode('dut');
-    await net.addNode('peers');
-    await net.link('dut', 'eth0', '10.88.0.1/16', 'peers', 'eth0', '10.88.1.1/16');
-    for (const a of ['10.88.1.2', '10.88.1.3'])
-      await net.ip(['-n', net.ns('peers'), 'addr', 'add', `${a}/16`, 'dev', 'eth0']);
     const profDir = join(net.dir, 'prof');
     mkdirSync(profDir);
-    const dut = await SoakDut.start(
+    const dut = await SoakDut.onSoakNet(
       net,
-      'dut',
-      'peers',
-      '10.88.0.1',
-      `router-id: 10.88.0.1
-asn: 65000
-listen: { address: 10.88.0.1, port: 179 }
-fib: false
+      ['10.88.1.1', '10.88.1.2', '10.88.1.3'],
+      `fib: false
 policies:
   nothing: [{ name: all, then: reject }]
 neighbors:

@@ -5,22 +5,16 @@
  * Exit status 1 when a check fails: leftovers of dead sessions, handles not back to the baseline,
  * heap growth over the tolerance, a keepalive gap over a third of the hold time (+ tolerance).
  */
-import { BenchNet } from '../harness/netns.js';
+import { BenchNet, numberArg } from '../harness/netns.js';
 import { flapReport, flapSoak, heapToleranceMiB } from './flap.js';
 import { keepaliveReport, keepaliveRun } from './keepalive.js';
 
 const argv = process.argv.slice(2);
 const has = (name: string) => argv.includes(`--${name}`);
-const num = (name: string, dflt: number): number => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : dflt;
-};
+const num = (name: string, dflt: number) => numberArg(argv, name, dflt);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-for (const sig of ['SIGINT', 'SIGTERM'] as const)
-  process.on(sig, () => {
-    Promise.all([...BenchNet.live].map((n) => n.destroy())).finally(() => process.exit(130));
-  });
+BenchNet.destroyAllOnSignal();
 
 async function main(): Promise<number> {
   if (has('keepalive')) {

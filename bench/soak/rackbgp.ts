@@ -63,6 +63,20 @@ export class SoakDut {
     return dut;
   }
 
+  /**
+   * The soak network: rackbgp (AS 65000, 10.88.0.1) in `dut`, linked to `peers`, which gets the
+   * `sources` addresses (10.88.1.x/16); `yaml` is appended to the common config head.
+   */
+  static async onSoakNet(net: BenchNet, sources: readonly string[], yaml: string, nodeFlags: string[] = []) {
+    await net.addNode('dut');
+    await net.addNode('peers');
+    await net.link('dut', 'eth0', '10.88.0.1/16', 'peers', 'eth0', `${sources[0]}/16`);
+    for (const a of sources.slice(1))
+      await net.ip(['-n', net.ns('peers'), 'addr', 'add', `${a}/16`, 'dev', 'eth0']);
+    const head = 'router-id: 10.88.0.1\nasn: 65000\nlisten: { address: 10.88.0.1, port: 179 }\n';
+    return SoakDut.start(net, 'dut', 'peers', '10.88.0.1', head + yaml, nodeFlags);
+  }
+
   /** GET from the client namespace (the API listens on the link address). */
   async text(path: string, port = 50179): Promise<string> {
     const url = `http://${this.address}:${port}${path}`;
