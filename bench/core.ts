@@ -2,7 +2,7 @@
  * The routing core alone, in one process (no sockets, no daemons): a generator peer's pre-encoded
  * UPDATEs are decoded and fed to the RoutingEngine turn by turn, as the daemon does, and every sink
  * peer counts the UPDATEs and prefixes it is handed. Measures seconds until every sink holds the
- * table, UPDATEs per sink, distinct UPDATE buffers (update groups share them), and retained heap per
+ * table, UPDATEs per sink, distinct UPDATE objects (update groups share them), and retained heap per
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
  *
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--community-every 0]
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   const gen = peer(1, 65001);
   const received = new Array<number>(sinks).fill(0);
   const messages = new Array<number>(sinks).fill(0);
-  const distinct = new Set<ArrayBufferLike>();
+  const distinct = new Set<Uint8Array>();
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => {
     done = r;
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
       {
         sendUpdates: (ms) => {
           for (const m of ms) {
-            distinct.add(m.buffer);
+            distinct.add(m);
             messages[s]++;
             // NLRI count of a plain IPv4 UPDATE of /24s: (length - 23 - withdrawn - attributes) / 4.
             const wl = (m[19] << 8) | m[20];

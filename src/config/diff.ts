@@ -26,6 +26,7 @@ const RESET_KEYS = [
   'next-hop-keep',
   'allowas-in',
   'max-prefix',
+  'advertisement-interval',
 ] as const satisfies readonly (keyof SessionSettings)[];
 
 /** Settings that only matter while connecting: taken on the next connection, no reset. */

@@ -63,6 +63,8 @@ const sessionSettings = {
   'max-prefix': z
     .strictObject({ limit: z.number().int().min(1), 'restart-after': seconds.optional() })
     .optional(),
+  /** MinRouteAdvertisementInterval (RFC 4271 §9.2.1.1), seconds: changes to this peer go out at most once per interval. */
+  'advertisement-interval': seconds.optional(),
   /** Names of policies applied on import / export, in order. */
   import: z.array(z.string()).optional(),
   export: z.array(z.string()).optional(),

@@ -13,6 +13,7 @@ import { type Dest, LocRib } from '../rib/loc-rib.js';
 import { NlriBuilder } from '../rib/nlri-builder.js';
 import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
+import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import {
   Afi,
   encodeMessage,
@@ -43,6 +44,8 @@ export interface PeerRoutingOptions {
   readonly ebgpRequiresPolicy?: boolean;
   /** ADD-PATH send mode where negotiated: all paths or the best N (default all). */
   readonly addPathSend?: 'all' | number;
+  /** MinRouteAdvertisementInterval in seconds (RFC 4271 §9.2.1.1); 0 (default): send at once. */
+  readonly advertisementInterval?: number;
   /** Max-prefix per family (RFC 4486 §4): called once when the count goes over `limit`. */
   readonly maxPrefix?: { readonly limit: number; readonly exceeded: (family: 4 | 6, limit: number) => void };
 }
@@ -64,6 +67,8 @@ export interface RoutingOptions {
   readonly onRejected?: (peer: PeerInfo, family: 4 | 6, prefixes: number, reason: string) => void;
   /** Told how long each flush (decision + export) took and how many destinations changed (metrics). */
   readonly onFlush?: (seconds: number, destinations: number) => void;
+  /** Timers for MinRouteAdvertisementInterval (default: the real clock). */
+  readonly clock?: Clock;
 }
 
 interface PeerRuntime {
@@ -86,6 +91,11 @@ interface PeerRuntime {
   readonly out: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
   readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
+  /** MinRouteAdvertisementInterval: changes held for the timer, when it runs, and the last send. */
+  readonly mraiMs: number;
+  readonly held: Set<Dest>;
+  mraiTimer: Timer | null;
+  lastSentAt: number;
   syncing: boolean;
   closed: boolean;
 }
@@ -97,6 +107,7 @@ export class RoutingEngine {
   readonly rib = new LocRib();
   private readonly outStore = new AttrStore();
   private readonly peers = new Map<PeerInfo, PeerRuntime>();
+  private readonly clock: Clock;
   private flushScheduled = false;
   private readonly changeListeners = new Set<(dests: readonly Dest[]) => void>();
   private readonly decisionOptions: DecisionOptions;
@@ -104,6 +115,7 @@ export class RoutingEngine {
   readonly self: PeerInfo;
 
   constructor(private readonly o: RoutingOptions) {
+    this.clock = o.clock ?? new RealClock();
     const reachable = o.reachable;
     this.decisionOptions = {
       ...o.decision,
@@ -156,6 +168,10 @@ export class RoutingEngine {
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
       out: { 4: new Map(), 6: new Map() },
       rewriteCache: new WeakMap(),
+      mraiMs: (opts.advertisementInterval ?? 0) * 1000,
+      held: new Set(),
+      mraiTimer: null,
+      lastSentAt: Number.NEGATIVE_INFINITY,
       syncing: true,
       closed: false,
     };
@@ -168,6 +184,7 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     if (rt) {
       rt.closed = true;
+      rt.mraiTimer?.cancel();
       for (const f of [4, 6] as const) this.clearOut(rt, f);
       this.peers.delete(info);
     }
@@ -304,10 +321,33 @@ export class RoutingEngine {
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
-      for (const rt of this.peers.values()) this.exportDests(rt, changed);
+      for (const rt of this.peers.values()) this.export(rt, changed);
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
     if (this.rib.dirtyCount) this.schedule();
+  }
+
+  /**
+   * Sends what changed, or with an advertisement interval (RFC 4271 §9.2.1.1) holds it until the
+   * interval since the last send has passed; the initial table is not held.
+   */
+  private export(rt: PeerRuntime, changed: readonly Dest[]): void {
+    if (rt.mraiMs <= 0 || rt.syncing) {
+      this.exportDests(rt, changed);
+      return;
+    }
+    for (const d of changed) rt.held.add(d);
+    if (rt.mraiTimer) return;
+    const send = () => {
+      rt.mraiTimer = null;
+      rt.lastSentAt = this.clock.now();
+      const dests = [...rt.held];
+      rt.held.clear();
+      this.exportDests(rt, dests);
+    };
+    const wait = rt.lastSentAt + rt.mraiMs - this.clock.now();
+    if (wait <= 0) send();
+    else rt.mraiTimer = this.clock.setTimer(wait, send);
   }
 
   /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */

@@ -131,6 +131,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       onRejected: (peer, family, prefixes, reason) =>
         log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
       onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
+      clock: this.clock,
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {
@@ -389,6 +390,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         },
         import: { allowasIn: settings['allowas-in'] ?? 0 },
         addPathSend: settings['add-paths']?.send ?? 'all',
+        advertisementInterval: settings['advertisement-interval'] ?? 0,
         importPolicy: policyChain(settings.import, this.policies),
         exportPolicy: policyChain(settings.export, this.policies),
         ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
