@@ -2,9 +2,8 @@
  * Keepalives under load (issue 8): rackbgp (fib: false) in `dut` learns a table of /24s from the
  * bench generator and sends it to sink A, while probe B (hold time `hold`, export policy rejecting
  * everything, so it gets KEEPALIVEs only) timestamps every KEEPALIVE it receives. RFC 4271 §4.4 /
- * §10: a keepalive every hold/3; the requirement is that the load does not delay that timer, so the
- * largest gap between B's KEEPALIVEs must stay within hold/3 plus a tolerance of 10% (at least
- * 100 ms). With `cpuProf`, rackbgp runs under --cpu-prof and the hottest functions inside the
+ * §10: hold/3 is the longest gap a peer should see, and the load must not stretch it: the largest
+ * gap between B's KEEPALIVEs must stay within hold/3 (rackbgp aims at 0.75–0.8 of it). With `cpuProf`, rackbgp runs under --cpu-prof and the hottest functions inside the
  * largest gap are reported (where the event loop was busy).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,7 +26,7 @@ export interface KeepaliveOptions {
 export interface KeepaliveResult {
   readonly routes: number;
   readonly hold: number;
-  /** hold/3 in ms, and the largest gap allowed (+10%, at least 100 ms). */
+  /** hold/3 in ms, and the largest gap allowed (the same: under a third of the hold time). */
   readonly intervalMs: number;
   readonly limitMs: number;
   /** From the generator's Established to the sink's last expected prefix. */
@@ -137,7 +136,7 @@ neighbors:
     const gaps = ka.slice(1).map((t, i) => ({ from: ka[i], to: t, ms: t - ka[i] }));
     const during = gaps.filter((g) => g.to >= loadFrom && g.from <= done.t + intervalMs);
     const worst = during.reduce((a, g) => (g.ms > a.ms ? g : a), { from: 0, to: 0, ms: 0 });
-    const limitMs = intervalMs + Math.max(0.1 * intervalMs, 100);
+    const limitMs = intervalMs; // issue 8: under a third of the hold time
     const probeClosed = probe.events.find((e) => e.event === 'closed')?.why;
     const file = o.cpuProf ? newestProfile(profDir) : undefined;
     const result: KeepaliveResult = {

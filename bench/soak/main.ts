@@ -3,7 +3,7 @@
  * the flap soak (flap.ts). `npm run soak -- --keepalive [--routes N] [--hold S] [--cpu-prof]`: the
  * keepalive-under-load run (keepalive.ts). Needs root (network namespaces) and a build.
  * Exit status 1 when a check fails: leftovers of dead sessions, handles not back to the baseline,
- * heap growth over the tolerance, a keepalive gap over a third of the hold time (+ tolerance).
+ * heap growth over the tolerance, a keepalive gap over a third of the hold time.
  */
 import { BenchNet, numberArg } from '../harness/netns.js';
 import { flapReport, flapSoak, heapToleranceMiB } from './flap.js';
