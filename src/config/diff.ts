@@ -50,6 +50,7 @@ const RESTART_KEYS = [
   'maximum-paths',
   'multipath-relax',
   'always-compare-med',
+  'coalesce-time',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface NeighborChange {

@@ -126,6 +126,8 @@ const configShape = z.strictObject({
     .default({ connected: [] }),
   /** RFC 4456 cluster id (default: router-id). */
   'cluster-id': ipv4.optional(),
+  /** Milliseconds a new session waits before its initial table, so sessions and routes arriving together go out as one (FRR's coalesce-time). */
+  'coalesce-time': z.number().int().min(0).max(10000).default(50),
   /** ECMP width for best paths installed and used (1: no multipath). */
   'maximum-paths': z.number().int().min(1).max(64).default(1),
   /** Multipath across different neighbor ASes, as lab fabrics use. */

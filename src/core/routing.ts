@@ -22,12 +22,11 @@ import {
   IPV4_UNICAST,
   IPV6_UNICAST,
   type NlriList,
-  packAnnouncements,
-  packWithdrawals,
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
 import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
+import { packUpdates, UpdateCache } from './update-cache.js';
 
 export interface PeerSender {
   /** Queues pre-encoded UPDATEs on the peer's connection. */
@@ -67,8 +66,10 @@ export interface RoutingOptions {
   readonly onRejected?: (peer: PeerInfo, family: 4 | 6, prefixes: number, reason: string) => void;
   /** Told how long each flush (decision + export) took and how many destinations changed (metrics). */
   readonly onFlush?: (seconds: number, destinations: number) => void;
-  /** Timers for MinRouteAdvertisementInterval (default: the real clock). */
+  /** Timers for MinRouteAdvertisementInterval and the coalesce (default: the real clock). */
   readonly clock?: Clock;
+  /** Milliseconds between a session's Established and its initial table (default 0). */
+  readonly coalesceMs?: number;
 }
 
 interface PeerRuntime {
@@ -97,6 +98,8 @@ interface PeerRuntime {
   mraiTimer: Timer | null;
   lastSentAt: number;
   syncing: boolean;
+  /** Waiting out the coalesce before the initial table (nothing is exported meanwhile). */
+  coalescing: boolean;
   closed: boolean;
 }
 
@@ -108,6 +111,10 @@ export class RoutingEngine {
   private readonly outStore = new AttrStore();
   private readonly peers = new Map<PeerInfo, PeerRuntime>();
   private readonly clock: Clock;
+  /** Set during flush(): UPDATEs packed for one peer, reused for the next with the same output. */
+  private updateCache: UpdateCache | null = null;
+  /** UPDATEs handed to a peer as already serialized for another (update groups). */
+  sharedUpdates = 0;
   private flushScheduled = false;
   private readonly changeListeners = new Set<(dests: readonly Dest[]) => void>();
   private readonly decisionOptions: DecisionOptions;
@@ -173,6 +180,7 @@ export class RoutingEngine {
       mraiTimer: null,
       lastSentAt: Number.NEGATIVE_INFINITY,
       syncing: true,
+      coalescing: false,
       closed: false,
     };
     this.peers.set(info, rt);
@@ -321,7 +329,11 @@ export class RoutingEngine {
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
+      // One flush, one cache: peers treated alike share the serialized UPDATEs.
+      this.updateCache = new UpdateCache();
       for (const rt of this.peers.values()) this.export(rt, changed);
+      this.sharedUpdates += this.updateCache.shared;
+      this.updateCache = null;
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
     if (this.rib.dirtyCount) this.schedule();
@@ -332,6 +344,7 @@ export class RoutingEngine {
    * interval since the last send has passed; the initial table is not held.
    */
   private export(rt: PeerRuntime, changed: readonly Dest[]): void {
+    if (rt.coalescing) return; // the table, sent when the coalesce ends, has them
     if (rt.mraiMs <= 0 || rt.syncing) {
       this.exportDests(rt, changed);
       return;
@@ -362,7 +375,24 @@ export class RoutingEngine {
     return () => this.changeListeners.delete(fn);
   }
 
+  /**
+   * The initial table, after `coalesceMs` when set: peers that come up together (a rack of Calico
+   * nodes) and the routes they announce at once go out as one table instead of a trickle of changes.
+   */
   private initialSync(rt: PeerRuntime): void {
+    const ms = this.o.coalesceMs ?? 0;
+    if (ms <= 0) {
+      this.sendTable(rt);
+      return;
+    }
+    rt.coalescing = true;
+    this.clock.setTimer(ms, () => {
+      rt.coalescing = false;
+      if (!rt.closed) this.sendTable(rt);
+    });
+  }
+
+  private sendTable(rt: PeerRuntime): void {
     const chunk = this.o.syncChunk ?? 20_000;
     const queue: Dest[][] = [];
     for (const f of rt.families) {
@@ -483,21 +513,7 @@ export class RoutingEngine {
       if (want.size) out.set(d.key, want);
       else out.delete(d.key);
     }
-    const messages: Uint8Array[] = [];
-    const max = rt.params.maxMessageLength;
-    for (const f of [4, 6] as const) {
-      const w = withdraw[f];
-      if (w) messages.push(...packWithdrawals(w.build(), familyCode(f), rt.params, max));
-      for (const [set, b] of announce[f]) {
-        const { nextHop, linkLocalNextHop, ...attrs } = set.attrs;
-        if (f === 4 && nextHop !== undefined && !nextHop.includes(':')) {
-          messages.push(...packAnnouncements({ ...attrs, nextHop }, b.build(), IPV4_UNICAST, rt.params, max));
-        } else {
-          const mp = { nextHop: nextHop ?? '', ...(linkLocalNextHop !== undefined && { linkLocalNextHop }) };
-          messages.push(...packAnnouncements(attrs, b.build(), familyCode(f), rt.params, max, mp));
-        }
-      }
-    }
+    const messages = packUpdates(announce, withdraw, rt.params, this.updateCache ?? new UpdateCache());
     if (messages.length) rt.sender.sendUpdates(messages);
   }
 

@@ -132,6 +132,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
       onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
       clock: this.clock,
+      coalesceMs: config['coalesce-time'],
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
     const hooks: PeerHooks = {

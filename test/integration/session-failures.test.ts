@@ -368,7 +368,9 @@ listen-ranges:
       ]);
     await block(true);
 
-    // Both sides active: calico-node's BIRD 1.6 (higher identifier) and rackbgp.
+    // Both sides active: calico-node's BIRD 1.6 (higher identifier) and rackbgp. rackbgp's
+    // ConnectRetry is long: frozen for seconds, it would otherwise fire at the thaw, drop the frozen
+    // attempt and dial again, and the inbound session could win before any collision (no 6/7).
     const bird = await startBird(
       net,
       'node1',
@@ -390,7 +392,7 @@ listen-ranges:
 asn: 65001
 fib: false
 neighbors:
-  - { address: 10.99.7.11, asn: 64512, connect-retry-time: 2 }
+  - { address: 10.99.7.11, asn: 64512, connect-retry-time: 60 }
 `,
     );
     const pids = [await findPid(net, 'leaf', /main\.js run/), await findPid(net, 'node1', /\/bird -f /)];
