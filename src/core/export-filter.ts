@@ -21,10 +21,6 @@ export class ExportFilter {
     this.cache = chain.some((p) => p.readsPrefix) ? null : { 4: new WeakMap(), 6: new WeakMap() };
   }
 
-  get empty(): boolean {
-    return this.chain.length === 0;
-  }
-
   /** Takes over the caller's reference to `set`; returns a referenced set of `store`, or null. */
   apply(family: 4 | 6, key: PrefixKey, set: AttrSet): AttrSet | null {
     if (!this.chain.length) return set;

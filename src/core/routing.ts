@@ -13,7 +13,7 @@ import { type Dest, LocRib } from '../rib/loc-rib.js';
 import { NlriBuilder } from '../rib/nlri-builder.js';
 import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
-import { type Clock, RealClock, type Timer } from '../util/clock.js';
+import { type Clock, RealClock } from '../util/clock.js';
 import {
   Afi,
   encodeMessage,
@@ -25,6 +25,7 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import { AdvertisementTimer } from './advertisement-timer.js';
 import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
 import { packUpdates, UpdateCache } from './update-cache.js';
 
@@ -92,11 +93,8 @@ interface PeerRuntime {
   readonly out: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>;
   /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
   readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
-  /** MinRouteAdvertisementInterval: changes held for the timer, when it runs, and the last send. */
-  readonly mraiMs: number;
-  readonly held: Set<Dest>;
-  mraiTimer: Timer | null;
-  lastSentAt: number;
+  /** MinRouteAdvertisementInterval, when one is set. */
+  readonly mrai: AdvertisementTimer | null;
   syncing: boolean;
   /** Waiting out the coalesce before the initial table (nothing is exported meanwhile). */
   coalescing: boolean;
@@ -175,10 +173,11 @@ export class RoutingEngine {
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
       out: { 4: new Map(), 6: new Map() },
       rewriteCache: new WeakMap(),
-      mraiMs: (opts.advertisementInterval ?? 0) * 1000,
-      held: new Set(),
-      mraiTimer: null,
-      lastSentAt: Number.NEGATIVE_INFINITY,
+      mrai: opts.advertisementInterval
+        ? new AdvertisementTimer(opts.advertisementInterval * 1000, this.clock, (dests) =>
+            this.exportDests(rt, dests),
+          )
+        : null,
       syncing: true,
       coalescing: false,
       closed: false,
@@ -192,7 +191,7 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     if (rt) {
       rt.closed = true;
-      rt.mraiTimer?.cancel();
+      rt.mrai?.cancel();
       for (const f of [4, 6] as const) this.clearOut(rt, f);
       this.peers.delete(info);
     }
@@ -345,22 +344,8 @@ export class RoutingEngine {
    */
   private export(rt: PeerRuntime, changed: readonly Dest[]): void {
     if (rt.coalescing) return; // the table, sent when the coalesce ends, has them
-    if (rt.mraiMs <= 0 || rt.syncing) {
-      this.exportDests(rt, changed);
-      return;
-    }
-    for (const d of changed) rt.held.add(d);
-    if (rt.mraiTimer) return;
-    const send = () => {
-      rt.mraiTimer = null;
-      rt.lastSentAt = this.clock.now();
-      const dests = [...rt.held];
-      rt.held.clear();
-      this.exportDests(rt, dests);
-    };
-    const wait = rt.lastSentAt + rt.mraiMs - this.clock.now();
-    if (wait <= 0) send();
-    else rt.mraiTimer = this.clock.setTimer(wait, send);
+    if (rt.mrai && !rt.syncing) rt.mrai.offer(changed);
+    else this.exportDests(rt, changed);
   }
 
   /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
