@@ -9,10 +9,12 @@ import {
   type FibStats,
   KernelResolver,
   LinuxFib,
+  type NextHopResolution,
   type ResolverChange,
 } from '../fib/index.js';
 import { type Dest, forwardingPaths } from '../rib/loc-rib.js';
 import { keyToText } from '../rib/prefix-key.js';
+import type { Path } from '../rib/types.js';
 import type { Logger } from '../session/peer-session.js';
 
 export interface ForwardingOptions {
@@ -44,8 +46,15 @@ export class Forwarding {
     return new Forwarding(resolver, driver);
   }
 
-  reachable(nextHop: string): boolean {
-    return this.resolver.resolve(nextHop).reachable;
+  /** Where a received path's next hop leads: its global next hop, or its link-local one through the session's interface. */
+  resolve(p: Path): NextHopResolution {
+    const a = p.attrs.attrs;
+    if (a.nextHop === undefined) return { reachable: false, reason: 'no next hop' };
+    return this.resolver.resolveBgp(a.nextHop, a.linkLocalNextHop, p.peer.interface);
+  }
+
+  reachable(p: Path): boolean {
+    return this.resolve(p).reachable;
   }
 
   /** Resolver changes (addresses, kernel routes); also retries routes the kernel refused before. */
@@ -72,9 +81,8 @@ export class Forwarding {
       const hops: FibNextHop[] = [];
       const seen = new Set<string>();
       for (const p of forwardingPaths(d)) {
-        const nh = p.attrs.attrs.nextHop;
-        if (p.peer.id === 0 || nh === undefined) continue;
-        const r = this.resolver.resolve(nh);
+        if (p.peer.id === 0) continue;
+        const r = this.resolve(p);
         if (!r.reachable) continue;
         for (const h of r.nextHops) {
           const k = `${h.via}%${h.dev ?? ''}`;

@@ -53,8 +53,8 @@ export interface PeerRoutingOptions {
 export interface RoutingOptions {
   readonly local: LocalInfo;
   readonly decision: Omit<DecisionOptions, 'reachable'>;
-  /** Next-hop reachability (RFC 4271 §9.1.2.1); all reachable when absent. */
-  readonly reachable?: (nextHop: string, family: 4 | 6) => boolean;
+  /** Next-hop reachability of a received path (RFC 4271 §9.1.2.1); all reachable when absent. */
+  readonly reachable?: (path: Path) => boolean;
   readonly onSharedSubnet?: (nextHop: string, to: PeerInfo) => boolean;
   /** Called with destinations whose best/multipath may have changed (for the FIB). */
   readonly onBestChanged?: (dests: readonly Dest[]) => void;
@@ -125,10 +125,7 @@ export class RoutingEngine {
     this.decisionOptions = {
       ...o.decision,
       reachable: reachable
-        ? (p: Path) =>
-            p.peer.id === 0 ||
-            p.attrs.attrs.nextHop === undefined ||
-            reachable(p.attrs.attrs.nextHop, p.attrs.attrs.nextHop.includes(':') ? 6 : 4)
+        ? (p: Path) => p.peer.id === 0 || p.attrs.attrs.nextHop === undefined || reachable(p)
         : () => true,
     };
     this.self = {

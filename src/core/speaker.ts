@@ -127,7 +127,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         multipathRelax: config['multipath-relax'],
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
-      reachable: (nextHop) => this.forwarding?.reachable(nextHop) ?? true,
+      reachable: (path) => this.forwarding?.reachable(path) ?? true,
       onRejected: (peer, family, prefixes, reason) =>
         log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
       onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
@@ -365,6 +365,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const address = peer.endpoint.address;
     const settings = this.sessions.settingsOf(address);
     const local = peer.connection?.localAddress ?? '';
+    const iface = this.subnets.interfaceOf(local);
     const info: PeerInfo = {
       id: this.nextPeerId++,
       address,
@@ -376,6 +377,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(ipFamily(local) === 4 && { localAddress4: local }),
       ...(ipFamily(local) === 6 && { localAddress6: local }),
       directlyConnected: this.subnets.shareSubnet(address, address),
+      ...(iface !== undefined && { interface: iface }),
     };
     this.infos.set(peer, info);
     this.params.set(peer, params);

@@ -47,6 +47,21 @@ export class LocalSubnets {
     return out;
   }
 
+  /** The interface holding our address `local` (its scope for a scoped link-local one). */
+  interfaceOf(local: string): string | undefined {
+    const scope = /%(.+)$/.exec(local)?.[1];
+    if (scope) return scope;
+    const want = toBytes(local);
+    if (!want) return undefined;
+    for (const [name, list] of Object.entries(networkInterfaces())) {
+      for (const i of list ?? []) {
+        const b = toBytes(i.address);
+        if (b && b.length === want.length && b.every((x, k) => x === want[k])) return name;
+      }
+    }
+    return undefined;
+  }
+
   /** True when `a` and `b` are on one of our connected subnets. */
   shareSubnet(a: string, b: string): boolean {
     const x = toBytes(a);

@@ -122,6 +122,22 @@ export class NextHopTable {
     return r;
   }
 
+  /**
+   * A BGP next hop as received (RFC 2545 §3): the global one, or the link-local one through the
+   * session's interface `dev` when the global one is link-local itself, unspecified (`::`, sent by
+   * peers that have only a link-local address), or does not resolve.
+   */
+  resolveBgp(nextHop: string, linkLocal?: string, dev?: string): NextHopResolution {
+    const ll = linkLocal ?? (isLinkLocal6(nextHop) ? nextHop : undefined);
+    const global = ll !== nextHop && !isUnspecified6(nextHop);
+    const r = global ? this.resolve(nextHop) : undefined;
+    if (r?.reachable || ll === undefined) return r ?? this.resolve(nextHop);
+    if (dev === undefined)
+      return r ?? { reachable: false, reason: 'link-local next hop without an interface' };
+    const viaLink = this.resolve(ll, dev);
+    return viaLink.reachable || !r ? viaLink : r;
+  }
+
   private lookup(nextHop: string, dev?: string): NextHopResolution {
     const family = ipFamily(nextHop);
     if (family === 0) return { reachable: false, reason: `not an address: ${nextHop}` };
@@ -238,8 +254,13 @@ export function canonicalAddress(a: string): string {
 }
 
 function isLinkLocal6(a: string): boolean {
-  const b = parseIPv6(a);
+  const b = a.includes(':') ? parseIPv6(a) : null;
   return !!b && b[0] === 0xfe && (b[1] & 0xc0) === 0x80;
+}
+
+function isUnspecified6(a: string): boolean {
+  const b = a.includes(':') ? parseIPv6(a) : null;
+  return !!b && b.every((x) => x === 0);
 }
 
 // ---- parsers for `ip -j` output (iproute2 ≥ 5) ----

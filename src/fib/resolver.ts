@@ -101,6 +101,11 @@ export class KernelResolver {
     return this.table.resolve(nextHop, dev);
   }
 
+  /** A received BGP next hop, link-local through `dev` (NextHopTable.resolveBgp). */
+  resolveBgp(nextHop: string, linkLocal?: string, dev?: string): NextHopResolution {
+    return this.table.resolveBgp(nextHop, linkLocal, dev);
+  }
+
   /** Usable connected prefixes, all interfaces. */
   connected(): readonly ConnectedPrefix[] {
     return this.table.connected;

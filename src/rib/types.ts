@@ -22,6 +22,9 @@ export interface PeerInfo {
   readonly localAddress6?: string;
   /** The peer's address is on a subnet we share (RFC 4271 §5.1.3 third-party next hop). */
   readonly directlyConnected: boolean;
+  /** The interface the session runs over (the one holding our address on it): IPv6 link-local
+   * next hops from this peer are reached through it (RFC 2545 §3). */
+  readonly interface?: string;
 }
 
 /** Path attributes plus the next hop of any family (IPv6 global and link-local from MP_REACH). */

@@ -160,6 +160,46 @@ describe('NextHopTable.resolve', () => {
   });
 });
 
+describe('NextHopTable.resolveBgp (RFC 2545 §3)', () => {
+  const t = table();
+  const viaLink = { reachable: true, nextHops: [{ via: 'fe80::2', dev: 'eth1' }], connected: true };
+
+  it('uses a global next hop that resolves, even with a link-local one beside it', () => {
+    expect(t.resolveBgp('fd00:0:0:1::9', 'fe80::2', 'eth1')).toMatchObject({
+      nextHops: [{ via: 'fd00:0:0:1::9', dev: 'eth1' }],
+    });
+    expect(t.resolveBgp('10.0.0.2', undefined, 'eth1')).toMatchObject({ nextHops: [{ via: '10.0.0.2' }] });
+  });
+
+  it("reaches a link-local-only next hop through the session's interface", () => {
+    // 16 octets holding a link-local address, and 32 octets with `::` as the global part.
+    expect(t.resolveBgp('fe80::2', undefined, 'eth1')).toMatchObject(viaLink);
+    expect(t.resolveBgp('::', 'fe80::2', 'eth1')).toMatchObject(viaLink);
+    expect(t.resolveBgp('fe80::2')).toEqual({
+      reachable: false,
+      reason: 'link-local next hop without an interface',
+    });
+    expect(t.resolveBgp('fe80::2', undefined, 'eth2')).toEqual({
+      reachable: false,
+      reason: 'interface eth2 is down or absent',
+    });
+  });
+
+  it('falls back to the link-local next hop when the global one does not resolve', () => {
+    expect(t.resolveBgp('2001:db8::1', 'fe80::2', 'eth1')).toMatchObject(viaLink);
+    // No interface, or a dead one: the global answer and its reason.
+    expect(t.resolveBgp('2001:db8::1', 'fe80::2')).toEqual({
+      reachable: false,
+      reason: 'no route to the next hop',
+    });
+    expect(t.resolveBgp('2001:db8::1', 'fe80::2', 'eth2')).toEqual({
+      reachable: false,
+      reason: 'no route to the next hop',
+    });
+    expect(t.resolveBgp('2001:db8::1')).toEqual({ reachable: false, reason: 'no route to the next hop' });
+  });
+});
+
 describe('connected routes from addresses', () => {
   it('covers point-to-point peers, skips noprefixroute and host addresses, and ignores kernel route dumps', () => {
     const { links, addresses } = parseAddrJson(
