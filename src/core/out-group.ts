@@ -7,24 +7,15 @@
  * (2)) — the group keeps an exception for that member and prefix and sends it its own UPDATEs.
  */
 
-import type { CompiledPolicy } from '../policy/index.js';
 import type { AttrStore } from '../rib/attr-store.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import type { Dest } from '../rib/loc-rib.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo } from '../rib/types.js';
-import { type Family, IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
+import type { SessionParams } from '../wire/index.js';
 import type { AdvertisementTimer } from './advertisement-timer.js';
-import { ExportFilter } from './export-filter.js';
-import {
-  entryCount,
-  type NextHopPatcher,
-  OutBatch,
-  type OutEntry,
-  releaseEntry,
-  SELF4,
-  SELF6,
-} from './out-batch.js';
+import type { ExportFilter } from './export-filter.js';
+import { entryCount, type NextHopPatcher, OutBatch, type OutEntry, releaseEntry } from './out-batch.js';
 import type { UpdateCache } from './update-cache.js';
 
 export interface PeerSender {
@@ -65,15 +56,6 @@ export interface GroupSettings {
 
 type Exceptions = Map<GroupMember, OutEntry | null>;
 
-/** UPDATEs for every member but some. */
-interface SharedBatch {
-  readonly without: ReadonlySet<GroupMember>;
-  readonly batch: OutBatch;
-}
-
-const NOBODY: ReadonlySet<GroupMember> = new Set();
-const familyOf = (f: Family): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
-
 const never = () => false;
 const always = () => true;
 
@@ -82,8 +64,6 @@ export class OutGroup {
   private readonly byInfo = new Map<PeerInfo, GroupMember>();
   /** The Adj-RIB-Out: what every member without an exception has for a prefix. */
   private readonly out: Record<4 | 6, Map<PrefixKey, OutEntry>> = { 4: new Map(), 6: new Map() };
-  /** Per prefix, the member whose own path the entry is: it has nothing there (single path). */
-  private readonly hidden: Record<4 | 6, Map<PrefixKey, GroupMember>> = { 4: new Map(), 6: new Map() };
   /** Per prefix, the members that have something else (null: nothing). */
   private readonly exceptions: Record<4 | 6, Map<PrefixKey, Exceptions>> = { 4: new Map(), 6: new Map() };
   /** rewrite() results per source peer and attribute set; the second with a third-party next hop. */
@@ -122,7 +102,6 @@ export class OutGroup {
     this.byInfo.delete(m.info);
     this.sharing.clear();
     for (const f of [4, 6] as const) {
-      for (const [key, h] of this.hidden[f]) if (h === m) this.hidden[f].delete(key);
       for (const [key, ex] of this.exceptions[f]) {
         if (!ex.has(m)) continue;
         releaseEntry(ex.get(m), this.release);
@@ -139,7 +118,6 @@ export class OutGroup {
       for (const ex of this.exceptions[f].values())
         for (const e of ex.values()) releaseEntry(e, this.release);
       this.out[f].clear();
-      this.hidden[f].clear();
       this.exceptions[f].clear();
     }
   }
@@ -157,8 +135,6 @@ export class OutGroup {
         else this.exceptions[f].set(key, ex);
       }
       other.exceptions[f].clear();
-      for (const [key, m] of other.hidden[f]) this.hidden[f].set(key, m);
-      other.hidden[f].clear();
     }
     other.members.clear();
     other.clear();
@@ -168,15 +144,13 @@ export class OutGroup {
   viewOf(m: GroupMember, f: 4 | 6, key: PrefixKey): OutEntry | undefined {
     const ex = this.exceptions[f].get(key);
     if (ex?.has(m)) return ex.get(m) ?? undefined;
-    return this.hidden[f].get(key) === m ? undefined : this.out[f].get(key);
+    return this.out[f].get(key);
   }
 
   /** Prefixes (paths, with ADD-PATH) a member has been sent, per family. */
   count(m: GroupMember, f: 4 | 6): number {
     let n = 0;
     for (const e of this.out[f].values()) n += entryCount(e);
-    for (const [key, h] of this.hidden[f])
-      if (h === m && !this.exceptions[f].get(key)?.has(m)) n -= entryCount(this.out[f].get(key));
     for (const [key, ex] of this.exceptions[f]) {
       if (!ex.has(m)) continue;
       n += entryCount(ex.get(m) ?? undefined) - entryCount(this.out[f].get(key));
@@ -202,7 +176,7 @@ export class OutGroup {
 
   /** Exports what changed to every member: group UPDATEs packed once, exceptions per member. */
   export(dests: readonly Dest[], cache: UpdateCache): void {
-    const shared = new Map<string, SharedBatch>();
+    const shared = new Map<string, { without: Set<GroupMember>; batch: OutBatch }>();
     const own = new Map<GroupMember, OutBatch>();
     const ownBatch = (m: GroupMember) => {
       let b = own.get(m);
@@ -220,37 +194,30 @@ export class OutGroup {
       const old = this.out[f].get(d.key);
       const neu = this.entry(d, paths, addPath, null);
       const oldEx = this.exceptions[f].get(d.key);
-      const src = addPath || !paths[0] ? undefined : this.byInfo.get(paths[0].peer);
-      const hiddenOld = this.hidden[f].get(d.key);
-      const now = this.exceptionMembers(paths, addPath);
-      if (!oldEx && !now && !src && !hiddenOld) {
-        // The common case: every member gets the group's entry.
-        if (old !== neu) this.sharedBatch(shared, NOBODY).diff(f, d.key, old, neu);
-        releaseEntry(old, this.release);
-        if (neu) this.out[f].set(d.key, neu);
-        else this.out[f].delete(d.key);
-        continue;
-      }
-      const special = new Set<GroupMember>(oldEx?.keys());
-      if (now) for (const m of now) special.add(m);
-      if (src) special.add(src);
-      if (hiddenOld) special.add(hiddenOld);
+      const now = this.specialMembers(paths);
       let newEx: Exceptions | undefined;
+      const special = new Set<GroupMember>(oldEx?.keys());
+      for (const m of now) special.add(m);
       for (const m of special) {
-        const mine = now?.has(m) ? this.entry(d, paths, addPath, m) : m === src ? undefined : neu;
-        const before = oldEx?.has(m) ? (oldEx.get(m) ?? undefined) : m === hiddenOld ? undefined : old;
+        const mine = now.has(m) ? this.entry(d, paths, addPath, m) : neu;
+        const before = oldEx?.has(m) ? (oldEx.get(m) ?? undefined) : old;
         ownBatch(m).diff(f, d.key, before, mine);
-        if (!now?.has(m)) continue;
+        if (!now.has(m)) continue;
         newEx ??= new Map();
         newEx.set(m, mine ?? null);
       }
-      if (special.size < this.members.size && old !== neu)
-        this.sharedBatch(shared, special).diff(f, d.key, old, neu);
+      if (special.size < this.members.size && old !== neu) {
+        const k = special.size ? [...special].map((m) => m.info.id).join(',') : '';
+        let s = shared.get(k);
+        if (!s) {
+          s = { without: special, batch: new OutBatch() };
+          shared.set(k, s);
+        }
+        s.batch.diff(f, d.key, old, neu);
+      }
       if (oldEx) for (const e of oldEx.values()) releaseEntry(e, this.release);
       if (newEx) this.exceptions[f].set(d.key, newEx);
       else if (oldEx) this.exceptions[f].delete(d.key);
-      if (src) this.hidden[f].set(d.key, src);
-      else if (hiddenOld) this.hidden[f].delete(d.key);
       releaseEntry(old, this.release);
       if (neu) this.out[f].set(d.key, neu);
       else this.out[f].delete(d.key);
@@ -269,17 +236,6 @@ export class OutGroup {
     }
   }
 
-  /** The batch for the members but `without` (keyed by their ids). */
-  private sharedBatch(shared: Map<string, SharedBatch>, without: ReadonlySet<GroupMember>): OutBatch {
-    const k = without.size ? [...without].map((m) => m.info.id).join(',') : '';
-    let s = shared.get(k);
-    if (!s) {
-      s = { without, batch: new OutBatch() };
-      shared.set(k, s);
-    }
-    return s.batch;
-  }
-
   /** Announces a member's whole view again (ROUTE-REFRESH, RFC 2918). */
   resend(m: GroupMember, dests: readonly Dest[], cache: UpdateCache): void {
     const b = new OutBatch();
@@ -290,19 +246,17 @@ export class OutGroup {
 
   private readonly release = (s: AttrSet) => this.ctx.store.release(s);
 
-  /**
-   * Members that need an entry of their own for these paths: with ADD-PATH the sources (every path
-   * but theirs), and members sharing a subnet with a third-party next hop. Null when none.
-   */
-  private exceptionMembers(paths: readonly Path[], addPath: boolean): Set<GroupMember> | null {
-    const out: GroupMember[] = [];
-    for (const p of addPath ? paths : paths.slice(0, 1)) {
-      const m = addPath ? this.byInfo.get(p.peer) : undefined;
-      if (m) out.push(m);
+  /** Members whose view of these paths differs from the group's: the source, third-party sharers. */
+  private specialMembers(paths: readonly Path[]): Set<GroupMember> {
+    const out = new Set<GroupMember>();
+    for (const p of paths) {
+      const m = this.byInfo.get(p.peer);
+      if (m) out.add(m);
       const nh = p.attrs.attrs.nextHop;
-      if (this.thirdParty && p.peer.id !== 0 && nh !== undefined) out.push(...this.sharers(nh));
+      if (this.thirdParty && p.peer.id !== 0 && nh !== undefined)
+        for (const s of this.sharers(nh)) out.add(s);
     }
-    return out.length ? new Set(out) : null;
+    return out;
   }
 
   private sharers(nextHop: string): readonly GroupMember[] {
@@ -356,75 +310,4 @@ export class OutGroup {
     }
     return s.exportFilter.apply(d.family, d.key, set);
   }
-}
-
-/** What decides a peer's update group, besides its session. */
-export interface Outbound {
-  readonly exportOptions: Omit<ExportOptions, 'onSharedSubnet'>;
-  readonly exportPolicy: readonly CompiledPolicy[];
-  readonly blockExport: boolean;
-  readonly addPathSend: 'all' | number;
-  readonly advertisementInterval: number;
-}
-
-/** Policy chains get a number each, so a group key can name them. */
-const policyIds = new WeakMap<CompiledPolicy, number>();
-let nextPolicyId = 1;
-const policyId = (p: CompiledPolicy): number => {
-  let id = policyIds.get(p);
-  if (id === undefined) {
-    id = nextPolicyId++;
-    policyIds.set(p, id);
-  }
-  return id;
-};
-
-/**
- * A peer's update group: the key holds everything its export depends on but its identity and
- * address on the session; a peer with an advertisement interval (its own timing) or an export
- * policy that reads the neighbor gets a group of its own.
- */
-export function groupSettings(
-  info: PeerInfo,
-  params: SessionParams,
-  o: Outbound,
-  store: AttrStore,
-): GroupSettings {
-  const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
-  const addPathTx = new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0));
-  const own = o.advertisementInterval > 0 || o.exportPolicy.some((p) => p.readsNeighbor);
-  const key = [
-    own ? `${o.advertisementInterval > 0 ? 'mrai' : 'own'}|${o.advertisementInterval}|${info.id}` : 'shared',
-    info.ibgp ? 'ibgp' : 'ebgp',
-    info.rrClient ? 'client' : '',
-    info.directlyConnected ? 'direct' : '',
-    info.localAddress4 !== undefined ? 'v4' : '',
-    info.localAddress6 !== undefined ? 'v6' : '',
-    [...families].join('+'),
-    [...addPathTx].join('+'),
-    params.fourOctetAs ? 'as4' : 'as2',
-    params.maxMessageLength,
-    o.exportOptions.nextHopSelf ? 'nhself' : '',
-    o.exportOptions.nextHopKeep ? 'nhkeep' : '',
-    o.addPathSend,
-    o.blockExport ? 'blocked' : '',
-    o.exportPolicy.map(policyId).join('+'),
-  ].join('|');
-  const view: PeerInfo = {
-    ...info,
-    id: -1,
-    ...(info.localAddress4 !== undefined && { localAddress4: SELF4 }),
-    ...(info.localAddress6 !== undefined && { localAddress6: SELF6 }),
-  };
-  return {
-    key,
-    view,
-    params,
-    families,
-    addPathTx,
-    addPathSend: o.addPathSend,
-    exportOptions: o.exportOptions,
-    exportFilter: new ExportFilter(o.exportPolicy, view, store),
-    blockExport: o.blockExport,
-  };
 }

@@ -24,14 +24,12 @@ import {
   type UpdateMessage,
 } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
-import { policyRoute, withNextHop } from './export-filter.js';
-import { NextHopPatcher } from './out-batch.js';
+import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
+import { NextHopPatcher, SELF4, SELF6 } from './out-batch.js';
 import {
   type GroupContext,
   type GroupMember,
   type GroupSettings,
-  groupSettings,
-  type Outbound,
   OutGroup,
   type PeerSender,
 } from './out-group.js';
@@ -90,6 +88,14 @@ interface PeerRuntime extends GroupMember {
   /** New export policies arrived while its table was being sent: regroup when it is out. */
   regroup: boolean;
   closed: boolean;
+}
+
+interface Outbound {
+  readonly exportOptions: Omit<ExportOptions, 'onSharedSubnet'>;
+  readonly exportPolicy: readonly CompiledPolicy[];
+  readonly blockExport: boolean;
+  readonly addPathSend: 'all' | number;
+  readonly advertisementInterval: number;
 }
 
 const familyOf = (f: Family): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
@@ -552,4 +558,61 @@ export class RoutingEngine {
       6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
     };
   }
+}
+
+/** Policy chains get a number each, so a group key can name them. */
+const policyIds = new WeakMap<CompiledPolicy, number>();
+let nextPolicyId = 1;
+const policyId = (p: CompiledPolicy): number => {
+  let id = policyIds.get(p);
+  if (id === undefined) {
+    id = nextPolicyId++;
+    policyIds.set(p, id);
+  }
+  return id;
+};
+
+/**
+ * A peer's update group: the key holds everything its export depends on but its identity and
+ * address on the session; a peer with an advertisement interval (its own timing) or an export
+ * policy that reads the neighbor gets a group of its own.
+ */
+function groupSettings(info: PeerInfo, params: SessionParams, o: Outbound, store: AttrStore): GroupSettings {
+  const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
+  const addPathTx = new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0));
+  const own = o.advertisementInterval > 0 || o.exportPolicy.some((p) => p.readsNeighbor);
+  const key = [
+    own ? `${o.advertisementInterval > 0 ? 'mrai' : 'own'}|${o.advertisementInterval}|${info.id}` : 'shared',
+    info.ibgp ? 'ibgp' : 'ebgp',
+    info.rrClient ? 'client' : '',
+    info.directlyConnected ? 'direct' : '',
+    info.localAddress4 !== undefined ? 'v4' : '',
+    info.localAddress6 !== undefined ? 'v6' : '',
+    [...families].join('+'),
+    [...addPathTx].join('+'),
+    params.fourOctetAs ? 'as4' : 'as2',
+    params.maxMessageLength,
+    o.exportOptions.nextHopSelf ? 'nhself' : '',
+    o.exportOptions.nextHopKeep ? 'nhkeep' : '',
+    o.addPathSend,
+    o.blockExport ? 'blocked' : '',
+    o.exportPolicy.map(policyId).join('+'),
+  ].join('|');
+  const view: PeerInfo = {
+    ...info,
+    id: -1,
+    ...(info.localAddress4 !== undefined && { localAddress4: SELF4 }),
+    ...(info.localAddress6 !== undefined && { localAddress6: SELF6 }),
+  };
+  return {
+    key,
+    view,
+    params,
+    families,
+    addPathTx,
+    addPathSend: o.addPathSend,
+    exportOptions: o.exportOptions,
+    exportFilter: new ExportFilter(o.exportPolicy, view, store),
+    blockExport: o.blockExport,
+  };
 }
