@@ -7,13 +7,15 @@
 import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain } from '../policy/index.js';
 import { AttrStore } from '../rib/attr-store.js';
 import { compare, type DecisionOptions } from '../rib/decision.js';
-import type { ExportOptions, LocalInfo } from '../rib/export-rules.js';
+import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
+import { NlriBuilder } from '../rib/nlri-builder.js';
 import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import { type Clock, RealClock } from '../util/clock.js';
 import {
+  Afi,
   encodeMessage,
   endOfRib,
   type Family,
@@ -25,17 +27,12 @@ import {
 } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
 import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
-import { NextHopPatcher, SELF4, SELF6 } from './out-batch.js';
-import {
-  type GroupContext,
-  type GroupMember,
-  type GroupSettings,
-  OutGroup,
-  type PeerSender,
-} from './out-group.js';
-import { UpdateCache } from './update-cache.js';
+import { packUpdates, UpdateCache } from './update-cache.js';
 
-export type { PeerSender } from './out-group.js';
+export interface PeerSender {
+  /** Queues pre-encoded UPDATEs on the peer's connection. */
+  sendUpdates(messages: readonly Uint8Array[]): void;
+}
 
 export interface PeerRoutingOptions {
   readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
@@ -76,26 +73,32 @@ export interface RoutingOptions {
   readonly coalesceMs?: number;
 }
 
-interface PeerRuntime extends GroupMember {
+interface PeerRuntime {
+  readonly info: PeerInfo;
+  readonly params: SessionParams;
+  readonly sender: PeerSender;
+  readonly families: ReadonlySet<4 | 6>;
+  readonly addPathTx: ReadonlySet<4 | 6>;
+  readonly exportOptions: ExportOptions;
   readonly importOptions: ImportOptions;
   readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
-  /** What decides its update group (replaced with the policies at reload: setPolicies). */
-  outbound: Outbound;
+  readonly addPathSend: 'all' | number;
   /** Policies and RFC 8212 blocks may be replaced at run time (reload: setPolicies). */
   importPolicy: readonly CompiledPolicy[];
+  exportFilter: ExportFilter;
+  /** RFC 8212 blocks this direction. */
   blockImport: boolean;
-  group: OutGroup;
-  /** New export policies arrived while its table was being sent: regroup when it is out. */
-  regroup: boolean;
+  blockExport: boolean;
+  /** Adj-RIB-Out per family: prefix → attribute set sent, or (with ADD-PATH) path id → set. */
+  readonly out: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>;
+  /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
+  readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
+  /** MinRouteAdvertisementInterval, when one is set. */
+  readonly mrai: AdvertisementTimer | null;
+  syncing: boolean;
+  /** Waiting out the coalesce before the initial table (nothing is exported meanwhile). */
+  coalescing: boolean;
   closed: boolean;
-}
-
-interface Outbound {
-  readonly exportOptions: Omit<ExportOptions, 'onSharedSubnet'>;
-  readonly exportPolicy: readonly CompiledPolicy[];
-  readonly blockExport: boolean;
-  readonly addPathSend: 'all' | number;
-  readonly advertisementInterval: number;
 }
 
 const familyOf = (f: Family): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
@@ -105,13 +108,10 @@ export class RoutingEngine {
   readonly rib = new LocRib();
   private readonly outStore = new AttrStore();
   private readonly peers = new Map<PeerInfo, PeerRuntime>();
-  /** Update groups by key; a key may have a steady group and groups still sending their table. */
-  private readonly groups = new Map<string, Set<OutGroup>>();
-  private readonly groupContext: GroupContext;
   private readonly clock: Clock;
-  /** Set during flush(): UPDATEs packed for one group, reused for another with the same output. */
+  /** Set during flush(): UPDATEs packed for one peer, reused for the next with the same output. */
   private updateCache: UpdateCache | null = null;
-  /** UPDATEs handed to a group as already serialized for another. */
+  /** UPDATEs handed to a peer as already serialized for another (update groups). */
   sharedUpdates = 0;
   private flushScheduled = false;
   private readonly changeListeners = new Set<(dests: readonly Dest[]) => void>();
@@ -138,47 +138,49 @@ export class RoutingEngine {
       rrClient: false,
       directlyConnected: false,
     };
-    this.groupContext = {
-      store: this.outStore,
-      local: o.local,
-      patcher: new NextHopPatcher(),
-      candidates: (d, addPath, send) => (addPath ? this.addPathCandidates(d, send) : d.best ? [d.best] : []),
-      onSharedSubnet: o.onSharedSubnet ?? (() => false),
-    };
   }
 
   // ---- sessions ----
 
   peerUp(info: PeerInfo, params: SessionParams, sender: PeerSender, opts: PeerRoutingOptions): void {
-    const ebgpBlocks = (dir: 'import' | 'export', list: readonly CompiledPolicy[] | undefined) =>
-      !!ebgpRequiresPolicy(info, dir, (list ?? []).length > 0, opts.ebgpRequiresPolicy ?? false);
-    const outbound: Outbound = {
-      exportOptions: opts.export,
-      exportPolicy: opts.exportPolicy ?? [],
-      blockExport: ebgpBlocks('export', opts.exportPolicy),
-      addPathSend: opts.addPathSend ?? 'all',
-      advertisementInterval: opts.advertisementInterval ?? 0,
-    };
-    // Peers coming up together with the same treatment share one group and one initial table.
-    const settings = groupSettings(info, params, outbound, this.outStore);
-    const forming = [...(this.groups.get(settings.key) ?? [])].find((g) => g.state === 'coalescing');
-    const group = forming ?? this.newGroup(settings);
+    const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
     const rt: PeerRuntime = {
       info,
       params,
       sender,
+      families,
+      addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
+      exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
       importOptions: opts.import,
+      addPathSend: opts.addPathSend ?? 'all',
       importPolicy: opts.importPolicy ?? [],
-      blockImport: ebgpBlocks('import', opts.importPolicy),
-      outbound,
+      exportFilter: new ExportFilter(opts.exportPolicy ?? [], info, this.outStore),
+      blockImport: !!ebgpRequiresPolicy(
+        info,
+        'import',
+        (opts.importPolicy ?? []).length > 0,
+        opts.ebgpRequiresPolicy ?? false,
+      ),
+      blockExport: !!ebgpRequiresPolicy(
+        info,
+        'export',
+        (opts.exportPolicy ?? []).length > 0,
+        opts.ebgpRequiresPolicy ?? false,
+      ),
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
-      group,
-      regroup: false,
+      out: { 4: new Map(), 6: new Map() },
+      rewriteCache: new WeakMap(),
+      mrai: opts.advertisementInterval
+        ? new AdvertisementTimer(opts.advertisementInterval * 1000, this.clock, (dests) =>
+            this.exportDests(rt, dests),
+          )
+        : null,
+      syncing: true,
+      coalescing: false,
       closed: false,
     };
     this.peers.set(info, rt);
-    group.add(rt);
-    if (!forming) this.initialSync(group);
+    this.initialSync(rt);
   }
 
   /** Session gone: its paths leave the RIB (graceful restart keeps them stale instead). */
@@ -186,48 +188,13 @@ export class RoutingEngine {
     const rt = this.peers.get(info);
     if (rt) {
       rt.closed = true;
-      this.leaveGroup(rt);
+      rt.mrai?.cancel();
+      for (const f of [4, 6] as const) this.clearOut(rt, f);
       this.peers.delete(info);
     }
     if (keepStale) this.rib.markStale(info);
     else this.rib.flushPeer(info);
     this.schedule();
-  }
-
-  private newGroup(settings: GroupSettings): OutGroup {
-    const g = new OutGroup(settings, this.groupContext);
-    const interval = settings.key.startsWith('mrai') ? Number(settings.key.split('|')[1]) : 0;
-    if (interval > 0)
-      g.mrai = new AdvertisementTimer(interval * 1000, this.clock, (dests) => this.exportTo(g, dests));
-    let set = this.groups.get(settings.key);
-    if (!set) {
-      set = new Set();
-      this.groups.set(settings.key, set);
-    }
-    set.add(g);
-    return g;
-  }
-
-  private leaveGroup(rt: PeerRuntime): void {
-    const g = rt.group;
-    g.remove(rt);
-    if (!g.empty) return;
-    g.mrai?.cancel();
-    g.clear();
-    const set = this.groups.get(g.settings.key);
-    set?.delete(g);
-    if (set?.size === 0) this.groups.delete(g.settings.key);
-  }
-
-  /** A group that has sent its table joins a steady one with the same key, if there is one. */
-  private merge(g: OutGroup): void {
-    for (const other of this.groups.get(g.settings.key) ?? []) {
-      if (other === g || other.state !== 'steady' || other.mrai) continue;
-      for (const m of g.members) (m as PeerRuntime).group = other;
-      other.absorb(g);
-      this.groups.get(g.settings.key)?.delete(g);
-      return;
-    }
   }
 
   /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, or timer expiry). */
@@ -268,7 +235,7 @@ export class RoutingEngine {
     }
     const mp = rt.maxPrefix;
     if (mp) {
-      for (const f of rt.group.settings.families) {
+      for (const f of rt.families) {
         if (this.rib.countOf(info, f) > mp.limit) {
           mp.exceeded(f, mp.limit);
           return;
@@ -358,7 +325,11 @@ export class RoutingEngine {
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
-      for (const set of [...this.groups.values()]) for (const g of [...set]) this.offer(g, changed);
+      // One flush, one cache: peers treated alike share the serialized UPDATEs.
+      this.updateCache = new UpdateCache();
+      for (const rt of this.peers.values()) this.export(rt, changed);
+      this.sharedUpdates += this.updateCache.shared;
+      this.updateCache = null;
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
     if (this.rib.dirtyCount) this.schedule();
@@ -368,34 +339,19 @@ export class RoutingEngine {
    * Sends what changed, or with an advertisement interval (RFC 4271 §9.2.1.1) holds it until the
    * interval since the last send has passed; the initial table is not held.
    */
-  private offer(g: OutGroup, changed: readonly Dest[]): void {
-    if (g.state === 'coalescing') return; // the table, sent when the coalesce ends, has them
-    if (g.mrai && g.state === 'steady') g.mrai.offer(changed);
-    else this.exportTo(g, changed);
+  private export(rt: PeerRuntime, changed: readonly Dest[]): void {
+    if (rt.coalescing) return; // the table, sent when the coalesce ends, has them
+    if (rt.mrai && !rt.syncing) rt.mrai.offer(changed);
+    else this.exportDests(rt, changed);
   }
 
-  /** One cache per flush: groups whose output is the same share the serialized UPDATEs. */
-  private exportTo(g: OutGroup, dests: readonly Dest[]): void {
-    const own = this.updateCache === null;
-    const cache = this.updateCache ?? new UpdateCache();
-    this.updateCache = cache;
-    try {
-      g.export(dests, cache);
-    } finally {
-      if (own) {
-        this.sharedUpdates += cache.shared;
-        this.updateCache = null;
-      }
-    }
-  }
-
+  /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
   /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */
   recheckNextHops(): void {
     this.rib.touchAll();
     this.schedule();
   }
 
-  /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
   onChange(fn: (dests: readonly Dest[]) => void): () => void {
     this.changeListeners.add(fn);
     return () => this.changeListeners.delete(fn);
@@ -403,27 +359,25 @@ export class RoutingEngine {
 
   /**
    * The initial table, after `coalesceMs` when set: peers that come up together (a rack of Calico
-   * nodes) with the same treatment join one group and get one table, and the routes they announce
-   * meanwhile go out in it instead of as a trickle of changes.
+   * nodes) and the routes they announce at once go out as one table instead of a trickle of changes.
    */
-  private initialSync(g: OutGroup): void {
+  private initialSync(rt: PeerRuntime): void {
     const ms = this.o.coalesceMs ?? 0;
     if (ms <= 0) {
-      this.sendTable(g);
+      this.sendTable(rt);
       return;
     }
-    g.state = 'coalescing';
+    rt.coalescing = true;
     this.clock.setTimer(ms, () => {
-      if (g.empty) return;
-      g.state = 'syncing';
-      this.sendTable(g);
+      rt.coalescing = false;
+      if (!rt.closed) this.sendTable(rt);
     });
   }
 
-  private sendTable(g: OutGroup): void {
+  private sendTable(rt: PeerRuntime): void {
     const chunk = this.o.syncChunk ?? 20_000;
     const queue: Dest[][] = [];
-    for (const f of g.settings.families) {
+    for (const f of rt.families) {
       let batch: Dest[] = [];
       for (const d of this.rib.tables[f].values()) {
         batch.push(d);
@@ -435,20 +389,19 @@ export class RoutingEngine {
       if (batch.length) queue.push(batch);
     }
     const next = () => {
-      if (g.empty) return;
+      if (rt.closed) return;
       const batch = queue.shift();
       if (batch) {
-        this.exportTo(g, batch);
+        this.exportDests(rt, batch);
         setImmediate(next);
         return;
       }
-      g.state = 'steady';
+      rt.syncing = false;
       // RFC 4724 §2: End-of-RIB after the initial table, per family.
-      for (const m of g.members)
-        for (const f of g.settings.families)
-          m.sender.sendUpdates([encodeMessage(endOfRib(familyCode(f)), m.params, m.params.maxMessageLength)]);
-      for (const m of [...g.members]) if ((m as PeerRuntime).regroup) this.regroup(m as PeerRuntime);
-      if (!g.empty) this.merge(g);
+      for (const f of rt.families)
+        rt.sender.sendUpdates([
+          encodeMessage(endOfRib(familyCode(f)), rt.params, rt.params.maxMessageLength),
+        ]);
     };
     setImmediate(next);
   }
@@ -460,12 +413,96 @@ export class RoutingEngine {
     return usable.sort((a, b) => compare(a, b, this.decisionOptions)).slice(0, send);
   }
 
+  /** The attribute set to send `to` for `path`, or null when it may not be sent. */
+  private exportPath(rt: PeerRuntime, path: Path, d: Dest): AttrSet | null {
+    if (rt.blockExport || !mayExport(path, rt.info)) return null;
+    let byPeer = rt.rewriteCache.get(path.peer);
+    if (!byPeer) {
+      byPeer = new WeakMap();
+      rt.rewriteCache.set(path.peer, byPeer);
+    }
+    let set = byPeer.get(path.attrs);
+    if (set && set.refs > 0) this.outStore.ref(set);
+    else {
+      set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, d.family));
+      byPeer.set(path.attrs, set);
+    }
+    return rt.exportFilter.apply(d.family, d.key, set);
+  }
+
+  private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
+    const announce: Record<4 | 6, Map<AttrSet, NlriBuilder>> = { 4: new Map(), 6: new Map() };
+    const withdraw: Record<4 | 6, NlriBuilder | null> = { 4: null, 6: null };
+    const announceOne = (f: 4 | 6, set: AttrSet, key: PrefixKey, pathId: number, addPath: boolean) => {
+      let b = announce[f].get(set);
+      if (!b) {
+        b = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+        announce[f].set(set, b);
+      }
+      b.add(key, pathId);
+    };
+    const withdrawOne = (f: 4 | 6, key: PrefixKey, pathId: number, addPath: boolean) => {
+      withdraw[f] ??= new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
+      withdraw[f].add(key, pathId);
+    };
+    for (const d of dests) {
+      const f = d.family;
+      if (!rt.families.has(f)) continue;
+      const out = rt.out[f];
+      if (!rt.addPathTx.has(f)) {
+        // One path per prefix: the Adj-RIB-Out entry is the attribute set itself (no per-prefix map).
+        const set = (d.best && this.exportPath(rt, d.best, d)) || undefined;
+        const old = out.get(d.key) as AttrSet | undefined;
+        // Nothing to send and nothing sent before: no withdrawal for a prefix the peer never had.
+        if (set === old) {
+          if (set) this.outStore.release(set);
+          continue;
+        }
+        if (old) this.outStore.release(old);
+        if (set) {
+          out.set(d.key, set);
+          announceOne(f, set, d.key, 0, false);
+        } else {
+          out.delete(d.key);
+          withdrawOne(f, d.key, 0, false);
+        }
+        continue;
+      }
+      // ADD-PATH: path id → attribute set per prefix (RFC 7911).
+      const want = new Map<number, AttrSet>();
+      for (const p of this.addPathCandidates(d, rt.addPathSend)) {
+        const set = this.exportPath(rt, p, d);
+        if (set) want.set(p.txId, set);
+      }
+      const have = out.get(d.key) as Map<number, AttrSet> | undefined;
+      for (const [pathId, set] of want) {
+        const old = have?.get(pathId);
+        if (old === set) {
+          this.outStore.release(set);
+          continue;
+        }
+        if (old) this.outStore.release(old);
+        announceOne(f, set, d.key, pathId, true);
+      }
+      if (have) {
+        for (const [pathId, old] of have) {
+          if (want.has(pathId)) continue;
+          this.outStore.release(old);
+          withdrawOne(f, d.key, pathId, true);
+        }
+      }
+      // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
+      if (want.size) out.set(d.key, want);
+      else out.delete(d.key);
+    }
+    const messages = packUpdates(announce, withdraw, rt.params, this.updateCache ?? new UpdateCache());
+    if (messages.length) rt.sender.sendUpdates(messages);
+  }
+
   /**
    * Replaces a peer's policies without touching its session (reload). A new export policy is applied
-   * at once: the peer leaves its group for one of its own, starting from what it has, re-exports
-   * every destination (only differences are sent) and joins a group with the new treatment if there
-   * is one. A new import policy needs the peer to send its routes again (ROUTE-REFRESH, RFC 2918),
-   * which the caller asks for.
+   * at once by re-exporting every destination (only differences are sent); a new import policy needs
+   * the peer to send its routes again (ROUTE-REFRESH, RFC 2918), which the caller asks for.
    */
   setPolicies(
     info: PeerInfo,
@@ -479,51 +516,47 @@ export class RoutingEngine {
     if (!rt) return;
     rt.importPolicy = p.importPolicy;
     rt.blockImport = !!ebgpRequiresPolicy(info, 'import', p.importPolicy.length > 0, p.ebgpRequiresPolicy);
-    rt.outbound = {
-      ...rt.outbound,
-      exportPolicy: p.exportPolicy,
-      blockExport: !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy),
-    };
-    // Still sending its table: the new treatment applies once the table is out.
-    if (rt.group.state === 'steady') this.regroup(rt);
-    else rt.regroup = true;
-  }
-
-  /** Moves a peer to a group of its own, starting from what it has, and re-exports everything. */
-  private regroup(rt: PeerRuntime): void {
-    rt.regroup = false;
-    const old = rt.group;
-    const g = this.newGroup(groupSettings(rt.info, rt.params, rt.outbound, this.outStore));
-    g.seedFrom(old, rt);
-    g.state = 'steady';
-    this.leaveGroup(rt);
-    rt.group = g;
-    g.add(rt);
-    this.exportTo(g, this.allDests(g));
-    this.merge(g);
+    rt.exportFilter = new ExportFilter(p.exportPolicy, info, this.outStore);
+    rt.blockExport = !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy);
+    if (!rt.syncing) this.exportDests(rt, this.allDests(rt));
   }
 
   /**
-   * Soft reconfiguration out: the group's Adj-RIB-Out is always up to date; with `resend` the
-   * peer's whole view is announced again, as an answer to ROUTE-REFRESH. Returns false when the peer
-   * has no routing session (or is still sending its initial table).
+   * Soft reconfiguration out: brings the Adj-RIB-Out up to date (withdrawing what no longer passes),
+   * then with `resend` announces the whole table again, as an answer to ROUTE-REFRESH does.
+   * Returns false when the peer has no routing session (or is still sending its initial table).
    */
   refreshOut(info: PeerInfo, resend = true): boolean {
     const rt = this.peers.get(info);
-    if (rt?.group.state !== 'steady') return false;
-    if (resend) rt.group.resend(rt, this.allDests(rt.group), this.updateCache ?? new UpdateCache());
+    if (!rt || rt.syncing) return false;
+    const dests = this.allDests(rt);
+    this.exportDests(rt, dests);
+    if (resend) {
+      for (const f of [4, 6] as const) this.clearOut(rt, f);
+      this.exportDests(rt, dests);
+    }
     return true;
   }
 
-  private allDests(g: OutGroup): Dest[] {
+  /** Empties a family's Adj-RIB-Out, dropping its references. */
+  private clearOut(rt: PeerRuntime, f: 4 | 6): void {
+    for (const e of rt.out[f].values()) {
+      if (e instanceof Map) for (const set of e.values()) this.outStore.release(set);
+      else this.outStore.release(e);
+    }
+    rt.out[f].clear();
+  }
+
+  private allDests(rt: PeerRuntime): Dest[] {
     const out: Dest[] = [];
-    for (const f of g.settings.families) for (const d of this.rib.tables[f].values()) out.push(d);
+    for (const f of rt.families) for (const d of this.rib.tables[f].values()) out.push(d);
     return out;
   }
 
   /** True once the initial table and End-of-RIB went to the peer (RFC 4724 §2). */
   initialTableSent(info: PeerInfo): boolean {
-    return this.peers.get(info)?.group.state === 'steady';
+    const rt = this.peers.get(info);
+    return !!rt && !rt.syncing;
   }
 
   /** Interned attribute sets of the Adj-RIBs-Out (the RIB's own are `rib.store.size`). */
@@ -531,17 +564,13 @@ export class RoutingEngine {
     return this.outStore.size;
   }
 
-  /** Update groups and their members (for tests, the API and benchmarks). */
-  get updateGroups(): { key: string; members: string[] }[] {
-    return [...this.groups.values()].flatMap((set) =>
-      [...set].map((g) => ({ key: g.settings.key, members: [...g.members].map((m) => m.info.address) })),
-    );
-  }
-
   /** Number of prefixes currently advertised to a peer (PfxSnt). */
   advertisedCount(info: PeerInfo): number {
-    const c = this.prefixCounts(info);
-    return c[4].advertised + c[6].advertised;
+    const rt = this.peers.get(info);
+    if (!rt) return 0;
+    let n = 0;
+    for (const f of [4, 6] as const) for (const e of rt.out[f].values()) n += outCount(e);
+    return n;
   }
 
   /** Number of paths in the RIB learned from a peer (PfxRcd); the Loc-RIB keeps the count. */
@@ -552,7 +581,11 @@ export class RoutingEngine {
   /** Paths received (in the RIB) and prefixes advertised, per family. */
   prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; advertised: number }> {
     const rt = this.peers.get(info);
-    const advertised = (f: 4 | 6) => (rt ? rt.group.count(rt, f) : 0);
+    const advertised = (f: 4 | 6) => {
+      let n = 0;
+      if (rt) for (const e of rt.out[f].values()) n += outCount(e);
+      return n;
+    };
     return {
       4: { received: this.rib.countOf(info, 4), advertised: advertised(4) },
       6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
@@ -560,59 +593,5 @@ export class RoutingEngine {
   }
 }
 
-/** Policy chains get a number each, so a group key can name them. */
-const policyIds = new WeakMap<CompiledPolicy, number>();
-let nextPolicyId = 1;
-const policyId = (p: CompiledPolicy): number => {
-  let id = policyIds.get(p);
-  if (id === undefined) {
-    id = nextPolicyId++;
-    policyIds.set(p, id);
-  }
-  return id;
-};
-
-/**
- * A peer's update group: the key holds everything its export depends on but its identity and
- * address on the session; a peer with an advertisement interval (its own timing) or an export
- * policy that reads the neighbor gets a group of its own.
- */
-function groupSettings(info: PeerInfo, params: SessionParams, o: Outbound, store: AttrStore): GroupSettings {
-  const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
-  const addPathTx = new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0));
-  const own = o.advertisementInterval > 0 || o.exportPolicy.some((p) => p.readsNeighbor);
-  const key = [
-    own ? `${o.advertisementInterval > 0 ? 'mrai' : 'own'}|${o.advertisementInterval}|${info.id}` : 'shared',
-    info.ibgp ? 'ibgp' : 'ebgp',
-    info.rrClient ? 'client' : '',
-    info.directlyConnected ? 'direct' : '',
-    info.localAddress4 !== undefined ? 'v4' : '',
-    info.localAddress6 !== undefined ? 'v6' : '',
-    [...families].join('+'),
-    [...addPathTx].join('+'),
-    params.fourOctetAs ? 'as4' : 'as2',
-    params.maxMessageLength,
-    o.exportOptions.nextHopSelf ? 'nhself' : '',
-    o.exportOptions.nextHopKeep ? 'nhkeep' : '',
-    o.addPathSend,
-    o.blockExport ? 'blocked' : '',
-    o.exportPolicy.map(policyId).join('+'),
-  ].join('|');
-  const view: PeerInfo = {
-    ...info,
-    id: -1,
-    ...(info.localAddress4 !== undefined && { localAddress4: SELF4 }),
-    ...(info.localAddress6 !== undefined && { localAddress6: SELF6 }),
-  };
-  return {
-    key,
-    view,
-    params,
-    families,
-    addPathTx,
-    addPathSend: o.addPathSend,
-    exportOptions: o.exportOptions,
-    exportFilter: new ExportFilter(o.exportPolicy, view, store),
-    blockExport: o.blockExport,
-  };
-}
+/** Paths advertised for one prefix in an Adj-RIB-Out entry. */
+const outCount = (e: AttrSet | Map<number, AttrSet>): number => (e instanceof Map ? e.size : 1);

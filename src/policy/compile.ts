@@ -51,8 +51,6 @@ export interface CompiledPolicy {
   readonly terms: readonly CompiledTerm[];
   /** Some term matches on the prefix (`prefix-list`): the result is not a function of the attributes alone. */
   readonly readsPrefix: boolean;
-  /** Some term matches on the neighbor: on export, the result depends on the peer sent to. */
-  readonly readsNeighbor: boolean;
 }
 
 export interface CompileOptions {
@@ -79,7 +77,6 @@ export function compilePolicy(name: string, config: PolicyConfig, options: Compi
     defaultAction: config.default,
     terms: config.terms.map((t) => compileTerm(t, options)),
     readsPrefix: config.terms.some((t) => t.match?.['prefix-list'] !== undefined),
-    readsNeighbor: config.terms.some((t) => t.match?.neighbor !== undefined),
   };
 }
 
