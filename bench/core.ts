@@ -5,7 +5,9 @@
  * table, UPDATEs per sink, distinct UPDATE objects (update groups share them), and retained heap per
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
  *
- *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--community-every 0]
+ *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets]
+ *     [--community-every 0]
+ * With --own-subnets each sink has its own session address (next hop self differs per sink).
  */
 import { parseArgs } from 'node:util';
 import { RoutingEngine } from '../src/core/routing.js';
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     routes: { type: 'string', default: '1000000' },
     sinks: { type: 'string', default: '1' },
     'same-as': { type: 'boolean', default: false },
+    'own-subnets': { type: 'boolean', default: false },
     'community-every': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
@@ -61,7 +64,7 @@ const peer = (id: number, asn: number): PeerInfo => ({
   routerIdNum: id,
   ibgp: asn === 65000,
   rrClient: false,
-  localAddress4: '10.0.0.1',
+  localAddress4: values['own-subnets'] ? `10.${id >> 8}.${id & 255}.1` : '10.0.0.1',
   directlyConnected: true,
 });
 

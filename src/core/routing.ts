@@ -1,23 +1,19 @@
 /**
  * The routing engine: imports UPDATEs into the Loc-RIB, runs the decision for what changed once per
- * event-loop turn, and exports per peer through its Adj-RIB-Out, packing prefixes that share an
- * attribute set into the fewest UPDATEs. Sends the initial table in chunks, then End-of-RIB.
+ * event-loop turn, and exports through update groups (out-group.ts): peers treated alike share an
+ * Adj-RIB-Out and the UPDATEs packed for it. Initial tables go in chunks, then End-of-RIB.
  */
 
 import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain } from '../policy/index.js';
 import { AttrStore } from '../rib/attr-store.js';
 import { compare, type DecisionOptions } from '../rib/decision.js';
-import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
+import type { ExportOptions, LocalInfo } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
-import { NlriBuilder } from '../rib/nlri-builder.js';
 import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import { type Clock, RealClock } from '../util/clock.js';
 import {
-  Afi,
-  encodeMessage,
-  endOfRib,
   type Family,
   IPV4_UNICAST,
   IPV6_UNICAST,
@@ -25,14 +21,11 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
-import { AdvertisementTimer } from './advertisement-timer.js';
-import { ExportFilter, policyRoute, withNextHop } from './export-filter.js';
-import { packUpdates, UpdateCache } from './update-cache.js';
+import { policyRoute, withNextHop } from './export-filter.js';
+import type { PeerSender } from './out-batch.js';
+import { type GroupContext, type GroupSettings, groupKey, Member, OutGroup } from './out-group.js';
 
-export interface PeerSender {
-  /** Queues pre-encoded UPDATEs on the peer's connection. */
-  sendUpdates(messages: readonly Uint8Array[]): void;
-}
+export type { PeerSender } from './out-batch.js';
 
 export interface PeerRoutingOptions {
   readonly export: Omit<ExportOptions, 'onSharedSubnet'>;
@@ -76,41 +69,28 @@ export interface RoutingOptions {
 interface PeerRuntime {
   readonly info: PeerInfo;
   readonly params: SessionParams;
-  readonly sender: PeerSender;
   readonly families: ReadonlySet<4 | 6>;
-  readonly addPathTx: ReadonlySet<4 | 6>;
-  readonly exportOptions: ExportOptions;
   readonly importOptions: ImportOptions;
   readonly maxPrefix?: PeerRoutingOptions['maxPrefix'];
-  readonly addPathSend: 'all' | number;
   /** Policies and RFC 8212 blocks may be replaced at run time (reload: setPolicies). */
   importPolicy: readonly CompiledPolicy[];
-  exportFilter: ExportFilter;
   /** RFC 8212 blocks this direction. */
   blockImport: boolean;
-  blockExport: boolean;
-  /** Adj-RIB-Out per family: prefix → attribute set sent, or (with ADD-PATH) path id → set. */
-  readonly out: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>;
-  /** rewrite() results per source peer and attribute set (valid while the out set is alive). */
-  readonly rewriteCache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>;
-  /** MinRouteAdvertisementInterval, when one is set. */
-  readonly mrai: AdvertisementTimer | null;
-  syncing: boolean;
-  /** Waiting out the coalesce before the initial table (nothing is exported meanwhile). */
-  coalescing: boolean;
-  closed: boolean;
+  /** The peer's place in its update group, and the group (which a new export policy may change). */
+  readonly member: Member;
+  group: OutGroup;
 }
 
 const familyOf = (f: Family): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
-const familyCode = (f: 4 | 6): Family => (f === 4 ? IPV4_UNICAST : IPV6_UNICAST);
 
 export class RoutingEngine {
   readonly rib = new LocRib();
   private readonly outStore = new AttrStore();
   private readonly peers = new Map<PeerInfo, PeerRuntime>();
   private readonly clock: Clock;
-  /** Set during flush(): UPDATEs packed for one peer, reused for the next with the same output. */
-  private updateCache: UpdateCache | null = null;
+  /** Update groups with a key (private ones are reached through their peer only). */
+  private readonly groups = new Map<string, OutGroup>();
+  private readonly groupContext: GroupContext;
   /** UPDATEs handed to a peer as already serialized for another (update groups). */
   sharedUpdates = 0;
   private flushScheduled = false;
@@ -138,58 +118,85 @@ export class RoutingEngine {
       rrClient: false,
       directlyConnected: false,
     };
+    this.groupContext = {
+      local: o.local,
+      rib: this.rib,
+      store: this.outStore,
+      onSharedSubnet: o.onSharedSubnet ?? (() => false),
+      candidates: (d, send) => this.addPathCandidates(d, send),
+      syncChunk: o.syncChunk ?? 20_000,
+      clock: this.clock,
+      shared: (n) => {
+        this.sharedUpdates += n;
+      },
+    };
   }
 
   // ---- sessions ----
 
   peerUp(info: PeerInfo, params: SessionParams, sender: PeerSender, opts: PeerRoutingOptions): void {
     const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
+    const exportPolicy = opts.exportPolicy ?? [];
+    const settings: GroupSettings = {
+      families,
+      addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
+      addPathSend: opts.addPathSend ?? 'all',
+      exportOptions: opts.export,
+      exportPolicy,
+      blockExport: !!ebgpRequiresPolicy(
+        info,
+        'export',
+        exportPolicy.length > 0,
+        opts.ebgpRequiresPolicy ?? false,
+      ),
+      advertisementInterval: opts.advertisementInterval ?? 0,
+    };
+    const member = new Member(info, params, sender);
     const rt: PeerRuntime = {
       info,
       params,
-      sender,
       families,
-      addPathTx: new Set([...params.addPathTx].map(familyOf).filter((f): f is 4 | 6 => f !== 0)),
-      exportOptions: { ...opts.export, onSharedSubnet: this.o.onSharedSubnet ?? (() => false) },
       importOptions: opts.import,
-      addPathSend: opts.addPathSend ?? 'all',
       importPolicy: opts.importPolicy ?? [],
-      exportFilter: new ExportFilter(opts.exportPolicy ?? [], info, this.outStore),
       blockImport: !!ebgpRequiresPolicy(
         info,
         'import',
         (opts.importPolicy ?? []).length > 0,
         opts.ebgpRequiresPolicy ?? false,
       ),
-      blockExport: !!ebgpRequiresPolicy(
-        info,
-        'export',
-        (opts.exportPolicy ?? []).length > 0,
-        opts.ebgpRequiresPolicy ?? false,
-      ),
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
-      out: { 4: new Map(), 6: new Map() },
-      rewriteCache: new WeakMap(),
-      mrai: opts.advertisementInterval
-        ? new AdvertisementTimer(opts.advertisementInterval * 1000, this.clock, (dests) =>
-            this.exportDests(rt, dests),
-          )
-        : null,
-      syncing: true,
-      coalescing: false,
-      closed: false,
+      member,
+      group: this.groupFor(member, settings),
     };
     this.peers.set(info, rt);
     this.initialSync(rt);
+  }
+
+  /** The update group for a member with `settings`: an existing one with the same key, or a new one. */
+  private groupFor(m: Member, settings: GroupSettings): OutGroup {
+    const key = groupKey(m.info, m.params, settings);
+    let g = key === null ? undefined : this.groups.get(key);
+    if (!g || g.closed) {
+      g = new OutGroup(key, m, settings, this.groupContext);
+      if (key !== null) this.groups.set(key, g);
+    }
+    g.add(m);
+    return g;
+  }
+
+  /** Takes a member out of its group, forgetting the group when it was the last. */
+  private leaveGroup(rt: PeerRuntime): void {
+    rt.group.remove(rt.member);
+    if (rt.group.closed && rt.group.key !== null && this.groups.get(rt.group.key) === rt.group)
+      this.groups.delete(rt.group.key);
   }
 
   /** Session gone: its paths leave the RIB (graceful restart keeps them stale instead). */
   peerDown(info: PeerInfo, keepStale = false): void {
     const rt = this.peers.get(info);
     if (rt) {
-      rt.closed = true;
-      rt.mrai?.cancel();
-      for (const f of [4, 6] as const) this.clearOut(rt, f);
+      rt.member.closed = true;
+      this.leaveGroup(rt);
       this.peers.delete(info);
     }
     if (keepStale) this.rib.markStale(info);
@@ -325,33 +332,20 @@ export class RoutingEngine {
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
-      // One flush, one cache: peers treated alike share the serialized UPDATEs.
-      this.updateCache = new UpdateCache();
-      for (const rt of this.peers.values()) this.export(rt, changed);
-      this.sharedUpdates += this.updateCache.shared;
-      this.updateCache = null;
+      // Each group computes and packs once for all its members.
+      for (const g of new Set([...this.peers.values()].map((rt) => rt.group))) g.changed(changed);
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
     if (this.rib.dirtyCount) this.schedule();
   }
 
-  /**
-   * Sends what changed, or with an advertisement interval (RFC 4271 §9.2.1.1) holds it until the
-   * interval since the last send has passed; the initial table is not held.
-   */
-  private export(rt: PeerRuntime, changed: readonly Dest[]): void {
-    if (rt.coalescing) return; // the table, sent when the coalesce ends, has them
-    if (rt.mrai && !rt.syncing) rt.mrai.offer(changed);
-    else this.exportDests(rt, changed);
-  }
-
-  /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
   /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */
   recheckNextHops(): void {
     this.rib.touchAll();
     this.schedule();
   }
 
+  /** Calls `fn` with the destinations of every decision run (events, waiters); returns the unsubscribe. */
   onChange(fn: (dests: readonly Dest[]) => void): () => void {
     this.changeListeners.add(fn);
     return () => this.changeListeners.delete(fn);
@@ -364,46 +358,10 @@ export class RoutingEngine {
   private initialSync(rt: PeerRuntime): void {
     const ms = this.o.coalesceMs ?? 0;
     if (ms <= 0) {
-      this.sendTable(rt);
+      rt.group.activate(rt.member);
       return;
     }
-    rt.coalescing = true;
-    this.clock.setTimer(ms, () => {
-      rt.coalescing = false;
-      if (!rt.closed) this.sendTable(rt);
-    });
-  }
-
-  private sendTable(rt: PeerRuntime): void {
-    const chunk = this.o.syncChunk ?? 20_000;
-    const queue: Dest[][] = [];
-    for (const f of rt.families) {
-      let batch: Dest[] = [];
-      for (const d of this.rib.tables[f].values()) {
-        batch.push(d);
-        if (batch.length >= chunk) {
-          queue.push(batch);
-          batch = [];
-        }
-      }
-      if (batch.length) queue.push(batch);
-    }
-    const next = () => {
-      if (rt.closed) return;
-      const batch = queue.shift();
-      if (batch) {
-        this.exportDests(rt, batch);
-        setImmediate(next);
-        return;
-      }
-      rt.syncing = false;
-      // RFC 4724 §2: End-of-RIB after the initial table, per family.
-      for (const f of rt.families)
-        rt.sender.sendUpdates([
-          encodeMessage(endOfRib(familyCode(f)), rt.params, rt.params.maxMessageLength),
-        ]);
-    };
-    setImmediate(next);
+    this.clock.setTimer(ms, () => rt.group.activate(rt.member));
   }
 
   /** RFC 7911 send: every usable path, or the best N in decision order. */
@@ -413,96 +371,11 @@ export class RoutingEngine {
     return usable.sort((a, b) => compare(a, b, this.decisionOptions)).slice(0, send);
   }
 
-  /** The attribute set to send `to` for `path`, or null when it may not be sent. */
-  private exportPath(rt: PeerRuntime, path: Path, d: Dest): AttrSet | null {
-    if (rt.blockExport || !mayExport(path, rt.info)) return null;
-    let byPeer = rt.rewriteCache.get(path.peer);
-    if (!byPeer) {
-      byPeer = new WeakMap();
-      rt.rewriteCache.set(path.peer, byPeer);
-    }
-    let set = byPeer.get(path.attrs);
-    if (set && set.refs > 0) this.outStore.ref(set);
-    else {
-      set = this.outStore.intern(rewrite(path, rt.info, this.o.local, rt.exportOptions, d.family));
-      byPeer.set(path.attrs, set);
-    }
-    return rt.exportFilter.apply(d.family, d.key, set);
-  }
-
-  private exportDests(rt: PeerRuntime, dests: readonly Dest[]): void {
-    const announce: Record<4 | 6, Map<AttrSet, NlriBuilder>> = { 4: new Map(), 6: new Map() };
-    const withdraw: Record<4 | 6, NlriBuilder | null> = { 4: null, 6: null };
-    const announceOne = (f: 4 | 6, set: AttrSet, key: PrefixKey, pathId: number, addPath: boolean) => {
-      let b = announce[f].get(set);
-      if (!b) {
-        b = new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
-        announce[f].set(set, b);
-      }
-      b.add(key, pathId);
-    };
-    const withdrawOne = (f: 4 | 6, key: PrefixKey, pathId: number, addPath: boolean) => {
-      withdraw[f] ??= new NlriBuilder(f === 4 ? Afi.IPV4 : Afi.IPV6, addPath);
-      withdraw[f].add(key, pathId);
-    };
-    for (const d of dests) {
-      const f = d.family;
-      if (!rt.families.has(f)) continue;
-      const out = rt.out[f];
-      if (!rt.addPathTx.has(f)) {
-        // One path per prefix: the Adj-RIB-Out entry is the attribute set itself (no per-prefix map).
-        const set = (d.best && this.exportPath(rt, d.best, d)) || undefined;
-        const old = out.get(d.key) as AttrSet | undefined;
-        // Nothing to send and nothing sent before: no withdrawal for a prefix the peer never had.
-        if (set === old) {
-          if (set) this.outStore.release(set);
-          continue;
-        }
-        if (old) this.outStore.release(old);
-        if (set) {
-          out.set(d.key, set);
-          announceOne(f, set, d.key, 0, false);
-        } else {
-          out.delete(d.key);
-          withdrawOne(f, d.key, 0, false);
-        }
-        continue;
-      }
-      // ADD-PATH: path id → attribute set per prefix (RFC 7911).
-      const want = new Map<number, AttrSet>();
-      for (const p of this.addPathCandidates(d, rt.addPathSend)) {
-        const set = this.exportPath(rt, p, d);
-        if (set) want.set(p.txId, set);
-      }
-      const have = out.get(d.key) as Map<number, AttrSet> | undefined;
-      for (const [pathId, set] of want) {
-        const old = have?.get(pathId);
-        if (old === set) {
-          this.outStore.release(set);
-          continue;
-        }
-        if (old) this.outStore.release(old);
-        announceOne(f, set, d.key, pathId, true);
-      }
-      if (have) {
-        for (const [pathId, old] of have) {
-          if (want.has(pathId)) continue;
-          this.outStore.release(old);
-          withdrawOne(f, d.key, pathId, true);
-        }
-      }
-      // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
-      if (want.size) out.set(d.key, want);
-      else out.delete(d.key);
-    }
-    const messages = packUpdates(announce, withdraw, rt.params, this.updateCache ?? new UpdateCache());
-    if (messages.length) rt.sender.sendUpdates(messages);
-  }
-
   /**
-   * Replaces a peer's policies without touching its session (reload). A new export policy is applied
-   * at once by re-exporting every destination (only differences are sent); a new import policy needs
-   * the peer to send its routes again (ROUTE-REFRESH, RFC 2918), which the caller asks for.
+   * Replaces a peer's policies without touching its session (reload). A new export policy moves the
+   * peer to a private group that starts from what it was sent, so only differences go out; a new
+   * import policy needs the peer to send its routes again (ROUTE-REFRESH, RFC 2918), which the
+   * caller asks for.
    */
   setPolicies(
     info: PeerInfo,
@@ -516,35 +389,38 @@ export class RoutingEngine {
     if (!rt) return;
     rt.importPolicy = p.importPolicy;
     rt.blockImport = !!ebgpRequiresPolicy(info, 'import', p.importPolicy.length > 0, p.ebgpRequiresPolicy);
-    rt.exportFilter = new ExportFilter(p.exportPolicy, info, this.outStore);
-    rt.blockExport = !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy);
-    if (!rt.syncing) this.exportDests(rt, this.allDests(rt));
+    const settings: GroupSettings = {
+      ...rt.group.settings,
+      exportPolicy: p.exportPolicy,
+      blockExport: !!ebgpRequiresPolicy(info, 'export', p.exportPolicy.length > 0, p.ebgpRequiresPolicy),
+    };
+    const m = rt.member;
+    if (!m.active) {
+      // Nothing sent yet (coalescing): the group it will start in is the new one.
+      this.leaveGroup(rt);
+      rt.group = this.groupFor(m, settings);
+      return;
+    }
+    const view = rt.group.viewOf(m);
+    this.leaveGroup(rt);
+    rt.group = new OutGroup(null, m, settings, this.groupContext);
+    rt.group.adopt(m, view);
+    rt.group.pass(this.allDests(rt));
+    if (m.syncing) rt.group.resend(m, true);
   }
 
   /**
-   * Soft reconfiguration out: brings the Adj-RIB-Out up to date (withdrawing what no longer passes),
-   * then with `resend` announces the whole table again, as an answer to ROUTE-REFRESH does.
-   * Returns false when the peer has no routing session (or is still sending its initial table).
+   * Soft reconfiguration out: brings the Adj-RIB-Out up to date (withdrawing what no longer passes,
+   * sending what an advertisement interval holds), then with `resend` announces the whole table
+   * again, as an answer to ROUTE-REFRESH does. Returns false when the peer has no routing session
+   * (or is still sending its initial table).
    */
   refreshOut(info: PeerInfo, resend = true): boolean {
     const rt = this.peers.get(info);
-    if (!rt || rt.syncing) return false;
-    const dests = this.allDests(rt);
-    this.exportDests(rt, dests);
-    if (resend) {
-      for (const f of [4, 6] as const) this.clearOut(rt, f);
-      this.exportDests(rt, dests);
-    }
+    if (!rt || rt.member.syncing) return false;
+    if (rt.group.key === null) rt.group.pass(this.allDests(rt));
+    if (resend) rt.group.resend(rt.member);
     return true;
-  }
-
-  /** Empties a family's Adj-RIB-Out, dropping its references. */
-  private clearOut(rt: PeerRuntime, f: 4 | 6): void {
-    for (const e of rt.out[f].values()) {
-      if (e instanceof Map) for (const set of e.values()) this.outStore.release(set);
-      else this.outStore.release(e);
-    }
-    rt.out[f].clear();
   }
 
   private allDests(rt: PeerRuntime): Dest[] {
@@ -556,7 +432,7 @@ export class RoutingEngine {
   /** True once the initial table and End-of-RIB went to the peer (RFC 4724 §2). */
   initialTableSent(info: PeerInfo): boolean {
     const rt = this.peers.get(info);
-    return !!rt && !rt.syncing;
+    return !!rt && !rt.member.syncing;
   }
 
   /** Interned attribute sets of the Adj-RIBs-Out (the RIB's own are `rib.store.size`). */
@@ -564,13 +440,17 @@ export class RoutingEngine {
     return this.outStore.size;
   }
 
+  /** Update groups and how many peers each has (largest first). */
+  get groupSizes(): number[] {
+    const sizes = new Map<OutGroup, number>();
+    for (const rt of this.peers.values()) sizes.set(rt.group, (sizes.get(rt.group) ?? 0) + 1);
+    return [...sizes.values()].sort((a, b) => b - a);
+  }
+
   /** Number of prefixes currently advertised to a peer (PfxSnt). */
   advertisedCount(info: PeerInfo): number {
-    const rt = this.peers.get(info);
-    if (!rt) return 0;
-    let n = 0;
-    for (const f of [4, 6] as const) for (const e of rt.out[f].values()) n += outCount(e);
-    return n;
+    const c = this.prefixCounts(info);
+    return c[4].advertised + c[6].advertised;
   }
 
   /** Number of paths in the RIB learned from a peer (PfxRcd); the Loc-RIB keeps the count. */
@@ -581,17 +461,10 @@ export class RoutingEngine {
   /** Paths received (in the RIB) and prefixes advertised, per family. */
   prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; advertised: number }> {
     const rt = this.peers.get(info);
-    const advertised = (f: 4 | 6) => {
-      let n = 0;
-      if (rt) for (const e of rt.out[f].values()) n += outCount(e);
-      return n;
-    };
+    const advertised = (f: 4 | 6) => (rt ? rt.group.advertised(rt.member, f) : 0);
     return {
       4: { received: this.rib.countOf(info, 4), advertised: advertised(4) },
       6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
     };
   }
 }
-
-/** Paths advertised for one prefix in an Adj-RIB-Out entry. */
-const outCount = (e: AttrSet | Map<number, AttrSet>): number => (e instanceof Map ? e.size : 1);

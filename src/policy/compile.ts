@@ -51,6 +51,8 @@ export interface CompiledPolicy {
   readonly terms: readonly CompiledTerm[];
   /** Some term matches on the prefix (`prefix-list`): the result is not a function of the attributes alone. */
   readonly readsPrefix: boolean;
+  /** Some term matches on the neighbor or the next hop: its export cannot be shared by an update group. */
+  readonly readsPeer: boolean;
 }
 
 export interface CompileOptions {
@@ -77,6 +79,9 @@ export function compilePolicy(name: string, config: PolicyConfig, options: Compi
     defaultAction: config.default,
     terms: config.terms.map((t) => compileTerm(t, options)),
     readsPrefix: config.terms.some((t) => t.match?.['prefix-list'] !== undefined),
+    readsPeer: config.terms.some(
+      (t) => t.match?.neighbor !== undefined || t.match?.['next-hop'] !== undefined,
+    ),
   };
 }
 

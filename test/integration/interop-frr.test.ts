@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRR, startFrr } from './support/frr.js';
-import { isRoot, requireTools, TestNet } from './support/netns.js';
+import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import {
   expectDialledBy,
   expectLeafSessions,
@@ -92,8 +92,15 @@ describe.skipIf(skip)('interop: FRR 8.4', () => {
           multiprotocolExtensions: { [af]: { advertisedAndReceived: true } },
           gracefulRestart: 'advertisedAndReceived',
         });
-        // RFC 4724: a helper (no restart state), and End-of-RIB sent after the initial table.
-        expect(n.gracefulRestartInfo).toMatchObject({ remoteGrMode: 'Helper', endOfRibRecv: { [af]: true } });
+        // RFC 4724: a helper (no restart state), and End-of-RIB sent after the initial table (which
+        // follows Established after the coalesce time: waited for, not assumed).
+        const gr = await waitFor(`FRR ${address} End-of-RIB`, async () => {
+          const info = (await frr.neighbor(address))?.gracefulRestartInfo as
+            | { endOfRibRecv?: Record<string, boolean> }
+            | undefined;
+          return info?.endOfRibRecv?.[af] ? info : undefined;
+        });
+        expect(gr).toMatchObject({ remoteGrMode: 'Helper', endOfRibRecv: { [af]: true } });
         // Who dialled: FRR's end is port 179 when rackbgp connected to it.
         expect(rackbgpPassive ? n.portForeign : n.portLocal).toBe(179);
       }

@@ -1,50 +1,286 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RoutingEngine } from '../../../src/core/routing.js';
+import { type PeerRoutingOptions, RoutingEngine } from '../../../src/core/routing.js';
 import { compilePolicies, policiesSchema } from '../../../src/policy/index.js';
+import { NlriBuilder } from '../../../src/rib/nlri-builder.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
-import { Origin } from '../../../src/wire/index.js';
+import type { PeerInfo } from '../../../src/rib/types.js';
+import {
+  Afi,
+  AsPathSegmentType,
+  decodeMessage,
+  IPV4_UNICAST,
+  Origin,
+  packAnnouncements,
+  type UpdateMessage,
+} from '../../../src/wire/index.js';
 import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
 
-describe('update groups: peers treated alike share serialized UPDATEs', () => {
-  it('hands the same message objects to peers with the same export, packs again for a different one', async () => {
-    const engine = new RoutingEngine({ local: LOCAL, decision: DECISION });
-    const policies = compilePolicies(
-      policiesSchema.parse(parse('med: { terms: [{ name: t, then: { med: 7 } }] }')),
-      {
-        localAsn: 65000,
-      },
+const policies = compilePolicies(
+  policiesSchema.parse(
+    parse(`
+med: { terms: [{ name: t, then: { med: 7 } }] }
+by-neighbor: { terms: [{ name: t, match: { neighbor: [192.0.2.9] }, then: reject }] }
+`),
+  ),
+  { localAsn: 65000 },
+);
+
+/** One sent UPDATE, decoded: announced and withdrawn prefixes with the next hop and AS path. */
+interface Seen {
+  readonly announced: string[];
+  readonly withdrawn: string[];
+  readonly nextHop?: string;
+  readonly asPath?: number[];
+}
+
+const text = (b: Uint8Array, off: number, len: number) => `${b[off]}.${b[off + 1]}.${b[off + 2]}.0/${len}`;
+
+function decode(m: Uint8Array): Seen | 'eor' {
+  const r = decodeMessage(m, params(65002), 4096);
+  if (!r.ok || r.message.type !== 'update') throw new Error('not an UPDATE');
+  const u = r.message;
+  const announced: string[] = [];
+  const withdrawn: string[] = [];
+  u.nlri.forEach((b, off, len) => {
+    announced.push(text(b, off, len));
+  });
+  u.withdrawn.forEach((b, off, len) => {
+    withdrawn.push(text(b, off, len));
+  });
+  if (!announced.length && !withdrawn.length) return 'eor';
+  return {
+    announced,
+    withdrawn,
+    ...(u.attributes?.nextHop !== undefined && { nextHop: u.attributes.nextHop }),
+    ...(u.attributes?.asPath && { asPath: u.attributes.asPath.flatMap((s) => s.asns) }),
+  };
+}
+
+/** A routing engine with peers whose sent UPDATEs are recorded raw and decoded. */
+class Rig {
+  readonly engine: RoutingEngine;
+  readonly raw = new Map<number, Uint8Array[]>();
+  readonly peers = new Map<number, PeerInfo>();
+
+  constructor(onSharedSubnet?: (nh: string, to: PeerInfo) => boolean) {
+    this.engine = new RoutingEngine({
+      local: LOCAL,
+      decision: DECISION,
+      ...(onSharedSubnet && { onSharedSubnet }),
+    });
+  }
+
+  up(
+    id: number,
+    asn: number,
+    extra: Partial<PeerInfo> = {},
+    opts: Partial<PeerRoutingOptions> = {},
+  ): PeerInfo {
+    const info = { ...peer(id, asn), ...extra };
+    this.raw.set(id, []);
+    this.peers.set(id, info);
+    this.engine.peerUp(
+      info,
+      params(asn),
+      { sendUpdates: (ms) => this.raw.get(id)!.push(...ms) },
+      { ...PLAIN, ...opts },
     );
-    const got = new Map<number, Uint8Array[]>();
-    for (const [id, asn, exportPolicy] of [
-      [2, 65002, []],
-      [3, 65002, []],
-      [4, 65002, [policies.get('med')!]],
-    ] as const) {
-      got.set(id, []);
-      engine.peerUp(
-        peer(id, asn),
-        params(asn),
-        { sendUpdates: (ms) => got.get(id)!.push(...ms) },
-        {
-          ...PLAIN,
-          exportPolicy,
-        },
-      );
+    return info;
+  }
+
+  /** What `id` was sent since the last call, End-of-RIB as 'eor'. */
+  take(id: number): (Seen | 'eor')[] {
+    const list = this.raw.get(id)!;
+    const out = list.map(decode);
+    list.length = 0;
+    return out;
+  }
+
+  /** `from` announces prefixes with an AS path and next hop. */
+  announce(from: number, prefixes: string[], asPath: number[], nextHop: string): void {
+    const info = this.peers.get(from)!;
+    const b = new NlriBuilder(Afi.IPV4, false);
+    for (const p of prefixes) b.add(keyFromText(p)!.key);
+    const attrs = {
+      origin: Origin.IGP,
+      asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: asPath }],
+      nextHop,
+    };
+    for (const m of packAnnouncements(attrs, b.build(), IPV4_UNICAST, params(info.asn), 4096)) {
+      const r = decodeMessage(m, params(info.asn), 4096);
+      if (!r.ok || r.message.type !== 'update') throw new Error('bad UPDATE');
+      this.engine.receiveUpdate(info, r.message as UpdateMessage);
     }
+  }
+}
+
+const prefixes = (n: number) => Array.from({ length: n }, (_, i) => `10.${1 + (i >> 8)}.${i & 255}.0/24`);
+const announcedTo = (seen: (Seen | 'eor')[]) =>
+  seen.flatMap((s) => (s === 'eor' ? [] : s.announced.map((p) => `${p} via ${s.nextHop}`)));
+
+describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDATEs packed for it', () => {
+  it('hands the same buffers to members with the same session address, packs once more for another policy', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002);
+    rig.up(3, 65002);
+    rig.up(4, 65002, {}, { exportPolicy: [policies.get('med')!] });
     await turn(); // initial (empty) tables and End-of-RIB
-    for (const m of got.values()) m.length = 0;
-    for (let i = 1; i <= 300; i++) {
-      const k = keyFromText(`10.${1 + (i >> 8)}.${i & 255}.0/24`)!;
-      engine.originate(k.family, k.key, { origin: Origin.IGP, asPath: [] });
+    for (const id of [2, 3, 4]) expect(rig.take(id)).toEqual(['eor']);
+    for (const p of prefixes(300)) {
+      const k = keyFromText(p)!;
+      rig.engine.originate(k.family, k.key, { origin: Origin.IGP, asPath: [] });
     }
-    engine.flush();
-    const [a, b, c] = [got.get(2)!, got.get(3)!, got.get(4)!];
+    rig.engine.flush();
+    const [a, b, c] = [rig.raw.get(2)!, rig.raw.get(3)!, rig.raw.get(4)!];
     expect(a.length).toBeGreaterThan(0);
     expect(b).toHaveLength(a.length);
     for (const [i, m] of b.entries()) expect(m).toBe(a[i]); // the very same buffers
     expect(c).toHaveLength(a.length);
-    for (const [i, m] of c.entries()) expect(m).not.toBe(a[i]); // MED 7: packed for itself
-    expect(engine.sharedUpdates).toBe(a.length);
+    for (const [i, m] of c.entries()) expect(m).not.toBe(a[i]); // MED 7: another group
+    expect(rig.engine.sharedUpdates).toBe(a.length);
+    expect(rig.engine.groupSizes).toEqual([2, 1]);
+  });
+
+  it('packs once for members on different subnets and patches each one its own next hop', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    await turn();
+    expect(rig.engine.groupSizes).toEqual([2]);
+    for (const p of prefixes(3)) {
+      const k = keyFromText(p)!;
+      rig.engine.originate(k.family, k.key, { origin: Origin.IGP, asPath: [] });
+    }
+    rig.engine.flush();
+    const two = rig.take(2);
+    const three = rig.take(3);
+    expect(announcedTo(two.slice(1))).toEqual(prefixes(3).map((p) => `${p} via 10.0.2.1`));
+    expect(announcedTo(three.slice(1))).toEqual(prefixes(3).map((p) => `${p} via 10.0.3.1`));
+    expect(rig.engine.sharedUpdates).toBe(1); // one UPDATE packed, two sent
+  });
+
+  it("never sends a member's own routes back, and withdraws from it what it now is the best source of", async () => {
+    const rig = new Rig();
+    for (const id of [2, 3, 4]) rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1` });
+    await turn();
+    for (const id of [2, 3, 4]) rig.take(id);
+    rig.announce(2, ['10.9.0.0/24'], [65002, 65100, 65101], '10.0.2.2');
+    rig.engine.flush();
+    expect(rig.take(2)).toEqual([]);
+    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.1']);
+    expect(announcedTo(rig.take(4))).toEqual(['10.9.0.0/24 via 10.0.4.1']);
+    // Peer 3 offers a shorter path: it becomes the best; 3 is told to forget the one it had.
+    rig.announce(3, ['10.9.0.0/24'], [65003], '10.0.3.2');
+    rig.engine.flush();
+    expect(rig.take(3)).toEqual([{ announced: [], withdrawn: ['10.9.0.0/24'] }]);
+    expect(rig.take(2)).toEqual([
+      { announced: ['10.9.0.0/24'], withdrawn: [], nextHop: '10.0.2.1', asPath: [65000, 65003] },
+    ]);
+    expect(rig.take(4)).toEqual([
+      { announced: ['10.9.0.0/24'], withdrawn: [], nextHop: '10.0.4.1', asPath: [65000, 65003] },
+    ]);
+    expect(rig.engine.prefixCounts(rig.peers.get(3)!)[4].advertised).toBe(0);
+    expect(rig.engine.prefixCounts(rig.peers.get(2)!)[4].advertised).toBe(1);
+  });
+
+  it('keeps a third-party next hop for the member on its subnet alone (RFC 4271 §5.1.3)', async () => {
+    // 10.0.3.0/24 is the subnet shared with peer 3.
+    const rig = new Rig((nh, to) => to.id === 3 && nh.startsWith('10.0.3.'));
+    for (const id of [2, 3, 4]) rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1` });
+    await turn();
+    for (const id of [2, 3, 4]) rig.take(id);
+    rig.announce(2, ['10.9.0.0/24', '10.9.1.0/24'], [65002], '10.0.3.7');
+    rig.engine.flush();
+    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.7', '10.9.1.0/24 via 10.0.3.7']);
+    expect(announcedTo(rig.take(4))).toEqual(['10.9.0.0/24 via 10.0.4.1', '10.9.1.0/24 via 10.0.4.1']);
+    rig.announce(2, ['10.9.0.0/24'], [65002], '10.0.2.2'); // the next hop moves off 3's subnet
+    rig.engine.flush();
+    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.1']);
+    expect(announcedTo(rig.take(4))).toEqual([]); // unchanged for 4: its view was the group's
+    expect(rig.engine.groupSizes).toEqual([3]);
+  });
+
+  it('gives a later member the group table without computing it again, then End-of-RIB', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    await turn();
+    rig.announce(2, prefixes(50), [65002], '10.0.2.2');
+    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    rig.engine.flush();
+    rig.take(3);
+    const sets = rig.engine.exportedAttributeSets;
+    rig.up(4, 65004, { localAddress4: '10.0.4.1' });
+    await turn();
+    await turn();
+    const four = rig.take(4);
+    expect(four.at(-1)).toBe('eor');
+    expect(announcedTo(four).sort()).toEqual(
+      prefixes(50)
+        .map((p) => `${p} via 10.0.4.1`)
+        .sort(),
+    );
+    expect(rig.engine.exportedAttributeSets).toBe(sets);
+    expect(rig.engine.groupSizes).toEqual([3]);
+    expect(rig.engine.initialTableSent(rig.peers.get(4)!)).toBe(true);
+  });
+
+  it("computes a sole member's own routes only once another member comes, which then gets them", async () => {
+    const rig = new Rig();
+    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    await turn();
+    rig.announce(2, prefixes(30), [65002], '10.0.2.2');
+    rig.engine.flush();
+    expect(rig.engine.exportedAttributeSets).toBe(0); // nobody to send them to
+    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    await turn();
+    await turn();
+    const three = rig.take(3);
+    expect(three.at(-1)).toBe('eor');
+    expect(announcedTo(three).sort()).toEqual(
+      prefixes(30)
+        .map((p) => `${p} via 10.0.3.1`)
+        .sort(),
+    );
+    expect(rig.take(2).filter((s) => s !== 'eor')).toEqual([]);
+    expect(rig.engine.groupSizes).toEqual([2]);
+    expect(rig.engine.exportedAttributeSets).toBe(1);
+  });
+
+  it('moves a peer whose export policy changes to a group of its own and sends only the differences', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002);
+    rig.up(3, 65003);
+    await turn();
+    rig.announce(2, prefixes(4), [65002], '10.0.2.2');
+    rig.engine.flush();
+    rig.take(3);
+    const reject = compilePolicies(
+      policiesSchema.parse(
+        parse('no-10-1-0: { terms: [{ name: t, match: { prefix-list: [10.1.0.0/24] }, then: reject }] }'),
+      ),
+      { localAsn: 65000 },
+    ).get('no-10-1-0')!;
+    rig.engine.setPolicies(rig.peers.get(3)!, {
+      importPolicy: [],
+      exportPolicy: [reject],
+      ebgpRequiresPolicy: false,
+    });
+    expect(rig.take(3)).toEqual([{ announced: [], withdrawn: ['10.1.0.0/24'] }]);
+    expect(rig.engine.groupSizes).toEqual([1, 1]);
+    rig.announce(2, ['10.1.9.0/24'], [65002], '10.0.2.2');
+    rig.engine.flush();
+    expect(announcedTo(rig.take(3))).toEqual(['10.1.9.0/24 via 192.0.2.100']);
+  });
+
+  it('gives MRAI and neighbor-reading policies a group of their own', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002);
+    rig.up(3, 65002);
+    rig.up(4, 65002, {}, { advertisementInterval: 5 });
+    rig.up(5, 65002, {}, { exportPolicy: [policies.get('by-neighbor')!] });
+    rig.up(6, 65002, {}, { exportPolicy: [policies.get('by-neighbor')!] });
+    await turn();
+    expect(rig.engine.groupSizes).toEqual([2, 1, 1, 1]);
   });
 });

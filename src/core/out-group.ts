@@ -1,0 +1,643 @@
+/**
+ * Update groups (FRR's term, BIRD's shared export tables): peers with the same outbound treatment
+ * share one Adj-RIB-Out and one export computation, and each change is packed into UPDATEs once
+ * for all of them (out-batch.ts), with next hop self patched in per member (next-hop-patch.ts).
+ * What differs per member stays apart: a member's own routes are never sent back to it (a Hidden
+ * entry names the member it came from), and toward an eBGP neighbor on a shared subnet a
+ * third-party next hop is kept (RFC 4271 §5.1.3) in that member's `kept` map. A peer whose export
+ * cannot be shared (MRAI, or a policy reading the neighbor or next hop) gets a private group
+ * computed with its real session addresses.
+ */
+import type { CompiledPolicy } from '../policy/index.js';
+import type { AttrStore } from '../rib/attr-store.js';
+import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
+import type { Dest, LocRib } from '../rib/loc-rib.js';
+import type { PrefixKey } from '../rib/prefix-key.js';
+import type { AttrSet, Path, PeerInfo } from '../rib/types.js';
+import type { Clock } from '../util/clock.js';
+import { encodeMessage, endOfRib, IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
+import { AdvertisementTimer } from './advertisement-timer.js';
+import { ExportFilter } from './export-filter.js';
+import { SELF4, SELF6, SelfAddresses } from './next-hop-patch.js';
+import { type BatchMember, OutBatch, type PeerSender } from './out-batch.js';
+
+/** What a group's export depends on besides the member's identity and addresses. */
+export interface GroupSettings {
+  readonly families: ReadonlySet<4 | 6>;
+  readonly addPathTx: ReadonlySet<4 | 6>;
+  readonly addPathSend: 'all' | number;
+  readonly exportOptions: Omit<ExportOptions, 'onSharedSubnet'>;
+  readonly exportPolicy: readonly CompiledPolicy[];
+  /** RFC 8212 blocks export. */
+  readonly blockExport: boolean;
+  /** MinRouteAdvertisementInterval in seconds (0: none). */
+  readonly advertisementInterval: number;
+}
+
+/** What the engine lends its groups. */
+export interface GroupContext {
+  readonly local: LocalInfo;
+  readonly rib: LocRib;
+  /** The store of exported attribute sets, shared by all groups. */
+  readonly store: AttrStore;
+  readonly onSharedSubnet: (nextHop: string, to: PeerInfo) => boolean;
+  /** RFC 7911 send candidates of a destination: every usable path, or the best N. */
+  readonly candidates: (d: Dest, send: 'all' | number) => Path[];
+  readonly syncChunk: number;
+  readonly clock: Clock;
+  /** Told how many UPDATEs went out without being packed again. */
+  readonly shared: (messages: number) => void;
+}
+
+const policyIds = new WeakMap<CompiledPolicy, number>();
+let nextPolicyId = 1;
+const policyId = (p: CompiledPolicy): number => {
+  let id = policyIds.get(p);
+  if (id === undefined) {
+    id = nextPolicyId++;
+    policyIds.set(p, id);
+  }
+  return id;
+};
+
+/** The key peers with one outbound treatment share, or null when this peer's export is its own. */
+export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings): string | null {
+  if (s.advertisementInterval > 0 || s.exportPolicy.some((p) => p.readsPeer)) return null;
+  if (keepsThirdParty(info, s) && s.addPathTx.size) return null;
+  return JSON.stringify([
+    info.ibgp,
+    info.rrClient,
+    info.directlyConnected,
+    info.localAddress4 !== undefined,
+    info.localAddress6 !== undefined,
+    [...s.families].sort(),
+    [...s.addPathTx].sort(),
+    s.addPathSend,
+    params.fourOctetAs,
+    params.maxMessageLength,
+    s.exportOptions.nextHopSelf,
+    s.exportOptions.nextHopKeep,
+    s.blockExport,
+    s.exportPolicy.map(policyId),
+  ]);
+}
+
+/** eBGP toward a neighbor one hop away: a next hop on its subnet is passed on (RFC 4271 §5.1.3). */
+const keepsThirdParty = (info: PeerInfo, s: GroupSettings) =>
+  !info.ibgp && info.directlyConnected && !s.exportOptions.nextHopKeep;
+
+/** A peer's place in its group. */
+export class Member implements BatchMember {
+  readonly id: number;
+  readonly self: SelfAddresses;
+  /** Third-party next hops sent to this member instead of the group's set, per family. */
+  readonly kept: Record<4 | 6, Map<PrefixKey, AttrSet>> = { 4: new Map(), 6: new Map() };
+  /** RIB attribute set → its next hop is on a subnet shared with this member. */
+  readonly onSubnet = new WeakMap<AttrSet, boolean>();
+  /** This member alone (a group change it is left out of). */
+  readonly alone: readonly Member[] = [this];
+  /** The group it is in. */
+  group: OutGroup | null = null;
+  /** Its table was asked for (the session's coalesce is over). */
+  active = false;
+  /** Among the group's receivers: its table is on the way or sent. */
+  receiving = false;
+  /** Its initial table and End-of-RIB have not gone out yet. */
+  syncing = true;
+  closed = false;
+
+  constructor(
+    readonly info: PeerInfo,
+    readonly params: SessionParams,
+    readonly sender: PeerSender,
+  ) {
+    this.id = info.id;
+    this.self = new SelfAddresses(info.localAddress4, info.localAddress6);
+  }
+}
+
+/** A group entry another member sent us: not sent back to it. */
+class Hidden {
+  constructor(
+    readonly set: AttrSet,
+    readonly from: Member,
+  ) {}
+}
+type Slot = AttrSet | Hidden;
+type Entry = Slot | Map<number, Slot>;
+
+const NOBODY: readonly Member[] = [];
+const NO_REWRITE = { peer: null, from: null, set: { refs: 0 } as AttrSet };
+const setOf = (s: Slot): AttrSet => (s instanceof Hidden ? s.set : s);
+const visibleTo = (s: Slot | undefined, m: Member): AttrSet | null =>
+  s === undefined ? null : s instanceof Hidden ? (s.from === m ? null : s.set) : s;
+const familyCode = (f: 4 | 6) => (f === 4 ? IPV4_UNICAST : IPV6_UNICAST);
+
+export class OutGroup {
+  /** The Adj-RIB-Out: prefix → slot, or with ADD-PATH path id → slot. */
+  readonly out: Record<4 | 6, Map<PrefixKey, Entry>> = { 4: new Map(), 6: new Map() };
+  /** Peers assigned to the group (coalescing ones too: their routes are hidden from them). */
+  readonly members = new Map<PeerInfo, Member>();
+  private receivers: Member[] = [];
+  /** The peer export is computed for: the member itself, or one with placeholder addresses. */
+  private readonly view: PeerInfo;
+  private readonly shared: boolean;
+  /** Third-party next hops are possible: members are checked one by one. */
+  private readonly thirdParty: boolean;
+  private readonly filter: ExportFilter;
+  private readonly options: ExportOptions;
+  private readonly keepOptions: ExportOptions;
+  /** rewrite() results per source peer and RIB set (valid while the out set is alive). */
+  private readonly rewriteCache = new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>();
+  private readonly keptCache = new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>();
+  /** The last rewrite (runs of prefixes share a source and set): skips two lookups. */
+  private lastRewrite: { peer: PeerInfo | null; from: AttrSet | null; set: AttrSet } = NO_REWRITE;
+  private readonly hiddenCache = new WeakMap<AttrSet, Map<Member, Hidden>>();
+  /** The last Hidden made or found (runs of prefixes share one). */
+  private lastHidden: Hidden | null = null;
+  private readonly mrai: AdvertisementTimer | null;
+  /** Encoding parameters (the same for every member: they are in the key). */
+  private readonly params: SessionParams;
+  /** `out` holds every destination: the first table was computed. */
+  private built = false;
+  private building = false;
+  /** Members that came while building: they walk `out` when it is done. */
+  private waiting: Member[] = [];
+  /** A sole member's own routes were left out of `out` (nobody else to send them to)... */
+  private skipped = false;
+  /** ...and since then another member came: `out` needs them before it can be walked. */
+  private incomplete = false;
+  private walkQueue: Member[] = [];
+  closed = false;
+
+  constructor(
+    readonly key: string | null,
+    first: Member,
+    readonly settings: GroupSettings,
+    private readonly ctx: GroupContext,
+  ) {
+    this.shared = key !== null;
+    this.thirdParty = this.shared && keepsThirdParty(first.info, settings);
+    const { localAddress4: _4, localAddress6: _6, ...rest } = first.info;
+    this.view = this.shared
+      ? {
+          ...rest,
+          id: -1,
+          ...(first.info.localAddress4 !== undefined && { localAddress4: SELF4 }),
+          ...(first.info.localAddress6 !== undefined && { localAddress6: SELF6 }),
+        }
+      : first.info;
+    this.options = {
+      ...settings.exportOptions,
+      onSharedSubnet: this.shared ? () => false : ctx.onSharedSubnet,
+    };
+    this.keepOptions = { ...settings.exportOptions, onSharedSubnet: () => true };
+    this.filter = new ExportFilter(settings.exportPolicy, this.view, ctx.store);
+    this.mrai =
+      settings.advertisementInterval > 0
+        ? new AdvertisementTimer(settings.advertisementInterval * 1000, ctx.clock, (dests) =>
+            this.pass(dests),
+          )
+        : null;
+    this.params = first.params;
+  }
+
+  add(m: Member): void {
+    if (this.skipped) {
+      this.skipped = false;
+      this.incomplete = true;
+    }
+    this.members.set(m.info, m);
+    m.group = this;
+  }
+
+  /** Still in this group (not moved away or gone). */
+  private has(m: Member): boolean {
+    return !m.closed && m.group === this;
+  }
+
+  /** Takes a member already sent `view` (its Adj-RIB-Out in the group it leaves) into this private group. */
+  adopt(m: Member, view: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>): void {
+    this.add(m);
+    for (const f of [4, 6] as const) for (const [key, e] of view[f]) this.out[f].set(key, e);
+    this.built = true;
+    this.receivers.push(m);
+  }
+
+  /** The member starts receiving: its table comes from the group's first build or a walk of `out`. */
+  activate(m: Member): void {
+    if (m.closed || m.active) return;
+    m.active = true;
+    if (this.building) this.waiting.push(m);
+    else if (!this.built) {
+      this.receive(m);
+      this.build();
+    } else if (this.incomplete) {
+      // Its sole member's own routes were left out: compute them, then the newcomer walks.
+      this.incomplete = false;
+      this.waiting.push(m);
+      this.build();
+    } else this.walkSoon(m);
+  }
+
+  private receive(m: Member): void {
+    if (m.receiving) return;
+    m.receiving = true;
+    this.receivers.push(m);
+  }
+
+  /** The member left (session down, or moved to another group); the last one closes the group. */
+  remove(m: Member): void {
+    this.members.delete(m.info);
+    if (m.group === this) m.group = null;
+    m.receiving = false;
+    this.receivers = this.receivers.filter((r) => r !== m);
+    this.waiting = this.waiting.filter((r) => r !== m);
+    this.walkQueue = this.walkQueue.filter((r) => r !== m);
+    for (const f of [4, 6] as const) {
+      for (const set of m.kept[f].values()) this.ctx.store.release(set);
+      m.kept[f].clear();
+    }
+    if (this.members.size === 0) this.close();
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.mrai?.cancel();
+    for (const f of [4, 6] as const) {
+      for (const e of this.out[f].values()) {
+        if (e instanceof Map) for (const s of e.values()) this.ctx.store.release(setOf(s));
+        else this.ctx.store.release(setOf(e));
+      }
+      this.out[f].clear();
+    }
+  }
+
+  /** Destinations the decision changed (RFC 4271 §9.2.1.1: held for MRAI once the table is out). */
+  changed(dests: readonly Dest[]): void {
+    if (this.closed || (!this.built && !this.building)) return;
+    if (this.mrai && this.built) this.mrai.offer(dests);
+    else this.pass(dests);
+  }
+
+  /** Brings `out` up to date for `dests` and sends what changed to every receiver. */
+  pass(dests: readonly Dest[]): void {
+    const batch = this.batch(this.receivers);
+    for (const d of dests) {
+      if (!this.settings.families.has(d.family)) continue;
+      if (this.settings.addPathTx.has(d.family)) this.passAddPath(batch, d);
+      else this.passSingle(batch, d);
+    }
+    this.ctx.shared(batch.send());
+  }
+
+  /** Sends `m` everything `out` holds for it now, at once (ROUTE-REFRESH, soft reset out). */
+  resend(m: Member, chunked = false): void {
+    this.walk([m], chunked);
+  }
+
+  /** A member's view of the group: the Adj-RIB-Out it was sent, with its own next hops (references). */
+  viewOf(m: Member): Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>> {
+    const r: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>> = { 4: new Map(), 6: new Map() };
+    const personal = new Map<AttrSet, AttrSet>();
+    const own = (set: AttrSet): AttrSet => {
+      const nh = set.attrs.nextHop;
+      const self = nh === SELF4 ? m.info.localAddress4 : nh === SELF6 ? m.info.localAddress6 : undefined;
+      if (!this.shared || self === undefined) return this.ctx.store.ref(set);
+      let p = personal.get(set);
+      if (p) return this.ctx.store.ref(p);
+      p = this.ctx.store.intern({ ...set.attrs, nextHop: self });
+      personal.set(set, p);
+      return p;
+    };
+    for (const f of [4, 6] as const) {
+      for (const [key, e] of this.out[f]) {
+        if (e instanceof Map) {
+          const paths = new Map<number, AttrSet>();
+          for (const [id, s] of e) {
+            const set = visibleTo(s, m);
+            if (set) paths.set(id, own(set));
+          }
+          if (paths.size) r[f].set(key, paths);
+          continue;
+        }
+        const set = m.kept[f].get(key) ?? visibleTo(e, m);
+        if (set) r[f].set(key, own(set));
+      }
+    }
+    return r;
+  }
+
+  /** Prefixes (paths, with ADD-PATH) the member has been sent. */
+  advertised(m: Member, f: 4 | 6): number {
+    let n = 0;
+    for (const e of this.out[f].values()) {
+      if (e instanceof Map) for (const s of e.values()) n += visibleTo(s, m) ? 1 : 0;
+      else n += visibleTo(e, m) ? 1 : 0;
+    }
+    return n;
+  }
+
+  private batch(receivers: readonly Member[]): OutBatch<Member> {
+    return new OutBatch(receivers, this.settings.addPathTx, this.params, this.shared);
+  }
+
+  // ---- initial tables ----
+
+  /** The group's first table: every destination, a chunk per event-loop turn. */
+  private build(): void {
+    this.building = true;
+    const cohort = this.receivers.filter((m) => m.syncing);
+    this.chunked(
+      (dests) => this.pass(dests),
+      () => {
+        this.building = false;
+        this.built = true;
+        for (const m of cohort) this.synced(m);
+        if (this.incomplete) {
+          this.incomplete = false;
+          this.build(); // a member came while the first one's routes were left out
+          return;
+        }
+        const waiting = this.waiting;
+        this.waiting = [];
+        if (waiting.length) this.walk(waiting, true, true);
+      },
+    );
+  }
+
+  /** Members activated in one turn walk `out` together: their tables are packed once. */
+  private walkSoon(m: Member): void {
+    this.walkQueue.push(m);
+    if (this.walkQueue.length > 1) return;
+    setImmediate(() => {
+      const cohort = this.walkQueue;
+      this.walkQueue = [];
+      if (cohort.length && !this.closed) this.walk(cohort, true, true);
+    });
+  }
+
+  /** Sends `cohort` what `out` holds for them (their own routes and kept next hops apart). */
+  private walk(cohort: Member[], chunked: boolean, startNow = false): void {
+    for (const m of cohort) if (this.has(m)) this.receive(m);
+    const send = (dests: readonly Dest[]) => {
+      // A walk sends what `out` holds now; changes after it reach the cohort as receivers.
+      const open = cohort.filter((m) => this.has(m));
+      const batch = this.batch(open);
+      for (const d of dests) {
+        const e = this.out[d.family].get(d.key);
+        if (e instanceof Map)
+          for (const [id, s] of e) this.deliver(batch, open, d, id, undefined, s, null, true);
+        else if (e) this.deliver(batch, open, d, 0, undefined, e, d.best, true);
+      }
+      this.ctx.shared(batch.send());
+    };
+    const done = () => {
+      for (const m of cohort) if (m.syncing) this.synced(m);
+    };
+    if (chunked) this.chunked(send, done, startNow);
+    else {
+      for (const f of this.settings.families) send([...this.ctx.rib.tables[f].values()]);
+      done();
+    }
+  }
+
+  /** Calls `each` with the RIB's destinations of the group's families, a chunk per turn. */
+  private chunked(each: (dests: readonly Dest[]) => void, done: () => void, startNow = false): void {
+    const queue: Dest[][] = [];
+    for (const f of this.settings.families) {
+      let batch: Dest[] = [];
+      for (const d of this.ctx.rib.tables[f].values()) {
+        batch.push(d);
+        if (batch.length >= this.ctx.syncChunk) {
+          queue.push(batch);
+          batch = [];
+        }
+      }
+      if (batch.length) queue.push(batch);
+    }
+    const next = () => {
+      if (this.closed) return;
+      const batch = queue.shift();
+      if (batch) each(batch);
+      if (queue.length) setImmediate(next);
+      else done();
+    };
+    if (startNow) next();
+    else setImmediate(next);
+  }
+
+  /** RFC 4724 §2: End-of-RIB after the initial table, per family. */
+  private synced(m: Member): void {
+    if (!this.has(m) || !m.syncing) return;
+    m.syncing = false;
+    m.sender.sendUpdates(
+      [...this.settings.families].map((f) =>
+        encodeMessage(endOfRib(familyCode(f)), m.params, m.params.maxMessageLength),
+      ),
+    );
+  }
+
+  // ---- export of one destination ----
+
+  private passSingle(batch: OutBatch<Member>, d: Dest): void {
+    const out = this.out[d.family];
+    const old = out.get(d.key) as Slot | undefined;
+    const best = d.best && !this.onlyMemberSent(d.best) ? d.best : null;
+    const set = best ? this.exportPath(best, d, this.rewriteCache, this.options) : null;
+    const now = set && best ? this.slot(set, best) : undefined;
+    if (now !== old) {
+      if (old) this.ctx.store.release(setOf(old));
+      if (now) out.set(d.key, now);
+      else out.delete(d.key);
+    } else {
+      if (set) this.ctx.store.release(set);
+      if (!this.thirdParty) return; // nothing changed for anyone
+    }
+    this.deliver(batch, this.receivers, d, 0, old, now, best, false);
+  }
+
+  private passAddPath(batch: OutBatch<Member>, d: Dest): void {
+    const out = this.out[d.family];
+    const have = out.get(d.key) as Map<number, Slot> | undefined;
+    const want = new Map<number, Slot>();
+    for (const p of this.ctx.candidates(d, this.settings.addPathSend)) {
+      if (this.onlyMemberSent(p)) continue;
+      const set = this.exportPath(p, d, this.rewriteCache, this.options);
+      if (set) want.set(p.txId, this.slot(set, p));
+    }
+    for (const [id, s] of want) {
+      const old = have?.get(id);
+      if (old === s) {
+        this.ctx.store.release(setOf(s));
+        continue;
+      }
+      if (old) this.ctx.store.release(setOf(old));
+      this.deliver(batch, this.receivers, d, id, old, s, null, false);
+    }
+    if (have) {
+      for (const [id, old] of have) {
+        if (want.has(id)) continue;
+        this.ctx.store.release(setOf(old));
+        this.deliver(batch, this.receivers, d, id, old, undefined, null, false);
+      }
+    }
+    // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
+    if (want.size) out.set(d.key, want);
+    else out.delete(d.key);
+  }
+
+  /** A path from the group's sole member goes to nobody: left out of `out` (until another comes). */
+  private onlyMemberSent(path: Path): boolean {
+    if (!this.shared || this.members.size !== 1 || !this.members.has(path.peer)) return false;
+    this.skipped = true;
+    return true;
+  }
+
+  /** The group's slot for `set` from `path`: hidden from the member the path came from. */
+  private slot(set: AttrSet, path: Path): Slot {
+    if (!this.shared) return set;
+    const last = this.lastHidden;
+    if (last && last.set === set && last.from.info === path.peer && last.from.group === this) return last;
+    const from = this.members.get(path.peer);
+    if (!from) return set;
+    let byPeer = this.hiddenCache.get(set);
+    if (!byPeer) {
+      byPeer = new Map();
+      this.hiddenCache.set(set, byPeer);
+    }
+    let h = byPeer.get(from);
+    if (!h) {
+      h = new Hidden(set, from);
+      byPeer.set(from, h);
+    }
+    this.lastHidden = h;
+    return h;
+  }
+
+  /**
+   * Queues the change of one slot (`old` → `now`) for `members`: once for all whose view is the
+   * group's, apart for a member the route came from or one keeping a third-party next hop. With
+   * `fresh` the members have nothing yet (a walk).
+   */
+  private deliver(
+    batch: OutBatch<Member>,
+    members: readonly Member[],
+    d: Dest,
+    pathId: number,
+    old: Slot | undefined,
+    now: Slot | undefined,
+    best: Path | null,
+    fresh: boolean,
+  ): void {
+    const f = d.family;
+    const was = old ? setOf(old) : null;
+    const is = now ? setOf(now) : null;
+    if (!this.thirdParty && !(old instanceof Hidden) && !(now instanceof Hidden)) {
+      // The common case: every member's view is the group's.
+      if (fresh ? is : was !== is) batch.all(f, d.key, pathId, is);
+      return;
+    }
+    if (this.thirdParty) {
+      const apart: Member[] = [];
+      for (const m of members) {
+        const kept = m.kept[f].get(d.key);
+        let mIs = visibleTo(now, m);
+        let keep: AttrSet | null = null;
+        if (mIs && best && this.onSubnet(best, m)) {
+          keep = this.exportPath(best, d, this.keptCache, this.keepOptions);
+          mIs = keep;
+        }
+        const mWas = fresh ? null : (kept ?? visibleTo(old, m));
+        if (keep !== (kept ?? null)) {
+          if (keep) m.kept[f].set(d.key, keep);
+          else m.kept[f].delete(d.key);
+          if (kept) this.ctx.store.release(kept);
+        } else if (keep) this.ctx.store.release(keep);
+        if (this.apart(batch, m, d, pathId, mWas, mIs, was, is)) apart.push(m);
+      }
+      if ((fresh ? is : was !== is) && apart.length < members.length) batch.all(f, d.key, pathId, is, apart);
+      return;
+    }
+    // Hidden from at most two members, the old source and the new one (no allocation per prefix).
+    const a = old instanceof Hidden ? this.receiver(old.from, members) : undefined;
+    const b = now instanceof Hidden && now !== old ? this.receiver(now.from, members) : undefined;
+    const aApart =
+      !!a && this.apart(batch, a, d, pathId, fresh ? null : visibleTo(old, a), visibleTo(now, a), was, is);
+    const bApart =
+      !!b &&
+      b !== a &&
+      this.apart(batch, b, d, pathId, fresh ? null : visibleTo(old, b), visibleTo(now, b), was, is);
+    if (!(fresh ? is : was !== is)) return;
+    const without = aApart ? (bApart ? [a, b] : a.alone) : bApart ? b.alone : NOBODY;
+    if (without.length < members.length) batch.all(f, d.key, pathId, is, without);
+  }
+
+  /** `m` if it is among `members` (and still in this group). */
+  private receiver(m: Member, members: readonly Member[]): Member | undefined {
+    if (m.group !== this || m.closed) return undefined;
+    return (members === this.receivers ? m.receiving : members.includes(m)) ? m : undefined;
+  }
+
+  /** Whether `m`'s change differs from the group's (then its own is queued, if it has one). */
+  private apart(
+    batch: OutBatch<Member>,
+    m: Member,
+    d: Dest,
+    pathId: number,
+    mWas: AttrSet | null,
+    mIs: AttrSet | null,
+    was: AttrSet | null,
+    is: AttrSet | null,
+  ): boolean {
+    if (mWas === was && mIs === is) return false;
+    if (mWas !== mIs) batch.one(m, d.family, d.key, pathId, mIs);
+    return true;
+  }
+
+  /** Toward `m`, would `path` keep its next hop (third party on a shared subnet, RFC 4271 §5.1.3)? */
+  private onSubnet(path: Path, m: Member): boolean {
+    const nh = path.attrs.attrs.nextHop;
+    if (path.peer.id === 0 || nh === undefined) return false;
+    let yes = m.onSubnet.get(path.attrs);
+    if (yes === undefined) {
+      yes = this.ctx.onSharedSubnet(nh, m.info);
+      m.onSubnet.set(path.attrs, yes);
+    }
+    return yes;
+  }
+
+  /** The attribute set to send for `path` (a reference of the store), or null when it may not be sent. */
+  private exportPath(
+    path: Path,
+    d: Dest,
+    cache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>,
+    options: ExportOptions,
+  ): AttrSet | null {
+    if (this.settings.blockExport || !mayExport(path, this.view)) return null;
+    const memo = this.lastRewrite;
+    let set: AttrSet | undefined;
+    if (
+      cache === this.rewriteCache &&
+      memo.from === path.attrs &&
+      memo.peer === path.peer &&
+      memo.set.refs > 0
+    )
+      set = this.ctx.store.ref(memo.set);
+    else {
+      let byPeer = cache.get(path.peer);
+      if (!byPeer) {
+        byPeer = new WeakMap();
+        cache.set(path.peer, byPeer);
+      }
+      set = byPeer.get(path.attrs);
+      if (set && set.refs > 0) this.ctx.store.ref(set);
+      else {
+        set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, options, d.family));
+        byPeer.set(path.attrs, set);
+      }
+      if (cache === this.rewriteCache) this.lastRewrite = { peer: path.peer, from: path.attrs, set };
+    }
+    return this.filter.apply(d.family, d.key, set);
+  }
+}
