@@ -69,6 +69,10 @@ export interface RibSummary {
   /** Interned attribute sets: in the Loc-RIB, and in the Adj-RIBs-Out. */
   readonly attributeSets: number;
   readonly exportedAttributeSets: number;
+  /** Update groups, as the number of peers in each (largest first). */
+  readonly updateGroups: readonly number[];
+  /** UPDATEs handed to a peer as packed for its group (not packed again for it). */
+  readonly sharedUpdates: number;
   readonly memory: { readonly rss: number; readonly heapUsed: number };
 }
 
@@ -209,6 +213,8 @@ export class BgpService {
       families,
       attributeSets: this.speaker.routing.rib.store.size,
       exportedAttributeSets: this.speaker.routing.exportedAttributeSets,
+      updateGroups: this.speaker.routing.groupSizes,
+      sharedUpdates: this.speaker.routing.sharedUpdates,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
     };
   }

@@ -187,6 +187,18 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     set({ rib: 'loc' }, current.rib.attributeSets);
     set({ rib: 'out' }, current.rib.exportedAttributeSets);
   });
+  series('gauge', 'bgp_update_groups', 'Update groups (peers sharing one Adj-RIB-Out)', [], (set) => {
+    set({}, current.rib.updateGroups.length);
+  });
+  series(
+    'counter',
+    'bgp_updates_shared_total',
+    'UPDATEs sent to a peer as packed for its update group, not packed again',
+    [],
+    (set) => {
+      set({}, current.rib.sharedUpdates);
+    },
+  );
   series(
     'gauge',
     'bgp_fib_routes',

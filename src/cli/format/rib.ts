@@ -23,6 +23,7 @@ export function formatRibSummary(r: RibSummary): string {
     ]),
     '',
     `Attribute sets: ${r.attributeSets} in the RIB, ${r.exportedAttributeSets} sent (interned, shared by all their paths)`,
+    `Update groups: ${r.updateGroups.length}${r.updateGroups.length ? ` (peers in each: ${r.updateGroups.join(', ')})` : ''}, ${r.sharedUpdates} UPDATEs shared`,
     `Memory: ${mib(r.memory.rss)} resident, ${mib(r.memory.heapUsed)} JavaScript heap in use`,
     '',
   ].join('\n');

@@ -327,6 +327,8 @@ describe('rib summary and reload', () => {
       ],
       attributeSets: 7,
       exportedAttributeSets: 3,
+      updateGroups: [2, 1],
+      sharedUpdates: 7,
       memory: { rss: 64 * 1048576, heapUsed: 10.5 * 1048576 },
     };
     expect(formatRibSummary(r)).toBe(
@@ -335,6 +337,7 @@ ipv4-unicast      100   210  100        10
 ipv6-unicast        0     0    0         0
 
 Attribute sets: 7 in the RIB, 3 sent (interned, shared by all their paths)
+Update groups: 2 (peers in each: 2, 1), 7 UPDATEs shared
 Memory: 64.0 MiB resident, 10.5 MiB JavaScript heap in use
 `,
     );

@@ -13,6 +13,8 @@ function fakeService(fib: FibSummary, speaker = new EventEmitter(), unknownConne
       families: [],
       attributeSets: 0,
       exportedAttributeSets: 0,
+      updateGroups: [],
+      sharedUpdates: 0,
       memory: { rss: 0, heapUsed: 0 },
     }),
     fib: () => fib,
