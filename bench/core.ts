@@ -8,6 +8,7 @@
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets]
  *     [--community-every 0]
  * With --own-subnets each sink has its own session address (next hop self differs per sink).
+ * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
 import { parseArgs } from 'node:util';
 import { RoutingEngine } from '../src/core/routing.js';
@@ -106,9 +107,13 @@ const heap = () => {
 
 async function main(): Promise<void> {
   const updates = generatorUpdates();
+  let flushSeconds = 0;
   const engine = new RoutingEngine({
     local: { asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1' },
     decision: { alwaysCompareMed: false, maximumPaths: 1, multipathRelax: false },
+    onFlush: (s) => {
+      flushSeconds += s;
+    },
   });
   const gen = peer(1, 65001);
   const received = new Array<number>(sinks).fill(0);
@@ -159,6 +164,7 @@ async function main(): Promise<void> {
     routes,
     sinks,
     seconds: Number(seconds.toFixed(3)),
+    flushSeconds: Number(flushSeconds.toFixed(3)),
     updatesPerSink: messages[0],
     distinctBuffers: distinct.size,
     retainedBytesPerPrefix: Math.round((after - before) / routes),

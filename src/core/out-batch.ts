@@ -36,9 +36,17 @@ class Item {
   private readonly announce: Record<4 | 6, Map<AttrSet, NlriBuilder>> = { 4: new Map(), 6: new Map() };
   private readonly withdraw: Record<4 | 6, NlriBuilder | null> = { 4: null, 6: null };
 
+  private lastSet: AttrSet | null = null;
+  private lastFamily: 4 | 6 = 4;
+  private lastBuilder: NlriBuilder | null = null;
+
   constructor(private readonly addPath: ReadonlySet<4 | 6>) {}
 
   add(f: 4 | 6, key: PrefixKey, pathId: number, set: AttrSet | null): void {
+    if (set !== null && set === this.lastSet && f === this.lastFamily) {
+      this.lastBuilder!.add(key, pathId); // runs of prefixes share a set
+      return;
+    }
     const afi = f === 4 ? Afi.IPV4 : Afi.IPV6;
     if (!set) {
       this.withdraw[f] ??= new NlriBuilder(afi, this.addPath.has(f));
@@ -50,6 +58,9 @@ class Item {
       b = new NlriBuilder(afi, this.addPath.has(f));
       this.announce[f].set(set, b);
     }
+    this.lastSet = set;
+    this.lastFamily = f;
+    this.lastBuilder = b;
     b.add(key, pathId);
   }
 
@@ -81,6 +92,8 @@ export class OutBatch<M extends BatchMember> {
   /** Items for all receivers but some, keyed by the ids of those left out. */
   private readonly shared = new Map<string | number, { item: Item; without: readonly M[] }>();
   private readonly own = new Map<M, Item>();
+  /** The item for all receivers (also in `shared`, under ''). */
+  private everyone: { item: Item; without: readonly M[] } | null = null;
 
   constructor(
     private readonly receivers: readonly M[],
@@ -92,6 +105,14 @@ export class OutBatch<M extends BatchMember> {
 
   /** `set` (null: a withdrawal) for every receiver but `without`. */
   all(f: 4 | 6, key: PrefixKey, pathId: number, set: AttrSet | null, without: readonly M[] = NOBODY): void {
+    if (without.length === 0) {
+      if (!this.everyone) {
+        this.everyone = { item: new Item(this.addPath), without };
+        this.shared.set('', this.everyone);
+      }
+      this.everyone.item.add(f, key, pathId, set);
+      return;
+    }
     const id =
       without.length === 0 ? '' : without.length === 1 ? without[0].id : without.map((m) => m.id).join(',');
     let e = this.shared.get(id);

@@ -155,6 +155,8 @@ export class OutGroup {
   private readonly hiddenCache = new WeakMap<AttrSet, Map<Member, Hidden>>();
   /** The last Hidden made or found (runs of prefixes share one). */
   private lastHidden: Hidden | null = null;
+  private lastPeer: PeerInfo | null = null;
+  private lastMember: Member | undefined;
   private readonly mrai: AdvertisementTimer | null;
   /** Encoding parameters (the same for every member: they are in the key). */
   private readonly params: SessionParams;
@@ -209,6 +211,7 @@ export class OutGroup {
     }
     this.members.set(m.info, m);
     m.group = this;
+    this.lastPeer = null;
   }
 
   /** Still in this group (not moved away or gone). */
@@ -250,6 +253,7 @@ export class OutGroup {
   remove(m: Member): void {
     this.members.delete(m.info);
     if (m.group === this) m.group = null;
+    this.lastPeer = null;
     m.receiving = false;
     this.receivers = this.receivers.filter((r) => r !== m);
     this.waiting = this.waiting.filter((r) => r !== m);
@@ -386,9 +390,14 @@ export class OutGroup {
       const batch = this.batch(open);
       for (const d of dests) {
         const e = this.out[d.family].get(d.key);
-        if (e instanceof Map)
-          for (const [id, s] of e) this.deliver(batch, open, d, id, undefined, s, null, true);
-        else if (e) this.deliver(batch, open, d, 0, undefined, e, d.best, true);
+        if (e instanceof Map) {
+          for (const [id, s] of e) {
+            if (s instanceof Hidden) this.deliver(batch, open, d, id, undefined, s, null, true);
+            else batch.all(d.family, d.key, id, s);
+          }
+        } else if (e instanceof Hidden || (e && this.thirdParty))
+          this.deliver(batch, open, d, 0, undefined, e, d.best, true);
+        else if (e) batch.all(d.family, d.key, 0, e);
       }
       this.ctx.shared(batch.send());
     };
@@ -454,7 +463,8 @@ export class OutGroup {
       if (set) this.ctx.store.release(set);
       if (!this.thirdParty) return; // nothing changed for anyone
     }
-    this.deliver(batch, this.receivers, d, 0, old, now, best, false);
+    if (this.thirdParty) this.deliver(batch, this.receivers, d, 0, old, now, best, false);
+    else this.deliverHidden(batch, d.family, d.key, 0, old, now);
   }
 
   private passAddPath(batch: OutBatch<Member>, d: Dest): void {
@@ -473,13 +483,13 @@ export class OutGroup {
         continue;
       }
       if (old) this.ctx.store.release(setOf(old));
-      this.deliver(batch, this.receivers, d, id, old, s, null, false);
+      this.deliverHidden(batch, d.family, d.key, id, old, s);
     }
     if (have) {
       for (const [id, old] of have) {
         if (want.has(id)) continue;
         this.ctx.store.release(setOf(old));
-        this.deliver(batch, this.receivers, d, id, old, undefined, null, false);
+        this.deliverHidden(batch, d.family, d.key, id, old, undefined);
       }
     }
     // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
@@ -487,9 +497,18 @@ export class OutGroup {
     else out.delete(d.key);
   }
 
+  /** The member `peer` is, if it is one (the last answer is kept: runs of prefixes share a source). */
+  private memberOf(peer: PeerInfo): Member | undefined {
+    if (peer !== this.lastPeer) {
+      this.lastPeer = peer;
+      this.lastMember = this.members.get(peer);
+    }
+    return this.lastMember;
+  }
+
   /** A path from the group's sole member goes to nobody: left out of `out` (until another comes). */
   private onlyMemberSent(path: Path): boolean {
-    if (!this.shared || this.members.size !== 1 || !this.members.has(path.peer)) return false;
+    if (!this.shared || this.members.size !== 1 || !this.memberOf(path.peer)) return false;
     this.skipped = true;
     return true;
   }
@@ -499,7 +518,7 @@ export class OutGroup {
     if (!this.shared) return set;
     const last = this.lastHidden;
     if (last && last.set === set && last.from.info === path.peer && last.from.group === this) return last;
-    const from = this.members.get(path.peer);
+    const from = this.memberOf(path.peer);
     if (!from) return set;
     let byPeer = this.hiddenCache.get(set);
     if (!byPeer) {
@@ -533,11 +552,6 @@ export class OutGroup {
     const f = d.family;
     const was = old ? setOf(old) : null;
     const is = now ? setOf(now) : null;
-    if (!this.thirdParty && !(old instanceof Hidden) && !(now instanceof Hidden)) {
-      // The common case: every member's view is the group's.
-      if (fresh ? is : was !== is) batch.all(f, d.key, pathId, is);
-      return;
-    }
     if (this.thirdParty) {
       const apart: Member[] = [];
       for (const m of members) {
@@ -571,6 +585,35 @@ export class OutGroup {
     if (!(fresh ? is : was !== is)) return;
     const without = aApart ? (bApart ? [a, b] : a.alone) : bApart ? b.alone : NOBODY;
     if (without.length < members.length) batch.all(f, d.key, pathId, is, without);
+  }
+
+  /**
+   * `deliver` for a pass to all receivers without third-party next hops, in a few comparisons: a
+   * member a route came from sees nothing of it, so it is left out of the group's change and told
+   * its own, where that differs from what it had.
+   */
+  private deliverHidden(
+    batch: OutBatch<Member>,
+    f: 4 | 6,
+    key: PrefixKey,
+    pathId: number,
+    old: Slot | undefined,
+    now: Slot | undefined,
+  ): void {
+    const was = old === undefined ? null : setOf(old);
+    const is = now === undefined ? null : setOf(now);
+    const a = old instanceof Hidden && old.from.receiving && old.from.group === this ? old.from : null;
+    const b = now instanceof Hidden && now.from.receiving && now.from.group === this ? now.from : null;
+    if (a === null && b === null) {
+      if (was !== is) batch.all(f, key, pathId, is);
+      return;
+    }
+    if (a !== b) {
+      if (a !== null && is !== null) batch.one(a, f, key, pathId, is); // it sees the new path
+      if (b !== null && was !== null) batch.one(b, f, key, pathId, null); // it had the old one
+    }
+    if (was === is) return;
+    batch.all(f, key, pathId, is, a && b && a !== b ? [a, b] : a ? a.alone : b ? b.alone : NOBODY);
   }
 
   /** `m` if it is among `members` (and still in this group). */
