@@ -2,11 +2,11 @@
  * Update groups (FRR's term, BIRD's shared export tables): peers with the same outbound treatment
  * share one Adj-RIB-Out and one export computation, and each change is packed into UPDATEs once
  * for all of them (out-batch.ts), with next hop self patched in per member (next-hop-patch.ts).
- * What differs per member stays apart: a member's own routes are never sent back to it (a Hidden
- * entry names the member it came from), and toward an eBGP neighbor on a shared subnet a
- * third-party next hop is kept (RFC 4271 §5.1.3) in that member's `kept` map. A peer whose export
- * cannot be shared (MRAI, or a policy reading the neighbor or next hop) gets a private group
- * computed with its real session addresses.
+ * A member's own routes are never sent back to it (a Hidden entry names the member it came from).
+ * Toward eBGP neighbors one hop away a next hop on their subnet is passed on (RFC 4271 §5.1.3), so
+ * their groups are per session address (one subnet): the third-party choice is the group's. A peer
+ * whose export cannot be shared (MRAI, or a policy reading the neighbor or next hop) gets a private
+ * group computed with its real session addresses.
  */
 import type { CompiledPolicy } from '../policy/index.js';
 import type { AttrStore } from '../rib/attr-store.js';
@@ -63,8 +63,9 @@ const policyId = (p: CompiledPolicy): number => {
 /** The key peers with one outbound treatment share, or null when this peer's export is its own. */
 export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings): string | null {
   if (s.advertisementInterval > 0 || s.exportPolicy.some((p) => p.readsPeer)) return null;
-  if (keepsThirdParty(info, s) && s.addPathTx.size) return null;
   return JSON.stringify([
+    // One subnet per group where third-party next hops are possible (our address on it).
+    keepsThirdParty(info, s) ? [info.localAddress4, info.localAddress6] : null,
     info.ibgp,
     info.rrClient,
     info.directlyConnected,
@@ -90,10 +91,6 @@ const keepsThirdParty = (info: PeerInfo, s: GroupSettings) =>
 export class Member implements BatchMember {
   readonly id: number;
   readonly self: SelfAddresses;
-  /** Third-party next hops sent to this member instead of the group's set, per family. */
-  readonly kept: Record<4 | 6, Map<PrefixKey, AttrSet>> = { 4: new Map(), 6: new Map() };
-  /** RIB attribute set → its next hop is on a subnet shared with this member. */
-  readonly onSubnet = new WeakMap<AttrSet, boolean>();
   /** This member alone (a group change it is left out of). */
   readonly alone: readonly Member[] = [this];
   /** The group it is in. */
@@ -142,14 +139,10 @@ export class OutGroup {
   /** The peer export is computed for: the member itself, or one with placeholder addresses. */
   private readonly view: PeerInfo;
   private readonly shared: boolean;
-  /** Third-party next hops are possible: members are checked one by one. */
-  private readonly thirdParty: boolean;
   private readonly filter: ExportFilter;
   private readonly options: ExportOptions;
-  private readonly keepOptions: ExportOptions;
   /** rewrite() results per source peer and RIB set (valid while the out set is alive). */
   private readonly rewriteCache = new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>();
-  private readonly keptCache = new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>();
   /** The last rewrite (runs of prefixes share a source and set): skips two lookups. */
   private lastRewrite: { peer: PeerInfo | null; from: AttrSet | null; set: AttrSet } = NO_REWRITE;
   private readonly hiddenCache = new WeakMap<AttrSet, Map<Member, Hidden>>();
@@ -179,7 +172,6 @@ export class OutGroup {
     private readonly ctx: GroupContext,
   ) {
     this.shared = key !== null;
-    this.thirdParty = this.shared && keepsThirdParty(first.info, settings);
     const { localAddress4: _4, localAddress6: _6, ...rest } = first.info;
     this.view = this.shared
       ? {
@@ -189,11 +181,9 @@ export class OutGroup {
           ...(first.info.localAddress6 !== undefined && { localAddress6: SELF6 }),
         }
       : first.info;
-    this.options = {
-      ...settings.exportOptions,
-      onSharedSubnet: this.shared ? () => false : ctx.onSharedSubnet,
-    };
-    this.keepOptions = { ...settings.exportOptions, onSharedSubnet: () => true };
+    // Members share the first one's subnet where it matters (the key says so).
+    const subnetOf = first.info;
+    this.options = { ...settings.exportOptions, onSharedSubnet: (nh) => ctx.onSharedSubnet(nh, subnetOf) };
     this.filter = new ExportFilter(settings.exportPolicy, this.view, ctx.store);
     this.mrai =
       settings.advertisementInterval > 0
@@ -258,10 +248,6 @@ export class OutGroup {
     this.receivers = this.receivers.filter((r) => r !== m);
     this.waiting = this.waiting.filter((r) => r !== m);
     this.walkQueue = this.walkQueue.filter((r) => r !== m);
-    for (const f of [4, 6] as const) {
-      for (const set of m.kept[f].values()) this.ctx.store.release(set);
-      m.kept[f].clear();
-    }
     if (this.members.size === 0) this.close();
   }
 
@@ -325,7 +311,7 @@ export class OutGroup {
           if (paths.size) r[f].set(key, paths);
           continue;
         }
-        const set = m.kept[f].get(key) ?? visibleTo(e, m);
+        const set = visibleTo(e, m);
         if (set) r[f].set(key, own(set));
       }
     }
@@ -381,7 +367,7 @@ export class OutGroup {
     });
   }
 
-  /** Sends `cohort` what `out` holds for them (their own routes and kept next hops apart). */
+  /** Sends `cohort` what `out` holds for them (less their own routes). */
   private walk(cohort: Member[], chunked: boolean, startNow = false): void {
     for (const m of cohort) if (this.has(m)) this.receive(m);
     const send = (dests: readonly Dest[]) => {
@@ -390,14 +376,8 @@ export class OutGroup {
       const batch = this.batch(open);
       for (const d of dests) {
         const e = this.out[d.family].get(d.key);
-        if (e instanceof Map) {
-          for (const [id, s] of e) {
-            if (s instanceof Hidden) this.deliver(batch, open, d, id, undefined, s, null, true);
-            else batch.all(d.family, d.key, id, s);
-          }
-        } else if (e instanceof Hidden || (e && this.thirdParty))
-          this.deliver(batch, open, d, 0, undefined, e, d.best, true);
-        else if (e) batch.all(d.family, d.key, 0, e);
+        if (e instanceof Map) for (const [id, s] of e) this.walkSlot(batch, open, d, id, s);
+        else if (e) this.walkSlot(batch, open, d, 0, e);
       }
       this.ctx.shared(batch.send());
     };
@@ -409,6 +389,20 @@ export class OutGroup {
       for (const f of this.settings.families) send([...this.ctx.rib.tables[f].values()]);
       done();
     }
+  }
+
+  /** One slot of a walk: to every member of `cohort` but the one it came from. */
+  private walkSlot(
+    batch: OutBatch<Member>,
+    cohort: readonly Member[],
+    d: Dest,
+    pathId: number,
+    s: Slot,
+  ): void {
+    if (!(s instanceof Hidden)) batch.all(d.family, d.key, pathId, s);
+    else if (cohort.includes(s.from)) {
+      if (cohort.length > 1) batch.all(d.family, d.key, pathId, s.set, s.from.alone);
+    } else batch.all(d.family, d.key, pathId, s.set);
   }
 
   /** Calls `each` with the RIB's destinations of the group's families, a chunk per turn. */
@@ -459,12 +453,12 @@ export class OutGroup {
       if (old) this.ctx.store.release(setOf(old));
       if (now) out.set(d.key, now);
       else out.delete(d.key);
-    } else {
-      if (set) this.ctx.store.release(set);
-      if (!this.thirdParty) return; // nothing changed for anyone
     }
-    if (this.thirdParty) this.deliver(batch, this.receivers, d, 0, old, now, best, false);
-    else this.deliverHidden(batch, d.family, d.key, 0, old, now);
+    if (now === old) {
+      if (set) this.ctx.store.release(set);
+      return; // nothing changed for anyone
+    }
+    this.deliver(batch, d.family, d.key, 0, old, now);
   }
 
   private passAddPath(batch: OutBatch<Member>, d: Dest): void {
@@ -483,13 +477,13 @@ export class OutGroup {
         continue;
       }
       if (old) this.ctx.store.release(setOf(old));
-      this.deliverHidden(batch, d.family, d.key, id, old, s);
+      this.deliver(batch, d.family, d.key, id, old, s);
     }
     if (have) {
       for (const [id, old] of have) {
         if (want.has(id)) continue;
         this.ctx.store.release(setOf(old));
-        this.deliverHidden(batch, d.family, d.key, id, old, undefined);
+        this.deliver(batch, d.family, d.key, id, old, undefined);
       }
     }
     // `want` holds exactly one reference per set: it becomes the Adj-RIB-Out entry.
@@ -535,64 +529,11 @@ export class OutGroup {
   }
 
   /**
-   * Queues the change of one slot (`old` → `now`) for `members`: once for all whose view is the
-   * group's, apart for a member the route came from or one keeping a third-party next hop. With
-   * `fresh` the members have nothing yet (a walk).
+   * Queues the change of one slot (`old` → `now`) for the receivers, in a few comparisons: once for
+   * all, but a member a route came from sees nothing of it, so it is left out of the group's change
+   * and told its own where that differs from what it had.
    */
   private deliver(
-    batch: OutBatch<Member>,
-    members: readonly Member[],
-    d: Dest,
-    pathId: number,
-    old: Slot | undefined,
-    now: Slot | undefined,
-    best: Path | null,
-    fresh: boolean,
-  ): void {
-    const f = d.family;
-    const was = old ? setOf(old) : null;
-    const is = now ? setOf(now) : null;
-    if (this.thirdParty) {
-      const apart: Member[] = [];
-      for (const m of members) {
-        const kept = m.kept[f].get(d.key);
-        let mIs = visibleTo(now, m);
-        let keep: AttrSet | null = null;
-        if (mIs && best && this.onSubnet(best, m)) {
-          keep = this.exportPath(best, d, this.keptCache, this.keepOptions);
-          mIs = keep;
-        }
-        const mWas = fresh ? null : (kept ?? visibleTo(old, m));
-        if (keep !== (kept ?? null)) {
-          if (keep) m.kept[f].set(d.key, keep);
-          else m.kept[f].delete(d.key);
-          if (kept) this.ctx.store.release(kept);
-        } else if (keep) this.ctx.store.release(keep);
-        if (this.apart(batch, m, d, pathId, mWas, mIs, was, is)) apart.push(m);
-      }
-      if ((fresh ? is : was !== is) && apart.length < members.length) batch.all(f, d.key, pathId, is, apart);
-      return;
-    }
-    // Hidden from at most two members, the old source and the new one (no allocation per prefix).
-    const a = old instanceof Hidden ? this.receiver(old.from, members) : undefined;
-    const b = now instanceof Hidden && now !== old ? this.receiver(now.from, members) : undefined;
-    const aApart =
-      !!a && this.apart(batch, a, d, pathId, fresh ? null : visibleTo(old, a), visibleTo(now, a), was, is);
-    const bApart =
-      !!b &&
-      b !== a &&
-      this.apart(batch, b, d, pathId, fresh ? null : visibleTo(old, b), visibleTo(now, b), was, is);
-    if (!(fresh ? is : was !== is)) return;
-    const without = aApart ? (bApart ? [a, b] : a.alone) : bApart ? b.alone : NOBODY;
-    if (without.length < members.length) batch.all(f, d.key, pathId, is, without);
-  }
-
-  /**
-   * `deliver` for a pass to all receivers without third-party next hops, in a few comparisons: a
-   * member a route came from sees nothing of it, so it is left out of the group's change and told
-   * its own, where that differs from what it had.
-   */
-  private deliverHidden(
     batch: OutBatch<Member>,
     f: 4 | 6,
     key: PrefixKey,
@@ -614,40 +555,6 @@ export class OutGroup {
     }
     if (was === is) return;
     batch.all(f, key, pathId, is, a && b && a !== b ? [a, b] : a ? a.alone : b ? b.alone : NOBODY);
-  }
-
-  /** `m` if it is among `members` (and still in this group). */
-  private receiver(m: Member, members: readonly Member[]): Member | undefined {
-    if (m.group !== this || m.closed) return undefined;
-    return (members === this.receivers ? m.receiving : members.includes(m)) ? m : undefined;
-  }
-
-  /** Whether `m`'s change differs from the group's (then its own is queued, if it has one). */
-  private apart(
-    batch: OutBatch<Member>,
-    m: Member,
-    d: Dest,
-    pathId: number,
-    mWas: AttrSet | null,
-    mIs: AttrSet | null,
-    was: AttrSet | null,
-    is: AttrSet | null,
-  ): boolean {
-    if (mWas === was && mIs === is) return false;
-    if (mWas !== mIs) batch.one(m, d.family, d.key, pathId, mIs);
-    return true;
-  }
-
-  /** Toward `m`, would `path` keep its next hop (third party on a shared subnet, RFC 4271 §5.1.3)? */
-  private onSubnet(path: Path, m: Member): boolean {
-    const nh = path.attrs.attrs.nextHop;
-    if (path.peer.id === 0 || nh === undefined) return false;
-    let yes = m.onSubnet.get(path.attrs);
-    if (yes === undefined) {
-      yes = this.ctx.onSharedSubnet(nh, m.info);
-      m.onSubnet.set(path.attrs, yes);
-    }
-    return yes;
   }
 
   /** The attribute set to send for `path` (a reference of the store), or null when it may not be sent. */

@@ -142,10 +142,10 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
     expect(rig.engine.groupSizes).toEqual([2, 1]);
   });
 
-  it('packs once for members on different subnets and patches each one its own next hop', async () => {
+  it('packs once for multihop members on different subnets and patches each one its own next hop', async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
-    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
+    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
     await turn();
     expect(rig.engine.groupSizes).toEqual([2]);
     for (const p of prefixes(3)) {
@@ -162,7 +162,8 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it("never sends a member's own routes back, and withdraws from it what it now is the best source of", async () => {
     const rig = new Rig();
-    for (const id of [2, 3, 4]) rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1` });
+    for (const id of [2, 3, 4])
+      rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1`, directlyConnected: false });
     await turn();
     for (const id of [2, 3, 4]) rig.take(id);
     rig.announce(2, ['10.9.0.0/24'], [65002, 65100, 65101], '10.0.2.2');
@@ -184,33 +185,40 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
     expect(rig.engine.prefixCounts(rig.peers.get(2)!)[4].advertised).toBe(1);
   });
 
-  it('keeps a third-party next hop for the member on its subnet alone (RFC 4271 §5.1.3)', async () => {
-    // 10.0.3.0/24 is the subnet shared with peer 3.
-    const rig = new Rig((nh, to) => to.id === 3 && nh.startsWith('10.0.3.'));
-    for (const id of [2, 3, 4]) rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1` });
+  it('passes a third-party next hop to the members on its subnet, one group per subnet (RFC 4271 §5.1.3)', async () => {
+    // Peers 3 and 5 are on 10.0.3.0/24 with us (our address 10.0.3.1), peer 4 on another subnet.
+    const rig = new Rig((nh, to) => to.localAddress4 === '10.0.3.1' && nh.startsWith('10.0.3.'));
+    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    rig.up(3, 65003, { localAddress4: '10.0.3.1', address: '10.0.3.3' });
+    rig.up(4, 65004, { localAddress4: '10.0.4.1' });
+    rig.up(5, 65005, { localAddress4: '10.0.3.1', address: '10.0.3.5' });
     await turn();
-    for (const id of [2, 3, 4]) rig.take(id);
+    for (const id of [2, 3, 4, 5]) rig.take(id);
+    expect(rig.engine.groupSizes).toEqual([2, 1, 1]);
     rig.announce(2, ['10.9.0.0/24', '10.9.1.0/24'], [65002], '10.0.3.7');
     rig.engine.flush();
+    const [three, five] = [rig.raw.get(3)!.slice(), rig.raw.get(5)!.slice()];
+    expect(five).toHaveLength(three.length);
+    for (const [i, m] of five.entries()) expect(m).toBe(three[i]); // packed once for the subnet
     expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.7', '10.9.1.0/24 via 10.0.3.7']);
+    rig.take(5);
     expect(announcedTo(rig.take(4))).toEqual(['10.9.0.0/24 via 10.0.4.1', '10.9.1.0/24 via 10.0.4.1']);
-    rig.announce(2, ['10.9.0.0/24'], [65002], '10.0.2.2'); // the next hop moves off 3's subnet
+    rig.announce(2, ['10.9.0.0/24'], [65002], '10.0.2.2'); // the next hop moves off their subnet
     rig.engine.flush();
-    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.1']);
-    expect(announcedTo(rig.take(4))).toEqual([]); // unchanged for 4: its view was the group's
-    expect(rig.engine.groupSizes).toEqual([3]);
+    expect(announcedTo(rig.take(5))).toEqual(['10.9.0.0/24 via 10.0.3.1']);
+    expect(announcedTo(rig.take(4))).toEqual([]); // the same for 4: next hop self either way
   });
 
   it('gives a later member the group table without computing it again, then End-of-RIB', async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
     await turn();
     rig.announce(2, prefixes(50), [65002], '10.0.2.2');
-    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
     rig.engine.flush();
     rig.take(3);
     const sets = rig.engine.exportedAttributeSets;
-    rig.up(4, 65004, { localAddress4: '10.0.4.1' });
+    rig.up(4, 65004, { localAddress4: '10.0.4.1', directlyConnected: false });
     await turn();
     await turn();
     const four = rig.take(4);
@@ -227,12 +235,12 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it("computes a sole member's own routes only once another member comes, which then gets them", async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1' });
+    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
     await turn();
     rig.announce(2, prefixes(30), [65002], '10.0.2.2');
     rig.engine.flush();
     expect(rig.engine.exportedAttributeSets).toBe(0); // nobody to send them to
-    rig.up(3, 65003, { localAddress4: '10.0.3.1' });
+    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
     await turn();
     await turn();
     const three = rig.take(3);
