@@ -37,6 +37,8 @@ function martian(nextHop: string): boolean {
   return v === 0 || first === 127 || first >= 224;
 }
 
+const unspecified = (nextHop: string): boolean => parseIPv6(nextHop)?.every((b) => b === 0) ?? false;
+
 export function checkImport(
   attrs: RouteAttrs,
   from: PeerInfo,
@@ -49,6 +51,11 @@ export function checkImport(
     return { reject: 'ORIGINATOR_ID is our router id (RFC 4456 §8)' };
   if (from.ibgp && attrs.clusterList?.includes(local.clusterId))
     return { reject: 'our cluster id in CLUSTER_LIST (RFC 4456 §8)' };
+  if (attrs.nextHop !== undefined && attrs.linkLocalNextHop !== undefined && unspecified(attrs.nextHop)) {
+    // RFC 2545 §3: a peer with only a link-local address may send it beside `::`: it is the next hop.
+    const { linkLocalNextHop, ...rest } = attrs;
+    attrs = { ...rest, nextHop: linkLocalNextHop };
+  }
   if (attrs.nextHop !== undefined) {
     if (martian(attrs.nextHop)) return { reject: `martian next hop ${attrs.nextHop}` };
     if (attrs.nextHop === from.localAddress4 || attrs.nextHop === from.localAddress6)

@@ -217,8 +217,8 @@ describe.skipIf(!isRoot())('operating surfaces of a running daemon', () => {
     expect(m.get('bgp_rib_destinations{afi_safi="ipv4-unicast"}')).toBe(2);
     expect(m.get('bgp_rib_paths{afi_safi="ipv4-unicast"}')).toBe(2);
     expect(m.get('bgp_rib_attribute_sets{rib="loc"}')).toBe(1);
-    // A and C: eBGP with the same export policy, one update group; A's routes go to C alone.
-    expect(m.get('bgp_update_groups')).toBe(1);
+    // A and C: eBGP one hop away on two subnets, so two update groups (third-party next hops).
+    expect(m.get('bgp_update_groups')).toBe(2);
     expect(m.get('bgp_updates_shared_total')).toBe(0);
     expect(m.get('bgp_update_processing_seconds_count')).toBeGreaterThan(0);
     expect(m.get('bgp_update_processing_seconds_sum')).toBeGreaterThan(0);

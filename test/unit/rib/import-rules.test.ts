@@ -110,6 +110,13 @@ describe('next hops', () => {
     expect(accepted(check(attrs({ nextHop }))).nextHop).toBe(nextHop);
   });
 
+  test('`::` beside a link-local next hop: the link-local one is the next hop (RFC 2545 §3)', () => {
+    const a = accepted(check(attrs({ nextHop: '::', linkLocalNextHop: 'fe80::7:2' })));
+    expect(a.nextHop).toBe('fe80::7:2');
+    expect(a.linkLocalNextHop).toBeUndefined();
+    rejected(check(attrs({ nextHop: '::', linkLocalNextHop: 'ff02::1' })), /martian/);
+  });
+
   test('our own address on the session is rejected (RFC 4271 §6.3)', () => {
     rejected(check(attrs({ nextHop: '10.1.0.2' })), /own address/);
     rejected(check(attrs({ nextHop: 'fd00:2::2' }), IBGP), /own address/);
