@@ -5,9 +5,10 @@
  * table, UPDATEs per sink, distinct UPDATE objects (update groups share them), and retained heap per
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
  *
- *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets]
+ *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets] [--multihop]
  *     [--community-every 0]
- * With --own-subnets each sink has its own session address (next hop self differs per sink).
+ * With --own-subnets each sink has its own session address (next hop self differs per sink); eBGP
+ * one hop away that makes a group per sink (third-party next hops), with --multihop one group.
  * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     sinks: { type: 'string', default: '1' },
     'same-as': { type: 'boolean', default: false },
     'own-subnets': { type: 'boolean', default: false },
+    multihop: { type: 'boolean', default: false },
     'community-every': { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
@@ -66,7 +68,7 @@ const peer = (id: number, asn: number): PeerInfo => ({
   ibgp: asn === 65000,
   rrClient: false,
   localAddress4: values['own-subnets'] ? `10.${id >> 8}.${id & 255}.1` : '10.0.0.1',
-  directlyConnected: true,
+  directlyConnected: !values.multihop,
 });
 
 /** The generator's table: N /24s from 16.0.0.0 in 4096-octet UPDATEs (a community per `every` prefixes). */
