@@ -72,5 +72,10 @@ ${NODES.map((n) => `  - { address: ${n.ip}, asn: 64512, description: ${n.name} }
     const routes = await rr.routes();
     expect(routes.map((r) => r.prefix).sort()).toEqual(NODES.map((n) => n.block).sort());
     for (const r of routes) expect(r.paths).toHaveLength(1);
+    // The four clients are one update group: each reflected block was packed once for all of them.
+    const summary = await rr.cli(['show', 'rib', 'summary', '--json']);
+    const rib = JSON.parse(summary.stdout) as { updateGroups: number[]; sharedUpdates: number };
+    expect(rib.updateGroups).toEqual([4]);
+    expect(rib.sharedUpdates).toBeGreaterThan(0);
   });
 });
