@@ -36,14 +36,21 @@ interface Seen {
 
 const text = (b: Uint8Array, off: number, len: number) => `${b[off]}.${b[off + 1]}.${b[off + 2]}.0/${len}`;
 
-function decode(m: Uint8Array): Seen | 'eor' {
-  const r = decodeMessage(m, params(65002), 4096);
+/** A session with ADD-PATH both ways for IPv4 unicast (RFC 7911). */
+const addPathParams = (asn: number) => ({
+  ...params(asn),
+  addPathRx: new Set([IPV4_UNICAST]),
+  addPathTx: new Set([IPV4_UNICAST]),
+});
+
+function decode(m: Uint8Array, addPath = false): Seen | 'eor' {
+  const r = decodeMessage(m, addPath ? addPathParams(65002) : params(65002), 4096);
   if (!r.ok || r.message.type !== 'update') throw new Error('not an UPDATE');
   const u = r.message;
   const announced: string[] = [];
   const withdrawn: string[] = [];
-  u.nlri.forEach((b, off, len) => {
-    announced.push(text(b, off, len));
+  u.nlri.forEach((b, off, len, pathId) => {
+    announced.push(addPath ? `${text(b, off, len)}#${pathId}` : text(b, off, len));
   });
   u.withdrawn.forEach((b, off, len) => {
     withdrawn.push(text(b, off, len));
@@ -63,7 +70,10 @@ class Rig {
   readonly raw = new Map<number, Uint8Array[]>();
   readonly peers = new Map<number, PeerInfo>();
 
-  constructor(onSharedSubnet?: (nh: string, to: PeerInfo) => boolean) {
+  constructor(
+    onSharedSubnet?: (nh: string, to: PeerInfo) => boolean,
+    private readonly addPath = false,
+  ) {
     this.engine = new RoutingEngine({
       local: LOCAL,
       decision: DECISION,
@@ -82,7 +92,7 @@ class Rig {
     this.peers.set(id, info);
     this.engine.peerUp(
       info,
-      params(asn),
+      this.addPath ? addPathParams(asn) : params(asn),
       { sendUpdates: (ms) => this.raw.get(id)!.push(...ms) },
       { ...PLAIN, ...opts },
     );
@@ -92,7 +102,7 @@ class Rig {
   /** What `id` was sent since the last call, End-of-RIB as 'eor'. */
   take(id: number): (Seen | 'eor')[] {
     const list = this.raw.get(id)!;
-    const out = list.map(decode);
+    const out = list.map((m) => decode(m, this.addPath));
     list.length = 0;
     return out;
   }
@@ -100,15 +110,16 @@ class Rig {
   /** `from` announces prefixes with an AS path and next hop. */
   announce(from: number, prefixes: string[], asPath: number[], nextHop: string): void {
     const info = this.peers.get(from)!;
-    const b = new NlriBuilder(Afi.IPV4, false);
-    for (const p of prefixes) b.add(keyFromText(p)!.key);
+    const b = new NlriBuilder(Afi.IPV4, this.addPath);
+    for (const p of prefixes) b.add(keyFromText(p)!.key, 1);
     const attrs = {
       origin: Origin.IGP,
       asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: asPath }],
       nextHop,
     };
-    for (const m of packAnnouncements(attrs, b.build(), IPV4_UNICAST, params(info.asn), 4096)) {
-      const r = decodeMessage(m, params(info.asn), 4096);
+    const ctx = this.addPath ? addPathParams(info.asn) : params(info.asn);
+    for (const m of packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096)) {
+      const r = decodeMessage(m, ctx, 4096);
       if (!r.ok || r.message.type !== 'update') throw new Error('bad UPDATE');
       this.engine.receiveUpdate(info, r.message as UpdateMessage);
     }
@@ -279,6 +290,45 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
     rig.announce(2, ['10.1.9.0/24'], [65002], '10.0.2.2');
     rig.engine.flush();
     expect(announcedTo(rig.take(3))).toEqual(['10.1.9.0/24 via 192.0.2.100']);
+  });
+
+  it('ADD-PATH: reflects every path to the clients, each less its own, from one group (RFC 7911, RFC 4456)', async () => {
+    const rig = new Rig(undefined, true);
+    for (const id of [2, 3, 4]) rig.up(id, 65000, { rrClient: true, localAddress4: '10.0.0.1' });
+    await turn();
+    for (const id of [2, 3, 4]) rig.take(id);
+    expect(rig.engine.groupSizes).toEqual([3]);
+    rig.announce(2, ['10.9.0.0/24'], [], '10.0.0.2');
+    rig.announce(3, ['10.9.0.0/24'], [], '10.0.0.3');
+    rig.engine.flush();
+    const paths = (id: number) =>
+      rig.take(id).flatMap((s) => (s === 'eor' ? [] : s.announced.map((a) => `${a} via ${s.nextHop}`)));
+    const [two, three, four] = [paths(2), paths(3), paths(4)];
+    expect(two).toHaveLength(1);
+    expect(two[0]).toMatch(/via 10\.0\.0\.3$/);
+    expect(three).toHaveLength(1);
+    expect(three[0]).toMatch(/via 10\.0\.0\.2$/);
+    expect(four.sort()).toEqual([...two, ...three].sort()); // both paths, the same path ids
+  });
+
+  it('a member going down while it walks the table: the others go on, nothing is left of it', async () => {
+    const rig = new Rig();
+    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
+    await turn();
+    rig.announce(2, prefixes(40), [65002], '10.0.2.2');
+    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
+    rig.engine.flush();
+    const four = rig.up(4, 65004, { localAddress4: '10.0.4.1', directlyConnected: false });
+    const five = rig.up(5, 65005, { localAddress4: '10.0.5.1', directlyConnected: false });
+    rig.engine.peerDown(four); // before its walk ran
+    await turn();
+    await turn();
+    expect(rig.take(4)).toEqual([]);
+    const got = rig.take(5);
+    expect(got.at(-1)).toBe('eor');
+    expect(announcedTo(got)).toHaveLength(40);
+    expect(rig.engine.groupSizes).toEqual([3]);
+    expect(rig.engine.initialTableSent(five)).toBe(true);
   });
 
   it('gives MRAI and neighbor-reading policies a group of their own', async () => {
