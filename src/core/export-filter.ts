@@ -53,7 +53,9 @@ export class ExportFilter {
     }
     if (r.attrs === set.attrs && !r.nextHopSelf) return set;
     const out = r.nextHopSelf
-      ? withNextHop(r.attrs, family === 4 ? this.peer.localAddress4 : this.peer.localAddress6)
+      ? family === 4
+        ? withNextHop(r.attrs, this.peer.localAddress4)
+        : withNextHop(r.attrs, this.peer.localAddress6, this.peer.localLinkLocal6)
       : r.attrs;
     this.store.release(set);
     return this.store.intern(out);
@@ -83,9 +85,9 @@ export function policyRoute(
   };
 }
 
-/** `next-hop: self`: our address on the session, link-local next hop dropped. */
-export function withNextHop(a: RouteAttrs, self: string | undefined): RouteAttrs {
+/** `next-hop: self`: our address on the session, with our link-local one where we have one. */
+export function withNextHop(a: RouteAttrs, self: string | undefined, selfLinkLocal?: string): RouteAttrs {
   if (self === undefined) return a;
   const { linkLocalNextHop: _ll, ...rest } = a;
-  return { ...rest, nextHop: self };
+  return { ...rest, nextHop: self, ...(selfLinkLocal !== undefined && { linkLocalNextHop: selfLinkLocal }) };
 }

@@ -71,6 +71,7 @@ export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings
     info.directlyConnected,
     info.localAddress4 !== undefined,
     info.localAddress6 !== undefined,
+    info.localLinkLocal6 ?? null, // not patched: the same for every member
     [...s.families].sort(),
     [...s.addPathTx].sort(),
     s.addPathSend,

@@ -366,6 +366,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const settings = this.sessions.settingsOf(address);
     const local = peer.connection?.localAddress ?? '';
     const iface = this.subnets.interfaceOf(local);
+    const directlyConnected = this.subnets.shareSubnet(address, address);
+    // RFC 2545 §3: our link-local address goes beside a global next hop self to a peer on the link.
+    const linkLocal =
+      ipFamily(local) === 6 && directlyConnected && iface !== undefined && !/^fe80:/i.test(local)
+        ? this.subnets.linkLocalOf(iface)
+        : undefined;
     const info: PeerInfo = {
       id: this.nextPeerId++,
       address,
@@ -376,8 +382,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       rrClient: settings['route-reflector-client'] ?? false,
       ...(ipFamily(local) === 4 && { localAddress4: local }),
       ...(ipFamily(local) === 6 && { localAddress6: local }),
-      directlyConnected: this.subnets.shareSubnet(address, address),
+      directlyConnected,
       ...(iface !== undefined && { interface: iface }),
+      ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
     };
     this.infos.set(peer, info);
     this.params.set(peer, params);

@@ -62,6 +62,12 @@ export class LocalSubnets {
     return undefined;
   }
 
+  /** Our IPv6 link-local address on interface `name` (RFC 4291 §2.5.6), if it has one. */
+  linkLocalOf(name: string): string | undefined {
+    const a = networkInterfaces()[name]?.find((i) => i.family === 'IPv6' && /^fe80:/i.test(i.address));
+    return a?.address.replace(/%.*$/, '');
+  }
+
   /** True when `a` and `b` are on one of our connected subnets. */
   shareSubnet(a: string, b: string): boolean {
     const x = toBytes(a);

@@ -72,6 +72,7 @@ export function rewrite(
   const a = path.attrs.attrs;
   const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = { ...a };
   const self = family === 4 ? to.localAddress4 : to.localAddress6;
+  const selfLinkLocal = family === 6 ? to.localLinkLocal6 : undefined;
   const isLocal = path.peer.id === 0;
   if (a.unknown?.length && !isLocal) {
     // RFC 4271 §5: unrecognized optional transitive attributes are passed on with the Partial bit;
@@ -90,11 +91,11 @@ export function rewrite(
     const thirdParty =
       a.nextHop !== undefined && !isLocal && to.directlyConnected && o.onSharedSubnet(a.nextHop, to);
     const keep = o.nextHopKeep || thirdParty;
-    if (!keep || isLocal || a.nextHop === undefined) setNextHop(out, self);
+    if (!keep || isLocal || a.nextHop === undefined) setNextHop(out, self, selfLinkLocal);
     return out;
   }
   if (out.localPref === undefined) out.localPref = 100;
-  if (isLocal || o.nextHopSelf || a.nextHop === undefined) setNextHop(out, self);
+  if (isLocal || o.nextHopSelf || a.nextHop === undefined) setNextHop(out, self, selfLinkLocal);
   if (!isLocal && path.peer.ibgp) {
     // RFC 4456 §8: stamp the originator once and prepend our cluster id on every reflection.
     if (out.originatorId === undefined) out.originatorId = path.peer.routerId;
@@ -103,8 +104,14 @@ export function rewrite(
   return out;
 }
 
-function setNextHop(out: { nextHop?: string; linkLocalNextHop?: string }, self: string | undefined): void {
+/** Next hop self: our address, with our link-local one beside it where we have one (RFC 2545 §3). */
+export function setNextHop(
+  out: { nextHop?: string; linkLocalNextHop?: string },
+  self: string | undefined,
+  selfLinkLocal?: string,
+): void {
   if (self === undefined) return;
   out.nextHop = self;
-  delete out.linkLocalNextHop;
+  if (selfLinkLocal === undefined) delete out.linkLocalNextHop;
+  else out.linkLocalNextHop = selfLinkLocal;
 }

@@ -20,6 +20,9 @@ export interface PeerInfo {
   /** Our address on this session (next hop self), per family. */
   readonly localAddress4?: string;
   readonly localAddress6?: string;
+  /** Our link-local address on the session's interface, sent beside next hop self to a peer on a
+   * shared subnet (RFC 2545 §3: 32-octet next hop). */
+  readonly localLinkLocal6?: string;
   /** The peer's address is on a subnet we share (RFC 4271 §5.1.3 third-party next hop). */
   readonly directlyConnected: boolean;
   /** The interface the session runs over (the one holding our address on it): IPv6 link-local

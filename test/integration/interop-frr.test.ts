@@ -114,4 +114,31 @@ describe.skipIf(skip)('interop: FRR 8.4', () => {
       await expectDialledBy(net, !rackbgpPassive);
     });
   }
+
+  it('announces IPv6 with its link-local address beside the global next hop (RFC 2545 §3)', async () => {
+    const yaml = `${leafYaml(addr, PEER_ASN, true)}networks: ["2001:db8:11::/64"]\n`;
+    const [, frr] = await startListenerFirst(
+      true,
+      () => startRackbgp(net, 'leaf', yaml),
+      () => startFrr(net, 'peer', frrConfig(addr, false)),
+    );
+    const [own] = JSON.parse(await net.sh('leaf', 'ip -j -6 addr show dev to-peer scope link')) as {
+      addr_info: { local?: string }[];
+    }[];
+    // ip -j lists the addresses the filter leaves out as {}.
+    const linkLocal = own.addr_info.find((a) => a.local?.startsWith('fe80:'))?.local;
+    expect(linkLocal).toBeDefined();
+    const hops = await waitFor('FRR has the route', async () => {
+      const r = JSON.parse(await frr.vtysh('show bgp ipv6 unicast 2001:db8:11::/64 json')) as {
+        paths?: { nexthops: { ip: string; scope: string }[] }[];
+      };
+      return r.paths?.[0]?.nexthops;
+    });
+    expect(hops).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ip: addr.leaf6, scope: 'global' }),
+        expect.objectContaining({ ip: linkLocal, scope: 'link-local' }),
+      ]),
+    );
+  });
 });

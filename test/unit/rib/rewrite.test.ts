@@ -117,6 +117,15 @@ describe('toward eBGP: next hop (RFC 4271 §5.1.3)', () => {
     expect(out).not.toHaveProperty('linkLocalNextHop');
   });
 
+  test('IPv6 to a peer on the link: our link-local address goes beside next hop self (RFC 2545 §3)', () => {
+    const onLink = { ...EBGP_OUT, localLinkLocal6: 'fe80::4:2' };
+    const p = frozen(EBGP_IN, attrs({ nextHop: 'fd00:1::1', linkLocalNextHop: 'fe80::1' }));
+    expect(toEbgp(p, {}, onLink, 6)).toMatchObject({ nextHop: 'fd00:4::2', linkLocalNextHop: 'fe80::4:2' });
+    expect(toEbgp(p, {}, onLink, 4)).not.toHaveProperty('linkLocalNextHop'); // IPv4: NEXT_HOP alone
+    const local = frozen(LOCAL_PEER, { origin: 0 });
+    expect(toEbgp(local, {}, onLink, 6)).toMatchObject({ nextHop: 'fd00:4::2', linkLocalNextHop: 'fe80::4:2' });
+  });
+
   test('a third-party next hop on the subnet shared with a directly connected receiver is kept', () => {
     const asked: [string, PeerInfo][] = [];
     const onSharedSubnet = (nh: string, to: PeerInfo) => {
