@@ -190,6 +190,7 @@ export async function fibPath(
   p: LabPlan,
   from: PodPlan,
   dst: string,
+  linkLocals: ReadonlyMap<string, string> = new Map(),
 ): Promise<{ hops: string[]; end?: string }> {
   const nsOf = new Map(p.namespaces.map((n) => [n.device, n.ns]));
   const family = dst.includes(':') ? 6 : 4;
@@ -202,7 +203,10 @@ export async function fibPath(
     if (route.type && route.type !== 'unicast') return { hops, end: `${route.type} at ${at}` };
     const gw = route.gateway;
     const pod = p.pods.find((x) => x.device === at);
-    const next = pod && (gw === CALI_GATEWAY || gw === CALI_LINK_LOCAL) ? pod.node : p.owners.get(gw ?? dst);
+    const next =
+      pod && (gw === CALI_GATEWAY || gw === CALI_LINK_LOCAL)
+        ? pod.node
+        : (p.owners.get(gw ?? dst) ?? (gw ? linkLocals.get(gw) : undefined));
     if (!next) return { hops, end: `${at} sends it to ${gw ?? route.dev}, which is no lab device` };
     hops.push(next);
     if (p.owners.get(dst) === next) return { hops };
@@ -211,11 +215,34 @@ export async function fibPath(
   return { hops, end: 'loop' };
 }
 
-async function ping(p: LabPlan, from: PodPlan, to: PodPlan, family: 4 | 6): Promise<PingObservation> {
+/**
+ * IPv6 link-local address → lab device: next hops the lab did not plan (RFC 2545 §3: BGP speakers on
+ * a link send theirs beside the global next hop, and BIRD installs routes through them).
+ */
+async function linkLocalOwners(p: LabPlan): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  await Promise.all(
+    p.namespaces.map(async (n) => {
+      const r = await ipIn(n.ns, 6, 'addr', 'show', 'scope', 'link');
+      if (r.code !== 0) return;
+      for (const link of JSON.parse(r.stdout) as { addr_info?: { local?: string }[] }[])
+        for (const a of link.addr_info ?? []) if (a.local) owners.set(a.local, n.device);
+    }),
+  );
+  return owners;
+}
+
+async function ping(
+  p: LabPlan,
+  from: PodPlan,
+  to: PodPlan,
+  family: 4 | 6,
+  linkLocals: ReadonlyMap<string, string>,
+): Promise<PingObservation> {
   const dst = family === 4 ? to.ip : to.ip6!;
   const [r, path] = await Promise.all([
     nsRun(from.ns, ['ping', `-${family}`, '-c', '1', '-W', '1', '-n', '-q', dst], 5000),
-    fibPath(p, from, dst),
+    fibPath(p, from, dst, linkLocals),
   ]);
   const rtt = /= [\d.]+\/([\d.]+)\//.exec(r.stdout);
   return {
@@ -244,10 +271,13 @@ export function pingPairs(p: LabPlan): { from: PodPlan; to: PodPlan; family: 4 |
 
 export async function observe(p: LabPlan, opts: { pings?: boolean } = {}): Promise<Observations> {
   const families: (4 | 6)[] = p.lab.calico.pool6 ? [4, 6] : [4];
+  const linkLocals = families.includes(6) && opts.pings !== false ? await linkLocalOwners(p) : new Map();
   const [switches, nodes, pings] = await Promise.all([
     Promise.all([...p.lab.spines, ...p.lab.leaves].map((s) => observeSwitch(p, s.name))),
     Promise.all(labNodes(p.lab).flatMap((n) => families.map((f) => observeNode(p, n.name, f)))),
-    opts.pings === false ? [] : Promise.all(pingPairs(p).map((x) => ping(p, x.from, x.to, x.family))),
+    opts.pings === false
+      ? []
+      : Promise.all(pingPairs(p).map((x) => ping(p, x.from, x.to, x.family, linkLocals))),
   ]);
   return { at: new Date().toISOString(), switches, nodes, pings };
 }
