@@ -25,7 +25,10 @@ export interface NeighborView extends NeighborSnapshot {
 }
 
 export interface PrefixCount {
+  /** Paths received: before import policy with soft-reconfiguration-inbound, else as accepted. */
   readonly received: number;
+  /** Paths accepted by import policy (in the RIB). */
+  readonly accepted: number;
   readonly advertised: number;
 }
 

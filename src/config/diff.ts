@@ -27,6 +27,7 @@ const RESET_KEYS = [
   'allowas-in',
   'max-prefix',
   'advertisement-interval',
+  'soft-reconfiguration-inbound',
 ] as const satisfies readonly (keyof SessionSettings)[];
 
 /** Settings that only matter while connecting: taken on the next connection, no reset. */

@@ -57,6 +57,8 @@ const sessionSettings = {
   'next-hop-self': z.boolean().optional(),
   /** Keep the received next hop towards eBGP peers (next-hop-unchanged). */
   'next-hop-keep': z.boolean().optional(),
+  /** Keep the Adj-RIB-In before import policy: a new import policy is applied without ROUTE-REFRESH. */
+  'soft-reconfiguration-inbound': z.boolean().optional(),
   /** Accept routes carrying our own AS up to this many times. */
   'allowas-in': z.number().int().min(0).max(10).optional(),
   /** Most prefixes accepted from the neighbor; over it: Cease 6/1, restart after the interval (seconds) when set. */

@@ -5,12 +5,13 @@
  */
 
 import { type CompiledPolicy, ebgpRequiresPolicy, evaluateChain } from '../policy/index.js';
+import { AdjRibIn } from '../rib/adj-rib-in.js';
 import { AttrStore } from '../rib/attr-store.js';
 import { compare, type DecisionOptions } from '../rib/decision.js';
 import type { ExportOptions, LocalInfo } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
-import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
+import { keyFromWire, keyLength, type PrefixKey, writeKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import { type Clock, RealClock } from '../util/clock.js';
 import {
@@ -39,6 +40,8 @@ export interface PeerRoutingOptions {
   readonly addPathSend?: 'all' | number;
   /** MinRouteAdvertisementInterval in seconds (RFC 4271 §9.2.1.1); 0 (default): send at once. */
   readonly advertisementInterval?: number;
+  /** Keep the Adj-RIB-In before import policy, to apply a new policy without ROUTE-REFRESH. */
+  readonly softReconfigurationInbound?: boolean;
   /** Max-prefix per family (RFC 4486 §4): called once when the count goes over `limit`. */
   readonly maxPrefix?: { readonly limit: number; readonly exceeded: (family: 4 | 6, limit: number) => void };
 }
@@ -76,6 +79,8 @@ interface PeerRuntime {
   importPolicy: readonly CompiledPolicy[];
   /** RFC 8212 blocks this direction. */
   blockImport: boolean;
+  /** The Adj-RIB-In before policy, with soft reconfiguration inbound. */
+  readonly adjIn: AdjRibIn | null;
   /** The peer's place in its update group, and the group (which a new export policy may change). */
   readonly member: Member;
   group: OutGroup;
@@ -165,6 +170,7 @@ export class RoutingEngine {
         opts.ebgpRequiresPolicy ?? false,
       ),
       ...(opts.maxPrefix && { maxPrefix: opts.maxPrefix }),
+      adjIn: opts.softReconfigurationInbound ? new AdjRibIn() : null,
       member,
       group: this.groupFor(member, settings),
     };
@@ -218,7 +224,9 @@ export class RoutingEngine {
     const rib = this.rib;
     const withdraw = (family: 4 | 6, list: NlriList) =>
       list.forEach((b, off, len, pathId) => {
-        rib.withdraw(family, keyFromWire(family, b, off, len), info, pathId);
+        const key = keyFromWire(family, b, off, len);
+        rt.adjIn?.delete(family, key, pathId);
+        rib.withdraw(family, key, info, pathId);
       });
     withdraw(4, m.withdrawn);
     const unreach = m.mpUnreach && familyOf(m.mpUnreach.family);
@@ -253,24 +261,41 @@ export class RoutingEngine {
   }
 
   private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
-    const withdrawAll = () =>
+    const adjIn = rt.adjIn;
+    if (adjIn) {
+      const set = adjIn.intern(attrs);
       list.forEach((b, off, len, pathId) => {
-        this.rib.withdraw(family, keyFromWire(family, b, off, len), rt.info, pathId);
+        adjIn.put(family, keyFromWire(family, b, off, len), pathId, set);
       });
+      adjIn.release(set);
+    }
+    this.importPaths(rt, family, attrs, list.count, (visit) =>
+      list.forEach((b, off, len, pathId) => {
+        visit(keyFromWire(family, b, off, len), pathId);
+      }),
+    );
+  }
+
+  /** Import rules and policy for the paths `each` visits, all received with `attrs`. */
+  private importPaths(
+    rt: PeerRuntime,
+    family: 4 | 6,
+    attrs: RouteAttrs,
+    count: number,
+    each: (visit: (key: PrefixKey, pathId: number) => void) => void,
+  ): void {
     const checked = checkImport(attrs, rt.info, this.o.local, rt.importOptions);
     // An ineligible route replaces any earlier path for the prefix (implicit withdraw).
     if ('reject' in checked || rt.blockImport) {
-      withdrawAll();
+      each((key, pathId) => this.rib.withdraw(family, key, rt.info, pathId));
       const reason =
         'reject' in checked ? checked.reject : 'no import policy (RFC 8212 ebgp-requires-policy)';
-      this.o.onRejected?.(rt.info, family, list.count, reason);
+      this.o.onRejected?.(rt.info, family, count, reason);
       return;
     }
     if (!rt.importPolicy.length) {
       const set = this.rib.store.intern(checked.attrs);
-      list.forEach((b, off, len, pathId) => {
-        this.rib.update(family, keyFromWire(family, b, off, len), rt.info, pathId, set);
-      });
+      each((key, pathId) => this.rib.update(family, key, rt.info, pathId, set));
       this.rib.store.release(set);
       return;
     }
@@ -278,11 +303,13 @@ export class RoutingEngine {
     const sets = new Map<RouteAttrs, AttrSet>();
     /** Rejections per "policy/term", reported once per UPDATE. */
     const rejected = new Map<string, number>();
-    list.forEach((b, off, len, pathId) => {
-      const key = keyFromWire(family, b, off, len);
+    const bytes = new Uint8Array(17);
+    each((key, pathId) => {
+      const len = keyLength(key);
+      writeKey(key, bytes, 0);
       const r = evaluateChain(
         rt.importPolicy,
-        policyRoute(family, key, b.subarray(off, off + ((len + 7) >> 3)), len, checked.attrs, rt.info),
+        policyRoute(family, key, bytes.slice(1, 1 + ((len + 7) >> 3)), len, checked.attrs, rt.info),
       );
       if (r.action === 'reject') {
         this.rib.withdraw(family, key, rt.info, pathId);
@@ -302,6 +329,24 @@ export class RoutingEngine {
     });
     for (const set of sets.values()) this.rib.store.release(set);
     for (const [why, n] of rejected) this.o.onRejected?.(rt.info, family, n, why);
+  }
+
+  /**
+   * Soft reconfiguration inbound: the peer's kept Adj-RIB-In through import rules and policy again
+   * (after a policy change), instead of a ROUTE-REFRESH. False when the peer keeps none.
+   */
+  reimport(info: PeerInfo): boolean {
+    const rt = this.peers.get(info);
+    if (!rt?.adjIn) return false;
+    for (const f of rt.families) {
+      for (const [set, paths] of rt.adjIn.bySet(f)) {
+        this.importPaths(rt, f, set.attrs, paths.length, (visit) => {
+          for (const p of paths) visit(p.key, p.pathId);
+        });
+      }
+    }
+    this.schedule();
+    return true;
   }
 
   // ---- origination ----
@@ -458,13 +503,17 @@ export class RoutingEngine {
     return this.rib.countOf(info);
   }
 
-  /** Paths received (in the RIB) and prefixes advertised, per family. */
-  prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; advertised: number }> {
+  /** Paths received (before import policy where the Adj-RIB-In is kept), accepted (in the RIB) and prefixes advertised, per family. */
+  prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; accepted: number; advertised: number }> {
     const rt = this.peers.get(info);
-    const advertised = (f: 4 | 6) => (rt ? rt.group.advertised(rt.member, f) : 0);
-    return {
-      4: { received: this.rib.countOf(info, 4), advertised: advertised(4) },
-      6: { received: this.rib.countOf(info, 6), advertised: advertised(6) },
+    const counts = (f: 4 | 6) => {
+      const accepted = this.rib.countOf(info, f);
+      return {
+        received: rt?.adjIn ? rt.adjIn.count(f) : accepted,
+        accepted,
+        advertised: rt ? rt.group.advertised(rt.member, f) : 0,
+      };
     };
+    return { 4: counts(4), 6: counts(6) };
   }
 }

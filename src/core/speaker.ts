@@ -279,9 +279,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   /** Paths received and prefixes advertised per family; zeros when the session is not up. */
-  prefixCounts(address: string): Record<4 | 6, { received: number; advertised: number }> {
+  prefixCounts(address: string): Record<4 | 6, { received: number; accepted: number; advertised: number }> {
     const info = this.peerInfo(address);
-    const none = { received: 0, advertised: 0 };
+    const none = { received: 0, accepted: 0, advertised: 0 };
     return info ? this.routing.prefixCounts(info) : { 4: none, 6: none };
   }
 
@@ -308,8 +308,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return true;
   }
 
+  /** The peer's routes in again: from the kept Adj-RIB-In (soft reconfiguration), else ROUTE-REFRESH (RFC 2918). */
   private requestRefresh(address: string): boolean {
     const peer = this.sessions.peers.get(address);
+    const info = peer && this.infos.get(peer);
+    if (info && this.routing.reimport(info)) return true;
     const params = peer && this.params.get(peer);
     if (!peer || !params?.routeRefresh) return false;
     for (const family of params.families)
@@ -401,6 +404,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         import: { allowasIn: settings['allowas-in'] ?? 0 },
         addPathSend: settings['add-paths']?.send ?? 'all',
         advertisementInterval: settings['advertisement-interval'] ?? 0,
+        softReconfigurationInbound: settings['soft-reconfiguration-inbound'] ?? false,
         importPolicy: policyChain(settings.import, this.policies),
         exportPolicy: policyChain(settings.export, this.policies),
         ebgpRequiresPolicy: this.config['ebgp-requires-policy'],

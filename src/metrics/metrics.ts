@@ -123,13 +123,13 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     });
   prefixes(
     'received',
-    'Paths from the neighbor in the RIB (after import policy)',
+    'Paths received from the neighbor (before import policy with soft-reconfiguration-inbound, else after)',
     (n, f) => n.prefixesByFamily[f].received,
   );
   prefixes(
     'accepted',
-    'Paths from the neighbor accepted by import policy (equal to received: no pre-policy Adj-RIB-In is kept)',
-    (n, f) => n.prefixesByFamily[f].received,
+    'Paths from the neighbor accepted by import policy (in the RIB)',
+    (n, f) => n.prefixesByFamily[f].accepted,
   );
   prefixes(
     'advertised',

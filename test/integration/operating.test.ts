@@ -22,7 +22,14 @@ neighbors: [{ address: 10.97.2.2, asn: 65002, passive: true }]
 `;
 /** B with two policies; `variant` edits one line for each reload scenario. */
 const B = (
-  over: { toC?: string; fromA?: string; cHold?: string; withC?: boolean; aDesc?: string } = {},
+  over: {
+    toC?: string;
+    fromA?: string;
+    cHold?: string;
+    withC?: boolean;
+    aDesc?: string;
+    softIn?: boolean;
+  } = {},
 ) => `router-id: 10.97.1.2
 asn: 65002
 fib: false
@@ -30,7 +37,7 @@ policies:
   from-a: [{ name: all, then: ${over.fromA ?? 'accept'} }]
   to-c: [{ name: all, then: ${over.toC ?? 'accept'} }]
 neighbors:
-  - { address: 10.97.1.1, asn: 65001, passive: true, description: ${over.aDesc ?? 'rack-a'}, import: [from-a], export: [to-c] }
+  - { address: 10.97.1.1, asn: 65001, passive: true, description: ${over.aDesc ?? 'rack-a'}, import: [from-a], export: [to-c]${over.softIn ? ', soft-reconfiguration-inbound: true' : ''} }
 ${over.withC === false ? '' : `  - { address: 10.97.2.3, asn: 65003, connect-retry-time: 1, export: [to-c]${over.cHold ?? ''} }`}
 `;
 
@@ -196,6 +203,31 @@ describe.skipIf(!isRoot())('operating surfaces of a running daemon', () => {
     expect((await b.neighbors()).map((n) => n.address)).toEqual(['10.97.1.1']);
     expect([...(await metrics('b')).keys()].some((k) => k.includes('peer="10.97.2.3"'))).toBe(false);
     expect(await transitions('10.97.1.1')).toBe(1);
+  });
+
+  it('soft-reconfiguration-inbound: a new import policy applies to the kept routes, A is not asked again', async () => {
+    b.writeConfig(B({ softIn: true }));
+    b.signal('SIGHUP'); // a reset key: the session with A starts again, keeping A's routes as received
+    await waitFor('A back with its 2 prefixes', async () => {
+      const n = await b.neighbor('10.97.1.1');
+      return (
+        n?.state === 'Established' && n.counters.establishedTransitions === 2 && n.prefixesReceived === 2
+      );
+    });
+    b.writeConfig(B({ softIn: true, fromA: 'reject' }));
+    b.signal('SIGHUP');
+    await waitFor("A's routes rejected", async () => (await b.neighbor('10.97.1.1'))?.prefixesReceived === 0);
+    const m = await metrics('b');
+    const peer = 'peer="10.97.1.1",afi_safi="ipv4-unicast"';
+    expect([
+      m.get(`bgp_peer_prefixes_received{${peer}}`),
+      m.get(`bgp_peer_prefixes_accepted{${peer}}`),
+    ]).toEqual([2, 0]);
+    b.writeConfig(B({ softIn: true }));
+    b.signal('SIGHUP');
+    await waitFor('accepted again', async () => (await b.neighbor('10.97.1.1'))?.prefixesReceived === 2);
+    expect((await a.neighbor('10.97.1.2'))?.counters.messagesIn['route-refresh'] ?? 0).toBe(0);
+    expect((await b.neighbor('10.97.1.1'))?.counters.establishedTransitions).toBe(2);
   });
 
   it('/metrics: peer state, counters by type, prefixes per family, RIB sizes, process metrics', async () => {

@@ -27,8 +27,8 @@ function view(over: Partial<NeighborView> & { address: string }): NeighborView {
     localAs: 65000,
     upDownSeconds: null,
     prefixesByFamily: {
-      'ipv4-unicast': { received: 0, advertised: 0 },
-      'ipv6-unicast': { received: 0, advertised: 0 },
+      'ipv4-unicast': { received: 0, accepted: 0, advertised: 0 },
+      'ipv6-unicast': { received: 0, accepted: 0, advertised: 0 },
     },
     ...over,
   };
@@ -252,8 +252,8 @@ describe('show neighbor', () => {
     },
     endOfRib: { received: { 'ipv4-unicast': AT }, sent: true },
     prefixesByFamily: {
-      'ipv4-unicast': { received: 12, advertised: 3 },
-      'ipv6-unicast': { received: 0, advertised: 0 },
+      'ipv4-unicast': { received: 12, accepted: 12, advertised: 3 },
+      'ipv6-unicast': { received: 0, accepted: 0, advertised: 0 },
     },
   };
 

@@ -123,7 +123,10 @@ describe('toward eBGP: next hop (RFC 4271 §5.1.3)', () => {
     expect(toEbgp(p, {}, onLink, 6)).toMatchObject({ nextHop: 'fd00:4::2', linkLocalNextHop: 'fe80::4:2' });
     expect(toEbgp(p, {}, onLink, 4)).not.toHaveProperty('linkLocalNextHop'); // IPv4: NEXT_HOP alone
     const local = frozen(LOCAL_PEER, { origin: 0 });
-    expect(toEbgp(local, {}, onLink, 6)).toMatchObject({ nextHop: 'fd00:4::2', linkLocalNextHop: 'fe80::4:2' });
+    expect(toEbgp(local, {}, onLink, 6)).toMatchObject({
+      nextHop: 'fd00:4::2',
+      linkLocalNextHop: 'fe80::4:2',
+    });
   });
 
   test('a third-party next hop on the subnet shared with a directly connected receiver is kept', () => {
