@@ -64,8 +64,10 @@ const policyId = (p: CompiledPolicy): number => {
 export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings): string | null {
   if (s.advertisementInterval > 0 || s.exportPolicy.some((p) => p.readsPeer)) return null;
   return JSON.stringify([
-    // One subnet per group where third-party next hops are possible (our address on it).
-    keepsThirdParty(info, s) ? [info.localAddress4, info.localAddress6] : null,
+    // One subnet per group where third-party next hops are possible (our address on it); on a
+    // point-to-point link there is no third party, so such links share a group.
+    keepsThirdParty(info, s) && !info.pointToPoint ? [info.localAddress4, info.localAddress6] : null,
+    info.pointToPoint ?? false,
     info.ibgp,
     info.rrClient,
     info.directlyConnected,
@@ -182,9 +184,14 @@ export class OutGroup {
           ...(first.info.localAddress6 !== undefined && { localAddress6: SELF6 }),
         }
       : first.info;
-    // Members share the first one's subnet where it matters (the key says so).
+    // Members share the first one's subnet where it matters (the key says so); on point-to-point
+    // links a next hop on the link is the member itself (or us): next hop self is right.
     const subnetOf = first.info;
-    this.options = { ...settings.exportOptions, onSharedSubnet: (nh) => ctx.onSharedSubnet(nh, subnetOf) };
+    this.options = {
+      ...settings.exportOptions,
+      onSharedSubnet:
+        this.shared && subnetOf.pointToPoint ? () => false : (nh) => ctx.onSharedSubnet(nh, subnetOf),
+    };
     this.filter = new ExportFilter(settings.exportPolicy, this.view, ctx.store);
     this.mrai =
       settings.advertisementInterval > 0

@@ -386,6 +386,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       ...(ipFamily(local) === 4 && { localAddress4: local }),
       ...(ipFamily(local) === 6 && { localAddress6: local }),
       directlyConnected,
+      ...(directlyConnected && this.subnets.pointToPoint(address) && { pointToPoint: true }),
       ...(iface !== undefined && { interface: iface }),
       ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
     };

@@ -68,6 +68,14 @@ export class LocalSubnets {
     return a?.address.replace(/%.*$/, '');
   }
 
+  /** Whether `address` is on one of our point-to-point subnets (IPv4 /30 or /31, IPv6 /126 or /127). */
+  pointToPoint(address: string): boolean {
+    const x = toBytes(address);
+    if (!x) return false;
+    const min = x.length === 4 ? 30 : 126;
+    return this.subnets().some((s) => s.length >= min && s.length < x.length * 8 && inSubnet(x, s));
+  }
+
   /** True when `a` and `b` are on one of our connected subnets. */
   shareSubnet(a: string, b: string): boolean {
     const x = toBytes(a);

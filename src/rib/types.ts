@@ -23,6 +23,8 @@ export interface PeerInfo {
   /** Our link-local address on the session's interface, sent beside next hop self to a peer on a
    * shared subnet (RFC 2545 §3: 32-octet next hop). */
   readonly localLinkLocal6?: string;
+  /** That shared subnet is point-to-point (/30, /31; /126, /127): no third party is on it. */
+  readonly pointToPoint?: boolean;
   /** The peer's address is on a subnet we share (RFC 4271 §5.1.3 third-party next hop). */
   readonly directlyConnected: boolean;
   /** The interface the session runs over (the one holding our address on it): IPv6 link-local

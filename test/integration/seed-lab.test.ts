@@ -77,6 +77,9 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
     expect(pings.notes[0]).toMatch(
       /node1-pod1 → node4-pod1 10\.233\.67\.1: [\d.]+ ms via node1-pod1 → node1 → leaf1 → spine → leaf2 → (?:node5 → )?node4 → node4-pod1/,
     );
+    // The spine's leaves, on /30 links (no third party there), are one update group.
+    const rib = await apiGet<{ updateGroups: number[] }>(`rbl-${NAME}-spine`, '/api/rib/summary');
+    expect(rib?.updateGroups).toEqual([2]);
   }, 60_000);
 
   it('shows status and runs commands in a node', async () => {

@@ -220,6 +220,22 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
     expect(announcedTo(rig.take(4))).toEqual([]); // the same for 4: next hop self either way
   });
 
+  it('a spine: leaves on point-to-point links share one group, each with its own next hop self', async () => {
+    // Every leaf's address is on its own /31 with us; a next hop on it can only be the leaf itself.
+    const rig = new Rig((nh, to) => nh.startsWith(to.address.slice(0, to.address.lastIndexOf('.'))));
+    for (const id of [2, 3, 4])
+      rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.0`, address: `10.0.${id}.1`, pointToPoint: true });
+    await turn();
+    for (const id of [2, 3, 4]) rig.take(id);
+    expect(rig.engine.groupSizes).toEqual([3]);
+    rig.announce(2, ['10.9.0.0/24'], [65002], '10.0.2.1');
+    rig.engine.flush();
+    expect(rig.take(2)).toEqual([]);
+    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.0']);
+    expect(announcedTo(rig.take(4))).toEqual(['10.9.0.0/24 via 10.0.4.0']);
+    expect(rig.engine.sharedUpdates).toBe(1);
+  });
+
   it('gives a later member the group table without computing it again, then End-of-RIB', async () => {
     const rig = new Rig();
     rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
