@@ -40,13 +40,7 @@ export class ExportFilter {
   }
 
   private evaluate(family: 4 | 6, key: PrefixKey, set: AttrSet): AttrSet | null {
-    const len = keyLength(key);
-    const bytes = new Uint8Array(17);
-    writeKey(key, bytes, 0);
-    const r = evaluateChain(
-      this.chain,
-      policyRoute(family, key, bytes.subarray(1, 1 + ((len + 7) >> 3)), len, set.attrs, this.peer),
-    );
+    const r = evaluateChain(this.chain, policyRoute(family, key, set.attrs, this.peer));
     if (r.action === 'reject') {
       this.store.release(set);
       return null;
@@ -63,14 +57,10 @@ export class ExportFilter {
 }
 
 /** What a policy sees of a RIB prefix; the text form is made only if a condition asks for it. */
-export function policyRoute(
-  family: 4 | 6,
-  key: PrefixKey,
-  prefixBytes: Uint8Array,
-  prefixLength: number,
-  attrs: RouteAttrs,
-  peer: PeerInfo,
-): PolicyRoute {
+export function policyRoute(family: 4 | 6, key: PrefixKey, attrs: RouteAttrs, peer: PeerInfo): PolicyRoute {
+  const prefixLength = keyLength(key);
+  const bytes = new Uint8Array(17);
+  writeKey(key, bytes, 0);
   let text: string | undefined;
   return {
     family,
@@ -78,7 +68,7 @@ export function policyRoute(
       text ??= keyToText(family, key);
       return text;
     },
-    prefixBytes,
+    prefixBytes: bytes.subarray(1, 1 + ((prefixLength + 7) >> 3)),
     prefixLength,
     attrs,
     peer,

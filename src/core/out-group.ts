@@ -2,13 +2,13 @@
  * Update groups (FRR's term, BIRD's shared export tables): peers with the same outbound treatment
  * share one Adj-RIB-Out and one export computation, and each change is packed into UPDATEs once
  * for all of them (out-batch.ts), with next hop self patched in per member (next-hop-patch.ts).
+ * Who shares a group: group-member.ts.
  * A member's own routes are never sent back to it (a Hidden entry names the member it came from).
  * Toward eBGP neighbors one hop away a next hop on their subnet is passed on (RFC 4271 §5.1.3), so
  * their groups are per session address (one subnet): the third-party choice is the group's. A peer
  * whose export cannot be shared (MRAI, or a policy reading the neighbor or next hop) gets a private
  * group computed with its real session addresses.
  */
-import type { CompiledPolicy } from '../policy/index.js';
 import type { AttrStore } from '../rib/attr-store.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import type { Dest, LocRib } from '../rib/loc-rib.js';
@@ -18,21 +18,9 @@ import type { Clock } from '../util/clock.js';
 import { encodeMessage, endOfRib, IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
 import { ExportFilter } from './export-filter.js';
-import { SELF4, SELF6, SelfAddresses } from './next-hop-patch.js';
-import { type BatchMember, OutBatch, type PeerSender } from './out-batch.js';
-
-/** What a group's export depends on besides the member's identity and addresses. */
-export interface GroupSettings {
-  readonly families: ReadonlySet<4 | 6>;
-  readonly addPathTx: ReadonlySet<4 | 6>;
-  readonly addPathSend: 'all' | number;
-  readonly exportOptions: Omit<ExportOptions, 'onSharedSubnet'>;
-  readonly exportPolicy: readonly CompiledPolicy[];
-  /** RFC 8212 blocks export. */
-  readonly blockExport: boolean;
-  /** MinRouteAdvertisementInterval in seconds (0: none). */
-  readonly advertisementInterval: number;
-}
+import type { GroupSettings, Member } from './group-member.js';
+import { SELF4, SELF6 } from './next-hop-patch.js';
+import { OutBatch } from './out-batch.js';
 
 /** What the engine lends its groups. */
 export interface GroupContext {
@@ -47,73 +35,6 @@ export interface GroupContext {
   readonly clock: Clock;
   /** Told how many UPDATEs went out without being packed again. */
   readonly shared: (messages: number) => void;
-}
-
-const policyIds = new WeakMap<CompiledPolicy, number>();
-let nextPolicyId = 1;
-const policyId = (p: CompiledPolicy): number => {
-  let id = policyIds.get(p);
-  if (id === undefined) {
-    id = nextPolicyId++;
-    policyIds.set(p, id);
-  }
-  return id;
-};
-
-/** The key peers with one outbound treatment share, or null when this peer's export is its own. */
-export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings): string | null {
-  if (s.advertisementInterval > 0 || s.exportPolicy.some((p) => p.readsPeer)) return null;
-  return JSON.stringify([
-    // One subnet per group where third-party next hops are possible (our address on it); on a
-    // point-to-point link there is no third party, so such links share a group.
-    keepsThirdParty(info, s) && !info.pointToPoint ? [info.localAddress4, info.localAddress6] : null,
-    info.pointToPoint ?? false,
-    info.ibgp,
-    info.rrClient,
-    info.directlyConnected,
-    info.localAddress4 !== undefined,
-    info.localAddress6 !== undefined,
-    info.localLinkLocal6 ?? null, // not patched: the same for every member
-    [...s.families].sort(),
-    [...s.addPathTx].sort(),
-    s.addPathSend,
-    params.fourOctetAs,
-    params.maxMessageLength,
-    s.exportOptions.nextHopSelf,
-    s.exportOptions.nextHopKeep,
-    s.blockExport,
-    s.exportPolicy.map(policyId),
-  ]);
-}
-
-/** eBGP toward a neighbor one hop away: a next hop on its subnet is passed on (RFC 4271 §5.1.3). */
-const keepsThirdParty = (info: PeerInfo, s: GroupSettings) =>
-  !info.ibgp && info.directlyConnected && !s.exportOptions.nextHopKeep;
-
-/** A peer's place in its group. */
-export class Member implements BatchMember {
-  readonly id: number;
-  readonly self: SelfAddresses;
-  /** This member alone (a group change it is left out of). */
-  readonly alone: readonly Member[] = [this];
-  /** The group it is in. */
-  group: OutGroup | null = null;
-  /** Its table was asked for (the session's coalesce is over). */
-  active = false;
-  /** Among the group's receivers: its table is on the way or sent. */
-  receiving = false;
-  /** Its initial table and End-of-RIB have not gone out yet. */
-  syncing = true;
-  closed = false;
-
-  constructor(
-    readonly info: PeerInfo,
-    readonly params: SessionParams,
-    readonly sender: PeerSender,
-  ) {
-    this.id = info.id;
-    this.self = new SelfAddresses(info.localAddress4, info.localAddress6);
-  }
 }
 
 /** A group entry another member sent us: not sent back to it. */
@@ -455,17 +376,15 @@ export class OutGroup {
     const out = this.out[d.family];
     const old = out.get(d.key) as Slot | undefined;
     const best = d.best && !this.onlyMemberSent(d.best) ? d.best : null;
-    const set = best ? this.exportPath(best, d, this.rewriteCache, this.options) : null;
+    const set = best ? this.exportPath(best, d) : null;
     const now = set && best ? this.slot(set, best) : undefined;
-    if (now !== old) {
-      if (old) this.ctx.store.release(setOf(old));
-      if (now) out.set(d.key, now);
-      else out.delete(d.key);
-    }
     if (now === old) {
       if (set) this.ctx.store.release(set);
       return; // nothing changed for anyone
     }
+    if (old) this.ctx.store.release(setOf(old));
+    if (now) out.set(d.key, now);
+    else out.delete(d.key);
     this.deliver(batch, d.family, d.key, 0, old, now);
   }
 
@@ -475,7 +394,7 @@ export class OutGroup {
     const want = new Map<number, Slot>();
     for (const p of this.ctx.candidates(d, this.settings.addPathSend)) {
       if (this.onlyMemberSent(p)) continue;
-      const set = this.exportPath(p, d, this.rewriteCache, this.options);
+      const set = this.exportPath(p, d);
       if (set) want.set(p.txId, this.slot(set, p));
     }
     for (const [id, s] of want) {
@@ -566,35 +485,25 @@ export class OutGroup {
   }
 
   /** The attribute set to send for `path` (a reference of the store), or null when it may not be sent. */
-  private exportPath(
-    path: Path,
-    d: Dest,
-    cache: WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>,
-    options: ExportOptions,
-  ): AttrSet | null {
+  private exportPath(path: Path, d: Dest): AttrSet | null {
     if (this.settings.blockExport || !mayExport(path, this.view)) return null;
     const memo = this.lastRewrite;
     let set: AttrSet | undefined;
-    if (
-      cache === this.rewriteCache &&
-      memo.from === path.attrs &&
-      memo.peer === path.peer &&
-      memo.set.refs > 0
-    )
+    if (memo.from === path.attrs && memo.peer === path.peer && memo.set.refs > 0)
       set = this.ctx.store.ref(memo.set);
     else {
-      let byPeer = cache.get(path.peer);
+      let byPeer = this.rewriteCache.get(path.peer);
       if (!byPeer) {
         byPeer = new WeakMap();
-        cache.set(path.peer, byPeer);
+        this.rewriteCache.set(path.peer, byPeer);
       }
       set = byPeer.get(path.attrs);
       if (set && set.refs > 0) this.ctx.store.ref(set);
       else {
-        set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, options, d.family));
+        set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, this.options, d.family));
         byPeer.set(path.attrs, set);
       }
-      if (cache === this.rewriteCache) this.lastRewrite = { peer: path.peer, from: path.attrs, set };
+      this.lastRewrite = { peer: path.peer, from: path.attrs, set };
     }
     return this.filter.apply(d.family, d.key, set);
   }

@@ -11,7 +11,7 @@ import { compare, type DecisionOptions } from '../rib/decision.js';
 import type { ExportOptions, LocalInfo } from '../rib/export-rules.js';
 import { checkImport, type ImportOptions } from '../rib/import-rules.js';
 import { type Dest, LocRib } from '../rib/loc-rib.js';
-import { keyFromWire, keyLength, type PrefixKey, writeKey } from '../rib/prefix-key.js';
+import { keyFromWire, type PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import { type Clock, RealClock } from '../util/clock.js';
 import {
@@ -23,8 +23,9 @@ import {
   type UpdateMessage,
 } from '../wire/index.js';
 import { policyRoute, withNextHop } from './export-filter.js';
+import { type GroupSettings, groupKey, Member } from './group-member.js';
 import type { PeerSender } from './out-batch.js';
-import { type GroupContext, type GroupSettings, groupKey, Member, OutGroup } from './out-group.js';
+import { type GroupContext, OutGroup } from './out-group.js';
 
 export type { PeerSender } from './out-batch.js';
 
@@ -262,18 +263,15 @@ export class RoutingEngine {
 
   private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
     const adjIn = rt.adjIn;
-    if (adjIn) {
-      const set = adjIn.intern(attrs);
-      list.forEach((b, off, len, pathId) => {
-        adjIn.put(family, keyFromWire(family, b, off, len), pathId, set);
-      });
-      adjIn.release(set);
-    }
+    const kept = adjIn?.intern(attrs); // soft reconfiguration: as received, before policy
     this.importPaths(rt, family, attrs, list.count, (visit) =>
       list.forEach((b, off, len, pathId) => {
-        visit(keyFromWire(family, b, off, len), pathId);
+        const key = keyFromWire(family, b, off, len);
+        if (kept) adjIn?.put(family, key, pathId, kept);
+        visit(key, pathId);
       }),
     );
+    if (kept) adjIn?.release(kept);
   }
 
   /** Import rules and policy for the paths `each` visits, all received with `attrs`. */
@@ -303,14 +301,8 @@ export class RoutingEngine {
     const sets = new Map<RouteAttrs, AttrSet>();
     /** Rejections per "policy/term", reported once per UPDATE. */
     const rejected = new Map<string, number>();
-    const bytes = new Uint8Array(17);
     each((key, pathId) => {
-      const len = keyLength(key);
-      writeKey(key, bytes, 0);
-      const r = evaluateChain(
-        rt.importPolicy,
-        policyRoute(family, key, bytes.slice(1, 1 + ((len + 7) >> 3)), len, checked.attrs, rt.info),
-      );
+      const r = evaluateChain(rt.importPolicy, policyRoute(family, key, checked.attrs, rt.info));
       if (r.action === 'reject') {
         this.rib.withdraw(family, key, rt.info, pathId);
         const why = `rejected by import policy ${r.policy ?? '?'}${r.matchedTerm ? ` term ${r.matchedTerm}` : ' (default)'}`;

@@ -99,6 +99,11 @@ class Rig {
     return info;
   }
 
+  /** An eBGP peer of AS 65000 + id, multihop, our address 10.0.<id>.1 on its session. */
+  multihop(id: number): PeerInfo {
+    return this.up(id, 65000 + id, { localAddress4: `10.0.${id}.1`, directlyConnected: false });
+  }
+
   /** What `id` was sent since the last call, End-of-RIB as 'eor'. */
   take(id: number): (Seen | 'eor')[] {
     const list = this.raw.get(id)!;
@@ -155,8 +160,8 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it('packs once for multihop members on different subnets and patches each one its own next hop', async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
-    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
+    rig.multihop(2);
+    rig.multihop(3);
     await turn();
     expect(rig.engine.groupSizes).toEqual([2]);
     for (const p of prefixes(3)) {
@@ -173,8 +178,7 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it("never sends a member's own routes back, and withdraws from it what it now is the best source of", async () => {
     const rig = new Rig();
-    for (const id of [2, 3, 4])
-      rig.up(id, 65000 + id, { localAddress4: `10.0.${id}.1`, directlyConnected: false });
+    for (const id of [2, 3, 4]) rig.multihop(id);
     await turn();
     for (const id of [2, 3, 4]) rig.take(id);
     rig.announce(2, ['10.9.0.0/24'], [65002, 65100, 65101], '10.0.2.2');
@@ -238,14 +242,14 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it('gives a later member the group table without computing it again, then End-of-RIB', async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
+    rig.multihop(2);
     await turn();
     rig.announce(2, prefixes(50), [65002], '10.0.2.2');
-    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
+    rig.multihop(3);
     rig.engine.flush();
     rig.take(3);
     const sets = rig.engine.exportedAttributeSets;
-    rig.up(4, 65004, { localAddress4: '10.0.4.1', directlyConnected: false });
+    rig.multihop(4);
     await turn();
     await turn();
     const four = rig.take(4);
@@ -262,12 +266,12 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it("computes a sole member's own routes only once another member comes, which then gets them", async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
+    rig.multihop(2);
     await turn();
     rig.announce(2, prefixes(30), [65002], '10.0.2.2');
     rig.engine.flush();
     expect(rig.engine.exportedAttributeSets).toBe(0); // nobody to send them to
-    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
+    rig.multihop(3);
     await turn();
     await turn();
     const three = rig.take(3);
@@ -329,13 +333,13 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
 
   it('a member going down while it walks the table: the others go on, nothing is left of it', async () => {
     const rig = new Rig();
-    rig.up(2, 65002, { localAddress4: '10.0.2.1', directlyConnected: false });
+    rig.multihop(2);
     await turn();
     rig.announce(2, prefixes(40), [65002], '10.0.2.2');
-    rig.up(3, 65003, { localAddress4: '10.0.3.1', directlyConnected: false });
+    rig.multihop(3);
     rig.engine.flush();
-    const four = rig.up(4, 65004, { localAddress4: '10.0.4.1', directlyConnected: false });
-    const five = rig.up(5, 65005, { localAddress4: '10.0.5.1', directlyConnected: false });
+    const four = rig.multihop(4);
+    const five = rig.multihop(5);
     rig.engine.peerDown(four); // before its walk ran
     await turn();
     await turn();
