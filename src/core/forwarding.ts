@@ -101,6 +101,11 @@ export class Forwarding {
     return this.driver.stats();
   }
 
+  /** Every route wanted or installed, with its state and the kernel's error for refused ones. */
+  routes(): ReturnType<FibDriver['routes']> {
+    return this.driver.routes();
+  }
+
   /** Converged: what the earlier run left and we no longer want goes now. */
   endStartup(): void {
     this.driver.endStartup();

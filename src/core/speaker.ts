@@ -181,6 +181,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return this.forwarding?.stats();
   }
 
+  /** The FIB's routes with their state (installed, waiting, refused with the kernel's error); undefined with fib: false. */
+  fibRoutes(): ReturnType<Forwarding['routes']> | undefined {
+    return this.forwarding?.routes();
+  }
+
   /** Kernel FIB, next-hop resolution and connected prefixes (fib: true). */
   private async startForwarding(): Promise<void> {
     const fwd = await Forwarding.start({ metric: this.config['fib-metric'], log: this.log });

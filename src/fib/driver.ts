@@ -4,8 +4,8 @@
  * routes, a resync (dump + reconcile) when the port lost track, and shutdown with or without
  * keeping routes for graceful restart (RFC 4724 §4.1). Counts the changes sent and those refused.
  */
-import { FibReconciler, type ReconcilerStats } from './reconciler.js';
-import type { FibChange, FibFailure, FibPort, FibRoute } from './types.js';
+import { FibReconciler, type FibRouteState, type ReconcilerStats } from './reconciler.js';
+import { changePrefix, type FibChange, type FibFailure, type FibPort, type FibRoute } from './types.js';
 
 /** Changes the kernel took (`ok`) and refused, per operation, since start. */
 export type FibOperationCounts = Record<FibChange['op'], { ok: number; refused: number }>;
@@ -44,6 +44,8 @@ export class FibDriver {
   private resyncs = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly defer: (fn: () => void) => void;
+  /** The kernel's last error per refused prefix (cleared when a change for it succeeds). */
+  private readonly refusals = new Map<string, string>();
   /** Batches the port failed on as a whole are not counted (what took effect is unknown). */
   private readonly ops: FibOperationCounts = {
     add: { ok: 0, refused: 0 },
@@ -98,6 +100,14 @@ export class FibDriver {
   retryFailed(): void {
     this.reconciler.retryFailed();
     this.schedule();
+  }
+
+  /** Every route wanted or installed with its state, and the kernel's error for refused ones. */
+  routes(): (FibRouteState & { readonly error?: string })[] {
+    return this.reconciler.list().map((r) => {
+      const error = r.state === 'refused' ? this.refusals.get(r.route.prefix) : undefined;
+      return error === undefined ? r : { ...r, error };
+    });
   }
 
   /** The reconciler's counts and the operations sent so far. */
@@ -167,6 +177,8 @@ export class FibDriver {
         this.ops[change.op].ok--;
         this.ops[change.op].refused++;
       }
+      for (const c of changes) this.refusals.delete(changePrefix(c));
+      for (const f of result.failed) this.refusals.set(changePrefix(f.change), f.error);
       if (result.failed.length) this.options.onFailures?.(result.failed);
       this.resyncs = 0;
     } catch (e) {

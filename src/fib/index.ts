@@ -15,6 +15,6 @@ export {
   NextHopTable,
 } from './next-hop.js';
 export { NoopFib } from './noop.js';
-export { FibReconciler, type ReconcilerStats, sameNextHops } from './reconciler.js';
+export { FibReconciler, type FibRouteState, type ReconcilerStats, sameNextHops } from './reconciler.js';
 export { KernelResolver, type ResolverChange, type ResolverOptions } from './resolver.js';
 export * from './types.js';

@@ -143,6 +143,36 @@ export class FibReconciler {
     const r = this.installed.get(prefix);
     return r === UNKNOWN ? null : r;
   }
+
+  /** Every route wanted or installed, with its state (read-only, for `show fib`). */
+  list(): FibRouteState[] {
+    const out: FibRouteState[] = [];
+    for (const [prefix, want] of this.desired) {
+      const have = this.installed.get(prefix);
+      const state = this.failed.has(prefix)
+        ? 'refused'
+        : this.dirty.has(prefix) || have === undefined || have === UNKNOWN
+          ? 'waiting'
+          : 'installed';
+      out.push({ route: want, state });
+    }
+    for (const [prefix, have] of this.installed) {
+      if (this.desired.has(prefix)) continue;
+      const route = have === UNKNOWN ? { family: familyOf(prefix), prefix, nextHops: [] } : have;
+      out.push({ route, state: 'leftover' });
+    }
+    return out;
+  }
+}
+
+/**
+ * `installed`: in the kernel as wanted; `waiting`: wanted, not (yet) in the kernel as wanted;
+ * `refused`: the kernel said no (retried when routes or interfaces change); `leftover`: installed
+ * by an earlier run and no longer wanted (removed once the start-up hold ends).
+ */
+export interface FibRouteState {
+  readonly route: FibRoute;
+  readonly state: 'installed' | 'waiting' | 'refused' | 'leftover';
 }
 
 function familyOf(prefix: string): 4 | 6 {
