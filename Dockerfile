@@ -1,7 +1,14 @@
 # rackbgp image: multi-stage (build with npm ci + tsc, runtime with node and iproute2).
-# BASE must provide Debian with Node.js >= 20, npm, iproute2 and setpriv (util-linux); scripts/build-image.sh
-# assembles one locally (debootstrap + the host's nodejs package), so no image registry is needed.
-ARG BASE=rackbgp-base:bookworm
+#
+# BASE defaults to the official Node.js image on Debian bookworm (slim), so `docker build -t rackbgp .`
+# works on any Docker host that reaches Docker Hub. What the steps below rely on in that image:
+# node, npm and npx in /usr/local/bin (npm under /usr/local/lib/node_modules), corepack and yarn
+# (removed from the runtime stage), a `node` user (uid 1000, unused here), Debian's apt, useradd
+# (passwd), setpriv (util-linux) and awk (mawk), all Essential or required in bookworm; iproute2 is
+# not in it, so it is installed with apt-get when `ip` is missing.
+# Offline (no registry), scripts/build-image.sh assembles a base with the same layout from Debian
+# packages and the host's Node.js (iproute2 included, so no apt-get runs) and passes --build-arg BASE=.
+ARG BASE=node:22-bookworm-slim
 
 FROM ${BASE} AS build
 WORKDIR /src
@@ -14,7 +21,14 @@ COPY . .
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE}
-RUN rm -rf /usr/lib/node_modules/npm /usr/bin/npm /usr/bin/npx \
+# iproute2 only where the base lacks it (the official image); the package manager, yarn and corepack
+# go: the runtime needs node alone (both layouts: /usr/local as in the official image, /usr as Debian's).
+RUN if ! command -v ip >/dev/null; then \
+      apt-get update && apt-get install -y --no-install-recommends iproute2 && rm -rf /var/lib/apt/lists/*; \
+    fi \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /usr/local/include/node \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
+      /opt/yarn-v* /usr/lib/node_modules/npm /usr/bin/npm /usr/bin/npx \
  && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rackbgp \
  && mkdir -p /etc/rackbgp
 WORKDIR /opt/rackbgp
