@@ -1,14 +1,41 @@
 /**
  * Prometheus metrics collected on scrape from the service snapshots (nothing is counted twice, and
- * a removed neighbor's series disappear with it). Names follow what frr_exporter and GoBGP
- * dashboards use: bgp_peer_*, bgp_rib_*, plus prom-client's process and Node.js collectors.
+ * a removed neighbor's series disappear with it). The names are rackbgp's own, in the style of the
+ * OpenConfig BGP model and GoBGP's exporters (bgp_peer_*, bgp_rib_*, bgp_fib_*; `peer` = the
+ * neighbor's address, `afi_safi` = ipv4-unicast / ipv6-unicast), plus prom-client's process and
+ * Node.js collectors. They are not frr_exporter's names: dashboards/rules.yml records the
+ * frr_exporter series whose meaning and labels match exactly (frr_bgp_peer_state, ...).
+ * Per-family peer series exist only for the families the session negotiated (RFC 4760 §8).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { BgpService, NeighborView, RibSummary } from '../api/service.js';
-import { errorName } from '../wire/index.js';
+import type { BgpService, NeighborView, PrefixCount, RibSummary } from '../api/service.js';
+import { errorName, familyName, IPV4_UNICAST, type OpenMessage } from '../wire/index.js';
 
 export const FSM_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
-const FAMILIES = ['ipv4-unicast', 'ipv6-unicast'] as const;
+
+/** The families our OPEN offers the neighbor (RFC 4760 §8; none listed: IPv4 unicast, RFC 4760 §1). */
+function offeredFamilies(open: OpenMessage | undefined): string[] {
+  if (!open) return [];
+  const mp = open.capabilities.flatMap((c) => (c.kind === 'multiprotocol' ? [familyName(c.family)] : []));
+  return mp.length ? mp : [familyName(IPV4_UNICAST)];
+}
+
+/** Families with per-family peer series: negotiated, or kept stale by the RFC 4724 helper. */
+const sessionFamilies = (n: NeighborView): string[] => [
+  ...new Set([...(n.negotiated?.families ?? []), ...(n.gracefulRestart?.families ?? [])]),
+];
+
+/**
+ * Stopped by us over max-prefix (Cease 6/1 sent, RFC 4486 §4): the session is down, not shut down
+ * by an operator (FRR shows it as "Idle (PfxCt)", not "Idle (Admin)").
+ */
+const stoppedByMaxPrefix = (n: NeighborView): boolean => {
+  const e = n.counters.lastError;
+  return !n.enabled && e?.direction === 'sent' && e.code === 6 && e.subcode === 1;
+};
+
+const sessionType = (n: NeighborView): 'ibgp' | 'ebgp' =>
+  n.peerAs === 'internal' || n.peerAs === n.localAs ? 'ibgp' : 'ebgp';
 
 interface Scrape {
   readonly neighbors: readonly NeighborView[];
@@ -72,8 +99,52 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
   perPeer('gauge', 'bgp_peer_up', '1 when the session is Established', [], (n, set) =>
     set({}, n.state === 'Established' ? 1 : 0),
   );
-  perPeer('gauge', 'bgp_peer_admin_enabled', '0 when administratively shut down', [], (n, set) =>
-    set({}, n.enabled ? 1 : 0),
+  perPeer(
+    'gauge',
+    'bgp_peer_admin_enabled',
+    '0 when administratively shut down (a stop over max-prefix is down, not shut down)',
+    [],
+    (n, set) => set({}, n.enabled || stoppedByMaxPrefix(n) ? 1 : 0),
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_info',
+    'Always 1: labels of the neighbor to join on peer (remote_router_id, local_address, families: while Established)',
+    ['peer_as', 'local_as', 'type', 'description', 'remote_router_id', 'local_address', 'families'],
+    (n, set) =>
+      set(
+        {
+          peer_as: String(n.peerAs),
+          local_as: String(n.localAs),
+          type: sessionType(n),
+          description: n.description ?? '',
+          remote_router_id: n.remoteRouterId ?? '',
+          local_address: n.localAddress ?? '',
+          families: (n.negotiated?.families ?? []).join(','),
+        },
+        1,
+      ),
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_family_negotiated',
+    'Per family our OPEN offers: 1 when the session negotiated it (RFC 4760 §8), 0 when down or the neighbor did not offer it',
+    ['afi_safi'],
+    (n, set) => {
+      const negotiated = new Set(n.negotiated?.families ?? []);
+      const open = service.speaker.sessions.peers.get(n.address)?.config.localOpen;
+      for (const f of offeredFamilies(open)) set({ afi_safi: f }, negotiated.has(f) ? 1 : 0);
+    },
+  );
+  perPeer(
+    'gauge',
+    'bgp_peer_max_prefix_limit',
+    'max-prefix: most paths accepted per family before Cease 6/1 (absent without the setting)',
+    [],
+    (n, set) => {
+      const limit = service.speaker.sessions.settingsOf(n.address)['max-prefix']?.limit;
+      if (limit !== undefined) set({}, limit);
+    },
   );
   perPeer('gauge', 'bgp_peer_remote_as', 'AS of the neighbor', [], (n, set) =>
     typeof n.peerAs === 'number' ? set({}, n.peerAs) : undefined,
@@ -113,29 +184,21 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
       },
     );
   }
-  const prefixes = (
-    suffix: string,
-    help: string,
-    pick: (n: NeighborView, f: (typeof FAMILIES)[number]) => number,
-  ) =>
+  const prefixes = (suffix: string, help: string, pick: (count: PrefixCount) => number) =>
     perPeer('gauge', `bgp_peer_prefixes_${suffix}`, help, ['afi_safi'], (n, set) => {
-      for (const f of FAMILIES) set({ afi_safi: f }, pick(n, f));
+      const counts: Partial<Record<string, PrefixCount>> = n.prefixesByFamily;
+      for (const f of sessionFamilies(n)) {
+        const c = counts[f];
+        if (c) set({ afi_safi: f }, pick(c));
+      }
     });
   prefixes(
     'received',
     'Paths received from the neighbor (before import policy with soft-reconfiguration-inbound, else after)',
-    (n, f) => n.prefixesByFamily[f].received,
+    (c) => c.received,
   );
-  prefixes(
-    'accepted',
-    'Paths from the neighbor accepted by import policy (in the RIB)',
-    (n, f) => n.prefixesByFamily[f].accepted,
-  );
-  prefixes(
-    'advertised',
-    'Prefixes advertised to the neighbor (Adj-RIB-Out)',
-    (n, f) => n.prefixesByFamily[f].advertised,
-  );
+  prefixes('accepted', 'Paths from the neighbor accepted by import policy (in the RIB)', (c) => c.accepted);
+  prefixes('advertised', 'Prefixes advertised to the neighbor (Adj-RIB-Out)', (c) => c.advertised);
   perPeer(
     'gauge',
     'bgp_peer_uptime_seconds',
@@ -172,6 +235,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     'Unix time End-of-RIB (RFC 4724 §2) was received in the current session',
     ['afi_safi'],
     (n, set) => {
+      if (n.state !== 'Established') return; // (the detail view is per neighbor: skip it when empty)
       for (const [f, at] of Object.entries(service.neighbor(n.address)?.endOfRib.received ?? {}))
         set({ afi_safi: f }, at / 1000);
     },
@@ -202,11 +266,14 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
   series(
     'gauge',
     'bgp_fib_routes',
-    'Routes installed in the kernel FIB (absent with fib: false)',
-    [],
+    "Kernel FIB routes by state as `show fib` lists them: installed, waiting, refused (by the kernel), leftover (an earlier run's); absent with fib: false",
+    ['state'],
     (set) => {
-      const state = service.fib().state;
-      if (state) set({}, state.installed);
+      const routes = service.speaker.fibRoutes();
+      if (!routes) return;
+      const counts = { installed: 0, waiting: 0, refused: 0, leftover: 0 };
+      for (const r of routes) counts[r.state]++;
+      for (const [state, v] of Object.entries(counts)) set({ state }, v);
     },
   );
   series(

@@ -1,13 +1,50 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { BgpService, FibSummary } from '../../../src/api/service.js';
+import type { BgpService, FibSummary, NeighborView } from '../../../src/api/service.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
+import { newCounters } from '../../../src/session/counters.js';
+import { IPV4_UNICAST, IPV6_UNICAST, makeOpen } from '../../../src/wire/index.js';
 
-/** The parts of the service the collectors read, with an empty RIB and no neighbors. */
-function fakeService(fib: FibSummary, speaker = new EventEmitter(), unknownConnections = 0): BgpService {
+type FibState = 'installed' | 'waiting' | 'refused' | 'leftover';
+
+interface FakeNeighbor {
+  view: NeighborView;
+  /** Families our OPEN offers (multiprotocol capabilities); empty: none listed. */
+  offered: number[];
+  maxPrefix?: number;
+}
+
+/** The parts of the service the collectors read, with an empty RIB. */
+function fakeService(
+  fib: FibSummary,
+  speaker = new EventEmitter(),
+  unknownConnections = 0,
+  neighbors: FakeNeighbor[] = [],
+  fibRoutes?: FibState[],
+): BgpService {
+  const byAddress = new Map(neighbors.map((n) => [n.view.address, n]));
+  const localOpen = (offered: number[]) =>
+    makeOpen({
+      asn: 65000,
+      holdTime: 90,
+      routerId: '10.0.0.1',
+      capabilities: offered.map((family) => ({ kind: 'multiprotocol' as const, family })),
+    });
   return {
-    speaker: Object.assign(speaker, { sessions: { stats: { unknownConnections } } }),
-    neighbors: () => [],
+    speaker: Object.assign(speaker, {
+      sessions: {
+        stats: { unknownConnections },
+        peers: new Map(
+          neighbors.map((n) => [n.view.address, { config: { localOpen: localOpen(n.offered) } }]),
+        ),
+        settingsOf: (address: string) => {
+          const limit = byAddress.get(address)?.maxPrefix;
+          return limit === undefined ? {} : { 'max-prefix': { limit } };
+        },
+      },
+      fibRoutes: () => fibRoutes?.map((state) => ({ state })),
+    }),
+    neighbors: () => neighbors.map((n) => n.view),
     neighbor: () => undefined,
     ribSummary: () => ({
       families: [],
@@ -20,6 +57,47 @@ function fakeService(fib: FibSummary, speaker = new EventEmitter(), unknownConne
     fib: () => fib,
   } as unknown as BgpService;
 }
+
+const none = { received: 0, accepted: 0, advertised: 0 };
+
+/** A neighbor's view: Established with the given negotiated families, or down (no `negotiated`). */
+function neighbor(address: string, o: Partial<NeighborView> & { families?: string[] } = {}): NeighborView {
+  const { families, ...rest } = o;
+  return {
+    address,
+    dynamic: false,
+    state: families ? 'Established' : 'Active',
+    enabled: true,
+    peerAs: 65001,
+    localAs: 65000,
+    prefixesReceived: 0,
+    prefixesSent: 0,
+    inQueue: 0,
+    outQueue: 0,
+    counters: newCounters(),
+    upDownSeconds: null,
+    prefixesByFamily: { 'ipv4-unicast': none, 'ipv6-unicast': none },
+    ...(families && {
+      localAddress: '10.0.0.1',
+      remoteRouterId: '10.0.0.9',
+      negotiated: {
+        holdTime: 90,
+        fourOctetAs: true,
+        families,
+        addPathRx: [],
+        addPathTx: [],
+        routeRefresh: true,
+        enhancedRouteRefresh: false,
+        extendedMessage: false,
+        peerGracefulRestart: false,
+      },
+    }),
+    ...rest,
+  } as NeighborView;
+}
+
+const lines = (text: string, name: string) =>
+  text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
 describe('metrics', () => {
   it('bgp_fib_operations_total by op and result from the FIB state', async () => {
@@ -46,7 +124,112 @@ describe('metrics', () => {
     expect(text).toContain('bgp_fib_operations_total{op="add",result="refused"} 1');
     expect(text).toContain('bgp_fib_operations_total{op="replace",result="ok"} 1');
     expect(text).toContain('bgp_fib_operations_total{op="delete",result="refused"} 2');
-    expect(text).toContain('bgp_fib_routes 2');
+  });
+
+  it('bgp_fib_routes by state, as show fib lists the routes', async () => {
+    const state = { desired: 0, installed: 0, dirty: 0, failed: 0, operations: {} } as never;
+    const routes: FibState[] = ['installed', 'installed', 'installed', 'waiting', 'refused', 'leftover'];
+    const m = createMetrics(
+      fakeService({ enabled: true, available: true, state }, new EventEmitter(), 0, [], routes),
+      { defaultMetrics: false },
+    );
+    expect(lines(await m.scrape(), 'bgp_fib_routes')).toEqual([
+      'bgp_fib_routes{state="installed"} 3',
+      'bgp_fib_routes{state="waiting"} 1',
+      'bgp_fib_routes{state="refused"} 1',
+      'bgp_fib_routes{state="leftover"} 1',
+    ]);
+  });
+
+  it('bgp_peer_info: one series per neighbor with its labels, session labels only while Established', async () => {
+    const m = createMetrics(
+      fakeService({ enabled: false, available: false }, new EventEmitter(), 0, [
+        { view: neighbor('10.0.0.9', { families: ['ipv4-unicast'], description: 'spine 1' }), offered: [] },
+        { view: neighbor('10.0.0.5', { peerAs: 65000 }), offered: [] },
+        { view: neighbor('10.0.0.7', { peerAs: 'external' }), offered: [] },
+      ]),
+      { defaultMetrics: false },
+    );
+    expect(lines(await m.scrape(), 'bgp_peer_info')).toEqual([
+      'bgp_peer_info{peer="10.0.0.9",peer_as="65001",local_as="65000",type="ebgp",description="spine 1",remote_router_id="10.0.0.9",local_address="10.0.0.1",families="ipv4-unicast"} 1',
+      'bgp_peer_info{peer="10.0.0.5",peer_as="65000",local_as="65000",type="ibgp",description="",remote_router_id="",local_address="",families=""} 1',
+      'bgp_peer_info{peer="10.0.0.7",peer_as="external",local_as="65000",type="ebgp",description="",remote_router_id="",local_address="",families=""} 1',
+    ]);
+  });
+
+  it('per-family series only for negotiated families; bgp_peer_family_negotiated for every offered one', async () => {
+    const counts = { received: 5, accepted: 4, advertised: 3 };
+    const m = createMetrics(
+      fakeService({ enabled: false, available: false }, new EventEmitter(), 0, [
+        {
+          // Both offered, only IPv4 negotiated (the neighbor did not offer IPv6).
+          view: neighbor('10.0.0.9', {
+            families: ['ipv4-unicast'],
+            prefixesByFamily: { 'ipv4-unicast': counts, 'ipv6-unicast': none },
+          }),
+          offered: [IPV4_UNICAST, IPV6_UNICAST],
+        },
+        // Down: no per-family series at all; no capability listed means IPv4 unicast (RFC 4760 §1).
+        { view: neighbor('10.0.0.5'), offered: [] },
+      ]),
+      { defaultMetrics: false },
+    );
+    const text = await m.scrape();
+    expect(lines(text, 'bgp_peer_prefixes_received')).toEqual([
+      'bgp_peer_prefixes_received{peer="10.0.0.9",afi_safi="ipv4-unicast"} 5',
+    ]);
+    expect(lines(text, 'bgp_peer_prefixes_accepted')).toEqual([
+      'bgp_peer_prefixes_accepted{peer="10.0.0.9",afi_safi="ipv4-unicast"} 4',
+    ]);
+    expect(lines(text, 'bgp_peer_prefixes_advertised')).toEqual([
+      'bgp_peer_prefixes_advertised{peer="10.0.0.9",afi_safi="ipv4-unicast"} 3',
+    ]);
+    expect(lines(text, 'bgp_peer_family_negotiated')).toEqual([
+      'bgp_peer_family_negotiated{peer="10.0.0.9",afi_safi="ipv4-unicast"} 1',
+      'bgp_peer_family_negotiated{peer="10.0.0.9",afi_safi="ipv6-unicast"} 0',
+      'bgp_peer_family_negotiated{peer="10.0.0.5",afi_safi="ipv4-unicast"} 0',
+    ]);
+  });
+
+  it('routes kept stale by the graceful-restart helper keep their family series while down', async () => {
+    const m = createMetrics(
+      fakeService({ enabled: false, available: false }, new EventEmitter(), 0, [
+        {
+          view: neighbor('10.0.0.9', {
+            gracefulRestart: { families: ['ipv6-unicast'], until: 2e12 },
+            prefixesByFamily: {
+              'ipv4-unicast': none,
+              'ipv6-unicast': { received: 7, accepted: 7, advertised: 0 },
+            },
+          }),
+          offered: [IPV6_UNICAST],
+        },
+      ]),
+      { defaultMetrics: false },
+    );
+    expect(lines(await m.scrape(), 'bgp_peer_prefixes_accepted')).toEqual([
+      'bgp_peer_prefixes_accepted{peer="10.0.0.9",afi_safi="ipv6-unicast"} 7',
+    ]);
+  });
+
+  it('a stop over max-prefix is down, not administratively shut down; the limit is a series', async () => {
+    const overLimit = newCounters();
+    overLimit.lastError = { direction: 'sent', code: 6, subcode: 1, reason: 'max-prefix', at: 1 };
+    const m = createMetrics(
+      fakeService({ enabled: false, available: false }, new EventEmitter(), 0, [
+        { view: neighbor('10.0.0.9', { enabled: false, counters: overLimit }), offered: [], maxPrefix: 100 },
+        { view: neighbor('10.0.0.5', { enabled: false }), offered: [] },
+      ]),
+      { defaultMetrics: false },
+    );
+    const text = await m.scrape();
+    expect(lines(text, 'bgp_peer_admin_enabled')).toEqual([
+      'bgp_peer_admin_enabled{peer="10.0.0.9"} 1',
+      'bgp_peer_admin_enabled{peer="10.0.0.5"} 0',
+    ]);
+    expect(lines(text, 'bgp_peer_max_prefix_limit')).toEqual([
+      'bgp_peer_max_prefix_limit{peer="10.0.0.9"} 100',
+    ]);
   });
 
   it('bgp_unknown_connections_total from the session manager count', async () => {
@@ -60,6 +243,7 @@ describe('metrics', () => {
     const m = createMetrics(fakeService({ enabled: false, available: false }), { defaultMetrics: false });
     const text = await m.scrape();
     expect(text).not.toMatch(/^bgp_fib_operations_total\{/m);
+    expect(text).not.toMatch(/^bgp_fib_routes\{/m);
   });
 
   it('bgp_update_processing_seconds observes every flush the speaker reports', async () => {
