@@ -1,11 +1,13 @@
 /**
  * The HTTP adapter of the service facade: JSON on loopback by default. GET reads snapshots, POST runs
  * actions; POST needs `Authorization: Bearer <api.token>` when a token is configured, and is refused
- * on a non-loopback address without one. Each route is one line over BgpService.
+ * on a non-loopback address without one (the token: api.token, or api.token-file read at start; see
+ * token.ts). Each route is one line over BgpService.
  */
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
 import type { BgpService } from './service.js';
+import { bearerMatches, resolveApiToken } from './token.js';
 
 export interface ApiServer {
   readonly port: number;
@@ -16,6 +18,7 @@ export interface ApiOptions {
   readonly address: string;
   readonly port: number;
   readonly token?: string;
+  readonly 'token-file'?: string;
 }
 
 const MAX_BODY = 64 * 1024;
@@ -24,6 +27,7 @@ const isLoopback = (a: string) => a === '::1' || a.startsWith('127.') || a === '
 type Reply = (status: number, body: unknown) => void;
 
 export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiServer> {
+  const token = resolveApiToken(o);
   const server = http.createServer((req, res) => {
     const reply: Reply = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -32,9 +36,9 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
     const url = new URL(req.url ?? '/', 'http://api');
     if (req.method === 'GET') return reply(...get(service, url));
     if (req.method !== 'POST') return reply(405, { error: 'method not allowed' });
-    if (o.token ? req.headers.authorization !== `Bearer ${o.token}` : !isLoopback(o.address))
-      return reply(o.token ? 401 : 403, {
-        error: o.token ? 'missing or wrong bearer token' : 'actions need api.token on a non-loopback address',
+    if (token ? !bearerMatches(req.headers.authorization, token) : !isLoopback(o.address))
+      return reply(token ? 401 : 403, {
+        error: token ? 'missing or wrong bearer token' : 'actions need api.token on a non-loopback address',
       });
     readBody(req).then(
       (body) =>

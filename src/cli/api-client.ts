@@ -1,7 +1,9 @@
 /**
  * The CLI's side of the JSON API: where the daemon is (--api, RACKBGP_API, 127.0.0.1:50179), the
- * bearer token for actions (--token, RACKBGP_API_TOKEN), and one clear message when it is not there.
+ * bearer token for actions (--token, RACKBGP_API_TOKEN, or the file RACKBGP_API_TOKEN_FILE names, as in
+ * the containerlab nodes), and one clear message when it is not there.
  */
+import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 
 export const DEFAULT_API = '127.0.0.1:50179';
@@ -30,8 +32,18 @@ export interface ApiOptions {
   json?: boolean;
 }
 
+/** The token in the file RACKBGP_API_TOKEN_FILE names; unreadable → none (reads need no token, actions get 401). */
+function tokenFromFile(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function target(o: ApiOptions): ApiTarget {
-  const token = o.token ?? process.env.RACKBGP_API_TOKEN;
+  const token = o.token ?? process.env.RACKBGP_API_TOKEN ?? tokenFromFile(process.env.RACKBGP_API_TOKEN_FILE);
   return { base: apiBase(o.api ?? process.env.RACKBGP_API ?? DEFAULT_API), ...(token && { token }) };
 }
 
@@ -39,7 +51,12 @@ export function target(o: ApiOptions): ApiTarget {
 export function withApi(cmd: Command, json = true): Command {
   cmd
     .addOption(new Option('--api <host:port>', `the daemon's API (default: $RACKBGP_API or ${DEFAULT_API})`))
-    .addOption(new Option('--token <token>', 'bearer token for actions (default: $RACKBGP_API_TOKEN)'));
+    .addOption(
+      new Option(
+        '--token <token>',
+        'bearer token for actions (default: $RACKBGP_API_TOKEN, or the file $RACKBGP_API_TOKEN_FILE)',
+      ),
+    );
   if (json) cmd.option('--json', 'print the API JSON instead of text');
   return cmd;
 }

@@ -156,10 +156,17 @@ const configShape = z.strictObject({
   api: z
     .union([
       z.literal(false),
-      endpoint(50179).extend({
-        /** Bearer token required for actions (POST); without one, actions are allowed on loopback only. */
-        token: z.string().min(8, 'must be at least 8 characters').optional(),
-      }),
+      endpoint(50179)
+        .extend({
+          /** Bearer token required for actions (POST); without one, actions are allowed on loopback only. */
+          token: z.string().min(8, 'must be at least 8 characters').optional(),
+          /** A file holding the token (read at start, trimmed), so the config can be shared without it. */
+          'token-file': z.string().min(1, 'must be a file path').optional(),
+        })
+        .refine((a) => a.token === undefined || a['token-file'] === undefined, {
+          message: 'token and token-file: give one of them, not both',
+          path: ['token-file'],
+        }),
     ])
     .default({ address: '127.0.0.1', port: 50179 }),
   /** Prometheus /metrics: loopback by default; `false` turns it off. */
