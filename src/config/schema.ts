@@ -164,7 +164,7 @@ const configShape = z.strictObject({
           'token-file': z.string().min(1, 'must be a file path').optional(),
         })
         .refine((a) => a.token === undefined || a['token-file'] === undefined, {
-          message: 'token and token-file: give one of them, not both',
+          message: 'give token or token-file, not both',
           path: ['token-file'],
         }),
     ])
