@@ -39,6 +39,8 @@ COPY examples /usr/share/rackbgp/examples
 COPY docker/entrypoint.sh /usr/local/bin/rackbgp-entrypoint
 RUN chmod 755 /usr/local/bin/rackbgp-entrypoint dist/src/cli/main.js \
  && ln -s /opt/rackbgp/dist/src/cli/main.js /usr/local/bin/rackbgp
+# Names rackbgp's route protocol (179) for iproute2: `ip route show proto rackbgp` (src/fib/protocol.ts).
+RUN node -e "import('/opt/rackbgp/dist/src/fib/protocol.js').then((m) => m.registerProtocolName())"
 # BGP, the JSON API and /metrics (the last two listen on loopback unless the config says otherwise).
 EXPOSE 179 50179 9179
 # Healthy once the daemon answers on its API (config `api:`, loopback by default inside the container).

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:fib`: routes per second into the Linux kernel (issue 7, scenario "fib"). In a
  * namespace of its own with one veth pair, installs N routes (half one next hop, half 2-way ECMP),
- * replaces all their next hops, then deletes them, checking with `ip -4 route show proto bgp` after
+ * replaces all their next hops, then deletes them, checking with `ip -4 route show proto 179` (rackbgp) after
  * each phase. Compares LinuxFib (long-lived `ip -batch -`, 1 or 2 shards, with and without
  * recycling) with one `ip -batch -` per apply, a batch file, and 1,000-route applies. Variants run
  * interleaved, rep by rep, so load from other processes falls on all alike; the median is shown.
@@ -12,8 +12,9 @@ import { rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { FibDriver } from '../src/fib/driver.js';
-import { routeLine } from '../src/fib/ip-lines.js';
+import { routeLines } from '../src/fib/ip-lines.js';
 import { LinuxFib } from '../src/fib/linux.js';
+import { RTPROT_RACKBGP } from '../src/fib/protocol.js';
 import { FibReconciler } from '../src/fib/reconciler.js';
 import { KernelResolver } from '../src/fib/resolver.js';
 import type { FibChange, FibRoute } from '../src/fib/types.js';
@@ -29,7 +30,7 @@ const N = Number(flag('routes', '100000'));
 const REPS = Number(flag('reps', '3'));
 const JSON_OUT = process.argv.includes('--json');
 const NS = `rbfibbench${process.pid}`;
-const LINE_OPTS = { protocol: 186, metric: 20 };
+const LINE_OPTS = { protocol: RTPROT_RACKBGP, metric: 20 };
 
 type Phase = 'install' | 'replace' | 'delete';
 const PHASES: Phase[] = ['install', 'replace', 'delete'];
@@ -74,7 +75,7 @@ function ipOnce(args: string[], input?: string): Promise<void> {
   });
 }
 
-const lines = (changes: FibChange[]) => `${changes.map((c) => routeLine(c, LINE_OPTS)).join('\n')}\n`;
+const lines = (changes: FibChange[]) => `${changes.flatMap((c) => routeLines(c, LINE_OPTS)).join('\n')}\n`;
 
 function linuxFib(
   name: string,
@@ -190,7 +191,9 @@ async function sh(cmd: string): Promise<string> {
 
 async function countBgp(): Promise<number> {
   // Multipath routes span several lines in text form; count route heads only.
-  return Number((await sh('ip -4 route show proto bgp | grep -c -v "^[[:space:]]" || true')).trim() || 0);
+  return Number(
+    (await sh(`ip -4 route show proto ${RTPROT_RACKBGP} | grep -c -v "^[[:space:]]" || true`)).trim() || 0,
+  );
 }
 
 async function setup(): Promise<void> {

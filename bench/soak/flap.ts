@@ -6,6 +6,7 @@
  * neighbor, no RIB path and no kernel route of a dead session may remain.
  */
 import { createInterface } from 'node:readline';
+import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
 import { built } from '../harness/duts.js';
 import { BenchNet, nowMs, sleep, waitFor } from '../harness/netns.js';
 import type { FlapTotals } from './flapper.js';
@@ -54,8 +55,9 @@ listen-ranges:
 `,
     );
     const kernelRoutes = async () =>
-      (await net.ip(['-n', net.ns('dut'), 'route', 'show', 'proto', 'bgp'])).split('\n').filter(Boolean)
-        .length;
+      (await net.ip(['-n', net.ns('dut'), 'route', 'show', 'proto', String(RTPROT_RACKBGP)]))
+        .split('\n')
+        .filter(Boolean).length;
     const leftover = async () => {
       const neighbors = (await dut.get<unknown[]>('/api/neighbors')).length;
       const rib = await dut.get<RibSummary>('/api/rib/summary');

@@ -9,7 +9,9 @@ import {
   type FibStats,
   KernelResolver,
   LinuxFib,
+  mayChangeRoutes,
   type NextHopResolution,
+  ReadOnlyFib,
   type ResolverChange,
 } from '../fib/index.js';
 import { type Dest, forwardingPaths } from '../rib/loc-rib.js';
@@ -20,7 +22,15 @@ import type { Logger } from '../session/peer-session.js';
 export interface ForwardingOptions {
   readonly metric?: number;
   readonly log: Logger;
+  /** Whether the process may change routes (CAP_NET_ADMIN); read from /proc/self/status by default. */
+  readonly mayChangeRoutes?: boolean;
 }
+
+/** Said once at start instead of a refusal per batch. */
+export const NO_NET_ADMIN =
+  'no CAP_NET_ADMIN: fib: true cannot change the kernel routes, so none is installed; ' +
+  'set fib: false for a control-plane-only speaker, or grant CAP_NET_ADMIN ' +
+  '(docker run --cap-add NET_ADMIN, systemd AmbientCapabilities=CAP_NET_ADMIN)';
 
 export class Forwarding {
   /** Set by freeze(): RIB changes no longer reach the kernel. */
@@ -31,19 +41,33 @@ export class Forwarding {
     private readonly driver: FibDriver,
   ) {}
 
-  /** Resolver and FIB for the namespace we run in; routes left by an earlier run are held until endStartup(). */
+  /**
+   * Resolver and FIB for the namespace we run in; routes left by an earlier run (our protocol
+   * only) are held until endStartup(). Reads the kernel and writes nothing yet. Without
+   * CAP_NET_ADMIN it says so once and refuses every change itself.
+   */
   static async start(o: ForwardingOptions): Promise<Forwarding> {
     const resolver = await KernelResolver.start({
       onError: (e) => o.log.warn({ err: e.message }, 'resolver error'),
     });
-    const fib = new LinuxFib({ ...(o.metric !== undefined && { metric: o.metric }) });
-    const driver = new FibDriver(fib, {
-      onFailures: (f) => o.log.warn({ failures: f.slice(0, 5), count: f.length }, 'kernel refused routes'),
-      onError: (e) => o.log.warn({ err: e.message }, 'FIB error'),
-      onBulk: () => resolver.pauseRouteWatch(),
-    });
-    await driver.start({ hold: true });
-    return new Forwarding(resolver, driver);
+    try {
+      const linux = new LinuxFib({ ...(o.metric !== undefined && { metric: o.metric }) });
+      const writable = o.mayChangeRoutes ?? mayChangeRoutes();
+      if (!writable) o.log.warn({ fib: true }, NO_NET_ADMIN);
+      const driver = new FibDriver(writable ? linux : new ReadOnlyFib(linux, 'no CAP_NET_ADMIN'), {
+        ...(writable && {
+          onFailures: (f) =>
+            o.log.warn({ failures: f.slice(0, 5), count: f.length }, 'kernel refused routes'),
+        }),
+        onError: (e) => o.log.warn({ err: e.message }, 'FIB error'),
+        onBulk: () => resolver.pauseRouteWatch(),
+      });
+      await driver.start({ hold: true });
+      return new Forwarding(resolver, driver);
+    } catch (e) {
+      await resolver.close();
+      throw e;
+    }
   }
 
   /** Where a received path's next hop leads: its global next hop, or its link-local one through the session's interface. */

@@ -7,8 +7,6 @@ import { ipFamily, parsePrefix } from '../util/ip.js';
 import { canonicalAddress, normalizeDst } from './next-hop.js';
 import type { FibChange, FibNextHop, FibRoute } from './types.js';
 
-/** `proto bgp` in /etc/iproute2/rt_protos. */
-export const RTPROT_BGP = 186;
 /** FRR's and BIRD's usual BGP metric. */
 export const DEFAULT_METRIC = 20;
 /**
@@ -94,16 +92,24 @@ function hop(h: FibNextHop): string {
   return h.dev === undefined ? `via ${h.via}` : `via ${h.via} dev ${h.dev}`;
 }
 
-/** One `ip -batch` line for a change (the change must have passed validateRoute). */
-export function routeLine(c: FibChange, o: RouteLineOptions): string {
-  if (c.op === 'delete') return `route delete ${c.prefix} proto ${o.protocol} metric ${o.metric}`;
+/**
+ * The `ip -batch` lines of a change (it must have passed validateChange). A delete names our
+ * protocol, so the kernel removes only our route (fib_table_delete and ip6_route_del skip another
+ * protocol's). `add` is NLM_F_EXCL: it fails rather than take the place of another protocol's
+ * route of equal prefix and metric. There is no `ip route replace`: the kernel replaces whichever
+ * route holds the prefix and metric, whatever its protocol, so a route of ours that someone
+ * removed meanwhile would make it overwrite theirs. A replace is our delete, then an add (the
+ * delete's failure, "No such process" when ours is gone, does not count; the add's does).
+ */
+export function routeLines(c: FibChange, o: RouteLineOptions): string[] {
+  const del = (prefix: string) => `route delete ${prefix} proto ${o.protocol} metric ${o.metric}`;
+  if (c.op === 'delete') return [del(c.prefix)];
   const r = c.route;
-  // `add` is NLM_F_EXCL: it fails rather than overwrite another protocol's route of equal metric.
-  const head = `route ${c.op} ${r.prefix} proto ${o.protocol} metric ${o.metric}`;
-  if (r.nextHops.length === 1) return `${head} ${hop(r.nextHops[0])}`;
-  let line = head;
-  for (const h of r.nextHops) line += ` nexthop ${hop(h)}`;
-  return line;
+  const head = `route add ${r.prefix} proto ${o.protocol} metric ${o.metric}`;
+  let add = head;
+  if (r.nextHops.length === 1) add = `${head} ${hop(r.nextHops[0])}`;
+  else for (const h of r.nextHops) add += ` nexthop ${hop(h)}`;
+  return c.op === 'replace' ? [del(r.prefix), add] : [add];
 }
 
 /** Interfaces a change names inside `nexthop` groups (where an unknown one makes ip exit). */

@@ -2,19 +2,14 @@
  * The Linux FIB through iproute2: changes go to long-lived `ip -force -batch -` children (one per
  * shard; a prefix always lands in the same shard, so per-prefix order holds), each recycled after a
  * number of lines because iproute2 6.1 keeps ~4 KB per route command. Reads use `ip -j route show`.
- * Only routes with our protocol number and metric are ever written, deleted or reported.
+ * Only routes with our protocol number and metric are ever written, deleted or reported; a route
+ * of another protocol is never overwritten (routeLines: no `replace`).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { IpBatchProcess } from './ip-batch.js';
-import {
-  DEFAULT_METRIC,
-  multipathDevs,
-  parseFibDump,
-  RTPROT_BGP,
-  routeLine,
-  validateChange,
-} from './ip-lines.js';
+import { DEFAULT_METRIC, multipathDevs, parseFibDump, routeLines, validateChange } from './ip-lines.js';
+import { RTPROT_RACKBGP } from './protocol.js';
 import {
   changePrefix,
   type FibApplyResult,
@@ -29,7 +24,7 @@ const run = promisify(execFile);
 export interface LinuxFibOptions {
   /** Run ip with `-n NAME` (tests, benchmarks); by default the namespace rackbgp runs in. */
   readonly netns?: string;
-  /** Route protocol number; default 186 (`proto bgp`). */
+  /** Route protocol number; default 179 (`proto rackbgp`). */
   readonly protocol?: number;
   /** Route metric; default 20. */
   readonly metric?: number;
@@ -68,7 +63,7 @@ export class LinuxFib implements FibPort {
   private closed = false;
 
   constructor(options: LinuxFibOptions = {}) {
-    this.protocol = options.protocol ?? RTPROT_BGP;
+    this.protocol = options.protocol ?? RTPROT_RACKBGP;
     this.metric = options.metric ?? DEFAULT_METRIC;
     this.ipPath = options.ipPath ?? 'ip';
     this.nsArgs = options.netns ? ['-n', options.netns] : [];
@@ -117,7 +112,8 @@ export class LinuxFib implements FibPort {
     for (let at = 0; at < changes.length; at += SLICE) {
       if (at > 0) await new Promise((r) => setImmediate(r));
       const lines: string[][] = Array.from({ length: this.shardCount }, () => []);
-      const owners: FibChange[][] = Array.from({ length: this.shardCount }, () => []);
+      // The change each line belongs to; null where a failure does not count (a replace's delete).
+      const owners: (FibChange | null)[][] = Array.from({ length: this.shardCount }, () => []);
       for (const c of changes.slice(at, at + SLICE)) {
         const invalid = validateChange(c);
         const dev = unknownDev.size ? multipathDevs(c).find((d) => unknownDev.has(d)) : undefined;
@@ -126,14 +122,20 @@ export class LinuxFib implements FibPort {
           continue;
         }
         const i = this.shardCount === 1 ? 0 : shardOf(changePrefix(c), this.shardCount);
-        lines[i].push(routeLine(c, opts));
-        owners[i].push(c);
+        const own = routeLines(c, opts);
+        for (let k = 0; k < own.length; k++) {
+          lines[i].push(own[k]);
+          owners[i].push(k === own.length - 1 ? c : null);
+        }
       }
       for (let i = 0; i < this.shardCount; i++) {
         if (lines[i].length === 0) continue;
         jobs.push(
           this.send(i, lines[i]).then((errors) => {
-            for (const [k, error] of errors) failed.push({ change: owners[i][k], error });
+            for (const [k, error] of errors) {
+              const change = owners[i][k];
+              if (change) failed.push({ change, error });
+            }
           }),
         );
       }

@@ -6,6 +6,7 @@
  */
 import { formatIPv6, formatPrefix, ipFamily, parseIPv6, parsePrefix } from '../util/ip.js';
 import { PrefixTable } from './lpm.js';
+import { RTPROT_RACKBGP, RTPROT_RACKBGP_NAME } from './protocol.js';
 import type { FibNextHop } from './types.js';
 
 export interface KernelLink {
@@ -65,7 +66,10 @@ export type NextHopResolution =
   | { readonly reachable: false; readonly reason: string };
 
 export interface NextHopTableOptions {
-  /** Protocols whose routes never resolve a next hop (ours). Default: "bgp" and "186". */
+  /**
+   * Protocols whose routes never resolve a next hop: ours ("rackbgp", "179"), the default. Another
+   * daemon's routes (FRR's `bgp`) resolve like static ones.
+   */
   readonly exclude?: readonly string[];
   /** Resolve through a default route (FRR's `ip nht resolve-via-default`); default false. */
   readonly resolveViaDefault?: boolean;
@@ -90,7 +94,7 @@ export class NextHopTable {
     routes: readonly KernelRoute[],
     options: NextHopTableOptions = {},
   ) {
-    const exclude = new Set(options.exclude ?? ['bgp', '186']);
+    const exclude = new Set(options.exclude ?? [RTPROT_RACKBGP_NAME, String(RTPROT_RACKBGP)]);
     this.resolveViaDefault = options.resolveViaDefault ?? false;
     for (const l of links) this.links.set(l.name, l);
     for (const a of addresses) this.locals.add(canonicalAddress(a.address));

@@ -2,7 +2,7 @@
  * Keeps a NextHopTable current for the namespace rackbgp runs in (RFC 4271 §9.1.2.1). Two long-lived
  * `ip monitor` children watch addresses/links and routes; a change re-reads (debounced) only what
  * it touched: `ip -j addr show` for addresses and links (connected routes follow from them), and
- * the non-BGP routes of table main, protocol by protocol, so that 100k of our own routes are
+ * the routes of table main but ours, protocol by protocol, so that 100k of our own routes are
  * neither dumped nor parsed. Listeners learn which connected prefixes came and went (for
  * `redistribute connected`; containerlab adds eth1+ and their addresses late) and when next hops
  * may resolve differently.
@@ -10,7 +10,6 @@
 import { type ChildProcessByStdio, execFile, spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { RTPROT_BGP } from './ip-lines.js';
 import {
   type ConnectedPrefix,
   diffConnected,
@@ -22,6 +21,7 @@ import {
   parseAddrJson,
   parseRouteJson,
 } from './next-hop.js';
+import { RTPROT_RACKBGP, RTPROT_RACKBGP_NAME } from './protocol.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +32,7 @@ export interface ResolverOptions {
   /** Run ip with `-n NAME` (tests); by default the namespace rackbgp runs in. */
   readonly netns?: string;
   readonly ipPath?: string;
-  /** Our route protocol (never used to resolve next hops); default 186 (`bgp`). */
+  /** Our route protocol (never used to resolve next hops); default 179 (`rackbgp`). */
   readonly protocol?: number;
   /** Quiet time after a change before re-reading; default 50 ms. */
   readonly debounceMs?: number;
@@ -82,8 +82,9 @@ export class KernelResolver {
   private constructor(private readonly options: ResolverOptions) {
     this.nsArgs = options.netns ? ['-n', options.netns] : [];
     this.ipPath = options.ipPath ?? 'ip';
-    const proto = options.protocol ?? RTPROT_BGP;
-    this.exclude = [String(proto), ...(proto === RTPROT_BGP ? ['bgp'] : [])];
+    const proto = options.protocol ?? RTPROT_RACKBGP;
+    // ip prints the name when rt_protos.d/rackbgp.conf registers it, else the number.
+    this.exclude = [String(proto), ...(proto === RTPROT_RACKBGP ? [RTPROT_RACKBGP_NAME] : [])];
   }
 
   /** Reads the tables and starts watching them. */

@@ -21,7 +21,8 @@ export interface FibRoute {
 
 /**
  * `add` installs a route the reconciler does not own yet: it must not overwrite a route of another
- * protocol with the same prefix and metric (Linux `replace` would). `replace` changes one of ours.
+ * protocol with the same prefix and metric (Linux `replace` would). `replace` changes one of ours,
+ * and must not overwrite another protocol's route either when ours has gone meanwhile.
  */
 export type FibChange =
   | { readonly op: 'add'; readonly route: FibRoute }

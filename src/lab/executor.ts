@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { registerProtocolName } from '../fib/protocol.js';
 import {
   alive,
   listNamespaces,
@@ -149,6 +150,7 @@ export async function labUp(
     }),
   );
   lap('addresses');
+  nameRouteProtocol(log);
   for (const f of p.files) {
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.content);
@@ -172,6 +174,16 @@ export async function labUp(
     `lab ${p.lab.name}: ${p.namespaces.length} namespaces, ${p.links.length} veths, ${state.processes.length} daemons`,
   );
   return { state, times };
+}
+
+/** Names rackbgp's route protocol for iproute2, so `ip route show proto rackbgp` works in the lab. */
+function nameRouteProtocol(log: (line: string) => void): void {
+  try {
+    const written = registerProtocolName();
+    if (written) log(`wrote ${written} (ip route show proto rackbgp)`);
+  } catch (e) {
+    log(`cannot name rackbgp's route protocol for ip (${(e as Error).message}); it shows as proto 179`);
+  }
 }
 
 function startProcess(proc: ProcessPlan): ProcessRecord {

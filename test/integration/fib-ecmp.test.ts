@@ -1,12 +1,13 @@
 /**
  * The FIB end to end: two upstreams (different ASes) announce the same prefix; rackbgp with
- * maximum-paths 2 and multipath-relax installs one ECMP route (`proto bgp`) in its namespace's
+ * maximum-paths 2 and multipath-relax installs one ECMP route (`proto rackbgp`, 179) in its namespace's
  * kernel, and a ping from rackbgp's namespace reaches a host behind the upstreams. When both
  * sessions go, the route leaves the kernel; on shutdown rackbgp removes what it installed, or keeps it
  * with fib-keep-on-shutdown.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
 import { isRoot, TestNet, waitFor } from './support/netns.js';
 import { startRackbgp } from './support/rackbgp.js';
 
@@ -42,7 +43,7 @@ describe.skipIf(!isRoot())('FIB: ECMP into the kernel', () => {
   });
 
   const bgpRoutes = async (): Promise<IpRoute[]> =>
-    JSON.parse(await net.sh('r', 'ip -j route show proto bgp'));
+    JSON.parse(await net.sh('r', `ip -j route show proto ${RTPROT_RACKBGP}`));
 
   it('installs an ECMP route, forwards a ping, and removes the route when the paths go', async () => {
     const r = await startRackbgp(

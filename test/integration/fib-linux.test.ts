@@ -1,14 +1,16 @@
 /**
  * LinuxFib, the reconciler and the next-hop resolver against a real kernel, in a namespace of our
  * own: 1,000 single and ECMP routes installed, replaced and deleted; a restart that adopts what
- * the earlier run left; IPv6 link-local next hops; routes of other protocols left alone; the
- * resolver following addresses added after start and resolving through a static route.
+ * the earlier run left; IPv6 link-local next hops; routes of other protocols left alone (also when
+ * ours went behind our back); the resolver following addresses added after start and resolving
+ * through a static route.
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LinuxFib } from '../../src/fib/linux.js';
+import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
 import { FibReconciler } from '../../src/fib/reconciler.js';
 import { KernelResolver, type ResolverChange } from '../../src/fib/resolver.js';
 import type { FibRoute } from '../../src/fib/types.js';
@@ -43,7 +45,10 @@ describe.skipIf(skip)('LinuxFib in a namespace', () => {
     return f;
   };
   const kernel = async (family: 4 | 6): Promise<Dumped[]> =>
-    JSON.parse((await net.exec('rib', IP!, ['-j', `-${family}`, 'route', 'show', 'proto', 'bgp'])).stdout);
+    JSON.parse(
+      (await net.exec('rib', IP!, ['-j', `-${family}`, 'route', 'show', 'proto', String(RTPROT_RACKBGP)]))
+        .stdout,
+    );
   const hops = (r: Dumped) =>
     (r.nexthops ?? [{ gateway: r.gateway!, dev: r.dev! }]).map((h) => `${h.gateway}%${h.dev}`).sort();
 
@@ -148,6 +153,41 @@ describe.skipIf(skip)('LinuxFib in a namespace', () => {
     const left = await net.sh('rib', `${IP} route show root 172.31.0.0/16`);
     expect(left).toContain('172.31.0.0/24 via 10.0.0.2 dev eth1 metric 20');
     expect(left).toContain('172.31.1.0/24 via 10.0.0.2 dev eth1');
+  });
+
+  it('never overwrites another protocol’s route, not even where a route of ours was removed behind its back', async () => {
+    const f = fib();
+    const rec = new FibReconciler();
+    rec.setDesired({ family: 4, prefix: '172.28.0.0/24', nextHops: [{ via: '10.0.0.2' }] });
+    rec.setDesired({ family: 6, prefix: 'fd28::/64', nextHops: [{ via: 'fd00::2' }] });
+    expect(await sync(f, rec)).toEqual({ failed: [] });
+    // An operator deletes our routes and FRR's zebra installs its own (proto bgp, metric 20).
+    await net.sh(
+      'rib',
+      [
+        `${IP} route del 172.28.0.0/24 proto ${RTPROT_RACKBGP}`,
+        `${IP} -6 route del fd28::/64 proto ${RTPROT_RACKBGP}`,
+        `${IP} route add 172.28.0.0/24 via 10.0.1.2 proto bgp metric 20`,
+        `${IP} -6 route add fd28::/64 via fd00::3 proto bgp metric 20`,
+      ].join(' && '),
+    );
+    // Our next hops change: a kernel `replace` would now take FRR's routes' place.
+    rec.setDesired({ family: 4, prefix: '172.28.0.0/24', nextHops: [{ via: '10.0.0.3' }] });
+    rec.setDesired({ family: 6, prefix: 'fd28::/64', nextHops: [{ via: 'fd00::4' }] });
+    const changes = rec.flush();
+    expect(changes.map((c) => c.op)).toEqual(['replace', 'replace']);
+    const res = await f.apply(changes);
+    rec.applied(res);
+    expect(res.failed.map((x) => x.error)).toEqual([
+      expect.stringMatching(/File exists/),
+      expect.stringMatching(/File exists/),
+    ]);
+    rec.applied(await f.apply(rec.shutdown(false)));
+    const frr = await net.sh('rib', `${IP} route show proto bgp; ${IP} -6 route show proto bgp`);
+    expect(frr).toContain('172.28.0.0/24 via 10.0.1.2 dev eth1 metric 20');
+    expect(frr).toMatch(/fd28::\/64 via fd00::3 dev eth1 metric 20/);
+    expect([...(await kernel(4)), ...(await kernel(6))]).toEqual([]);
+    await net.sh('rib', `${IP} route del 172.28.0.0/24 proto bgp && ${IP} -6 route del fd28::/64 proto bgp`);
   });
 
   it('installs IPv6 routes with link-local next hops and ECMP over two interfaces', async () => {

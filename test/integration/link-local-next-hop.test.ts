@@ -6,6 +6,7 @@
  * on the shared subnet is installed as before.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
 import { EXABGP, startExabgp } from './support/exabgp.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { startRackbgp } from './support/rackbgp.js';
@@ -64,7 +65,7 @@ neighbors:
     );
     await r.waitState('fd95:7::2', 'Established');
     const routes = await waitFor('both prefixes in the kernel', async () => {
-      const rs = JSON.parse(await net.sh('r', 'ip -j -6 route show proto bgp')) as IpRoute[];
+      const rs = JSON.parse(await net.sh('r', `ip -j -6 route show proto ${RTPROT_RACKBGP}`)) as IpRoute[];
       return rs.length === 2 ? rs : undefined;
     });
     const byDst = new Map(routes.map((x) => [x.dst, x]));

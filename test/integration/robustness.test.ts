@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
 import { BIRD2, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { apiGet } from './support/procs.js';
@@ -128,7 +129,7 @@ describe.skipIf(skip)('robustness', () => {
     const want = Array.from({ length: ROUTES }, (_, i) => `10.${31 + (i >> 8)}.${i & 255}.0/24`).sort();
     let leaf = await startRackbgp(net, 'leaf', LEAF(true));
     const kernel = async () =>
-      (await net.sh('leaf', 'ip route show proto bgp'))
+      (await net.sh('leaf', `ip route show proto ${RTPROT_RACKBGP}`))
         .split('\n')
         .filter(Boolean)
         .map((l) => l.split(' ')[0]);
@@ -172,7 +173,7 @@ describe.skipIf(skip)('robustness', () => {
     }
     expect((await kernel()).sort()).toEqual(want);
     // Each route once, through BIRD, with nothing else left (ip prints a duplicate as a second line).
-    const lines = (await net.sh('leaf', 'ip route show proto bgp')).split('\n').filter(Boolean);
+    const lines = (await net.sh('leaf', `ip route show proto ${RTPROT_RACKBGP}`)).split('\n').filter(Boolean);
     expect(lines.every((l) => / via 10\.99\.31\.2 dev to-bird /.test(l))).toBe(true);
     console.log(`restart: ${samples.length} kernel samples, each ${ROUTES} distinct routes`);
   });

@@ -123,7 +123,8 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
     });
     expect(stale.filter((x) => x.peer === '172.20.0.12').every((x) => x.stale)).toBe(true);
     const route = await promisify(execFile)('ip', ['-n', leaf1, 'route', 'show', '10.233.65.0/26']);
-    expect(route.stdout).toContain('proto bgp');
+    // The lab names rackbgp's protocol for ip (rt_protos.d/rackbgp.conf).
+    expect(route.stdout).toContain('proto rackbgp');
     // calico-node restarts BIRD with -R (graceful restart recovery).
     const dir = join(st.workDir, 'node2');
     const bird = spawn(

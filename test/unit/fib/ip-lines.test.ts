@@ -3,13 +3,14 @@ import {
   BatchErrorParser,
   multipathDevs,
   parseFibDump,
-  routeLine,
+  routeLines,
   validateChange,
   validateRoute,
 } from '../../../src/fib/ip-lines.js';
+import { RTPROT_RACKBGP } from '../../../src/fib/protocol.js';
 import type { FibRoute } from '../../../src/fib/types.js';
 
-const o = { protocol: 186, metric: 20 };
+const o = { protocol: RTPROT_RACKBGP, metric: 20 };
 const single: FibRoute = { family: 4, prefix: '10.1.0.0/24', nextHops: [{ via: '10.0.0.2' }] };
 const ecmp: FibRoute = {
   family: 6,
@@ -20,23 +21,36 @@ const ecmp: FibRoute = {
   ],
 };
 
-describe('routeLine', () => {
+describe('routeLines', () => {
   it('writes a single next hop without the nexthop keyword', () => {
-    expect(routeLine({ op: 'add', route: single }, o)).toBe(
-      'route add 10.1.0.0/24 proto 186 metric 20 via 10.0.0.2',
-    );
+    expect(routeLines({ op: 'add', route: single }, o)).toEqual([
+      'route add 10.1.0.0/24 proto 179 metric 20 via 10.0.0.2',
+    ]);
+  });
+
+  it('never replaces: a change is a delete of our own route (by protocol and metric), then an add', () => {
     expect(
-      routeLine({ op: 'replace', route: { ...single, nextHops: [{ via: '10.0.0.2', dev: 'eth1' }] } }, o),
-    ).toBe('route replace 10.1.0.0/24 proto 186 metric 20 via 10.0.0.2 dev eth1');
+      routeLines({ op: 'replace', route: { ...single, nextHops: [{ via: '10.0.0.2', dev: 'eth1' }] } }, o),
+    ).toEqual([
+      'route delete 10.1.0.0/24 proto 179 metric 20',
+      'route add 10.1.0.0/24 proto 179 metric 20 via 10.0.0.2 dev eth1',
+    ]);
+    const lines = [
+      ...routeLines({ op: 'add', route: single }, o),
+      ...routeLines({ op: 'replace', route: ecmp }, o),
+      ...routeLines({ op: 'delete', family: 4, prefix: '10.1.0.0/24' }, o),
+    ];
+    expect(lines.filter((l) => / replace /.test(l) || !/ proto 179 /.test(l))).toEqual([]);
   });
 
   it('writes ECMP as nexthop groups and deletes by protocol and metric', () => {
-    expect(routeLine({ op: 'replace', route: ecmp }, { protocol: 186, metric: 30 })).toBe(
-      'route replace fd01::/64 proto 186 metric 30 nexthop via fe80::2 dev eth1 nexthop via fe80::3 dev eth2',
-    );
-    expect(routeLine({ op: 'delete', family: 6, prefix: 'fd01::/64' }, o)).toBe(
-      'route delete fd01::/64 proto 186 metric 20',
-    );
+    expect(routeLines({ op: 'replace', route: ecmp }, { protocol: 179, metric: 30 })).toEqual([
+      'route delete fd01::/64 proto 179 metric 30',
+      'route add fd01::/64 proto 179 metric 30 nexthop via fe80::2 dev eth1 nexthop via fe80::3 dev eth2',
+    ]);
+    expect(routeLines({ op: 'delete', family: 6, prefix: 'fd01::/64' }, o)).toEqual([
+      'route delete fd01::/64 proto 179 metric 20',
+    ]);
   });
 
   it('lists the interfaces inside nexthop groups only', () => {

@@ -59,7 +59,10 @@ const ROUTES4 = JSON.stringify([
       { gateway: '10.0.0.3', dev: 'eth1', weight: 1, flags: [] },
     ],
   },
-  { dst: '10.9.9.0/24', gateway: '10.0.0.5', dev: 'eth1', protocol: 'bgp', metric: 20, flags: [] },
+  { dst: '10.9.9.0/24', gateway: '10.0.0.5', dev: 'eth1', protocol: 'rackbgp', metric: 20, flags: [] },
+  { dst: '10.9.8.0/24', gateway: '10.0.0.6', dev: 'eth1', protocol: '179', metric: 20, flags: [] },
+  // FRR's zebra installs its BGP routes as `proto bgp`: another daemon's, usable like a static one.
+  { dst: '10.9.7.0/24', gateway: '10.0.0.7', dev: 'eth1', protocol: 'bgp', metric: 20, flags: [] },
   { type: 'unreachable', dst: '10.9.66.0/24', protocol: 'static', flags: [] },
   { dst: '10.7.7.7', gateway: '10.0.0.7', dev: 'eth1', flags: [] },
   // Read while eth2 still had carrier.
@@ -116,8 +119,13 @@ describe('NextHopTable.resolve', () => {
     });
   });
 
-  it('never resolves through our own BGP routes, falling back to the covering route', () => {
+  it('never resolves through our own routes (by name or number), falling back to the covering route', () => {
     expect(t.resolve('10.9.9.9')).toMatchObject({ via: '10.9.0.0/16', nextHops: [{ via: '10.0.0.2' }] });
+    expect(t.resolve('10.9.8.9')).toMatchObject({ via: '10.9.0.0/16', nextHops: [{ via: '10.0.0.2' }] });
+  });
+
+  it('resolves through another daemon’s BGP routes (FRR’s proto bgp)', () => {
+    expect(t.resolve('10.9.7.9')).toMatchObject({ via: '10.9.7.0/24', nextHops: [{ via: '10.0.0.7' }] });
   });
 
   it('uses the lowest metric of several routes to one prefix', () => {
