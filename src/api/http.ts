@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
-import type { BgpService } from './service.js';
+import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
 
 export interface ApiServer {
@@ -54,26 +54,54 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
 
 type Answer = readonly [status: number, body: unknown];
 
+/** GET answers; a QueryError (malformed query, unknown neighbor, view not kept) is its status with the message. */
 function get(service: BgpService, url: URL): Answer {
+  try {
+    return read(service, url);
+  } catch (e) {
+    if (e instanceof QueryError) return [e.status, { error: e.message }];
+    throw e;
+  }
+}
+
+const yes = (v: string | null) => v === '1' || v === 'true';
+
+function read(service: BgpService, url: URL): Answer {
   const path = url.pathname;
   const q = url.searchParams;
   if (path === '/api/status') return [200, service.status()];
-  if (path === '/api/neighbors') return [200, service.neighbors()];
+  if (path === '/api/neighbors')
+    return [200, yes(q.get('detail')) ? service.neighborDetails() : service.neighbors()];
   const m = /^\/api\/neighbors\/([^/]+)$/.exec(path);
   if (m) {
     const n = service.neighbor(decodeURIComponent(m[1]));
     return n ? [200, n] : [404, { error: `no neighbor ${decodeURIComponent(m[1])}` }];
   }
+  const adj = /^\/api\/neighbors\/([^/]+)\/(advertised|received)-routes$/.exec(path);
+  if (adj) {
+    const address = decodeURIComponent(adj[1]);
+    const view =
+      adj[2] === 'advertised' ? service.advertisedRoutes(address) : service.receivedRoutes(address);
+    return [200, view];
+  }
   if (path === '/api/routes') {
+    const family = q.get('family');
+    if (family !== null && family !== '4' && family !== '6') return [400, { error: 'family must be 4 or 6' }];
     const routes = service.routes({
-      ...(q.get('prefix') && { prefix: q.get('prefix')! }),
+      ...(q.get('prefix') !== null && { prefix: q.get('prefix')! }),
       ...(q.get('neighbor') && { neighbor: q.get('neighbor')! }),
-      bestOnly: q.get('best') === '1' || q.get('best') === 'true',
+      ...(family && { family: family === '4' ? 4 : 6 }),
+      longer: yes(q.get('longer')),
+      bestOnly: yes(q.get('best')),
     });
     return [200, routes];
   }
   if (path === '/api/rib/summary') return [200, service.ribSummary()];
   if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/fib/routes') {
+    const routes = service.fibRoutes();
+    return routes ? [200, routes] : [409, { error: 'no FIB in this daemon (fib: false, or not started)' }];
+  }
   if (path === '/api/sessions/stats')
     return [200, { unknownConnections: service.speaker.sessions.stats.unknownConnections }];
   return [404, { error: `no route GET ${path}` }];

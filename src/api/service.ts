@@ -8,10 +8,19 @@
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
-import type { NeighborSnapshot, PathSnapshot, RouteSnapshot } from '../core/snapshot.js';
+import { comparePrefixText, parseRouteQuery, selectRoutes } from '../core/route-query.js';
+import {
+  type AdjRibRouteSnapshot,
+  type NeighborSnapshot,
+  type PathSnapshot,
+  type RouteSnapshot,
+  routeSnapshot,
+} from '../core/snapshot.js';
 import type { Speaker } from '../core/speaker.js';
-import type { FibStats } from '../fib/index.js';
+import type { FibNextHop, FibStats } from '../fib/index.js';
+import { keepaliveSeconds } from '../session/fsm.js';
 import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
+import { ipFamily } from '../util/ip.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
 
 /** A neighbor as `show summary` and metrics see it. */
@@ -20,6 +29,8 @@ export interface NeighborView extends NeighborSnapshot {
   readonly localAs: number;
   /** Seconds since the session came up (Established) or went down; null: never up. */
   readonly upDownSeconds: number | null;
+  /** The families offered in OPEN (configured `families`, else the address's own). */
+  readonly families: readonly ('ipv4-unicast' | 'ipv6-unicast')[];
   /** Paths received (post-policy, in the RIB) and prefixes advertised, per family. */
   readonly prefixesByFamily: Readonly<Record<'ipv4-unicast' | 'ipv6-unicast', PrefixCount>>;
 }
@@ -43,6 +54,8 @@ export interface NeighborDetail extends NeighborView {
     readonly import: readonly string[];
     readonly export: readonly string[];
   };
+  /** The timers in use: hold time as negotiated (RFC 4271 §4.2: the smaller of both OPENs), keepalive from it; absent when not Established. */
+  readonly effective?: { readonly holdTime: number; readonly keepaliveTime: number };
   /** Capabilities in the JSON form of `rackbgp decode` (docs/decode.md). */
   readonly capabilities: { readonly advertised: readonly unknown[]; readonly received: readonly unknown[] };
   /** End-of-RIB (RFC 4724 §2): received per family (wall-clock ms) and whether ours was sent. */
@@ -50,7 +63,12 @@ export interface NeighborDetail extends NeighborView {
 }
 
 export interface RouteFilter {
+  /** A prefix (that destination), or an address (the longest matching prefix with a best path). */
   readonly prefix?: string;
+  /** With `prefix`: that prefix and every more-specific one. */
+  readonly longer?: boolean;
+  /** Only one address family. */
+  readonly family?: 4 | 6;
   /** Only paths learned from this neighbor. */
   readonly neighbor?: string;
   /** Only best paths. */
@@ -88,6 +106,36 @@ export interface FibSummary {
   readonly state?: FibStats;
 }
 
+/** A neighbor's Adj-RIB-Out (`advertised`) or its Adj-RIB-In before import policy (`received`). */
+export interface AdjRibView {
+  readonly neighbor: string;
+  readonly direction: 'advertised' | 'received';
+  /** The session state: nothing is sent or kept unless Established. */
+  readonly state: string;
+  readonly routes: readonly AdjRibRouteSnapshot[];
+}
+
+/** One FIB route as `show fib` lists it. */
+export interface FibRouteView {
+  readonly family: 4 | 6;
+  readonly prefix: string;
+  readonly nextHops: readonly FibNextHop[];
+  /** installed; waiting (not in the kernel as wanted yet); refused (with `error`); leftover (an earlier run's, removed after the start-up hold). */
+  readonly state: 'installed' | 'waiting' | 'refused' | 'leftover';
+  /** The kernel's error for a refused route. */
+  readonly error?: string;
+}
+
+/** A request the service cannot answer as asked: a malformed query (400), an unknown neighbor (404), a view not kept (409). */
+export class QueryError extends Error {
+  constructor(
+    message: string,
+    readonly status: 400 | 404 | 409,
+  ) {
+    super(message);
+  }
+}
+
 export interface ActionResult {
   readonly ok: boolean;
   readonly message: string;
@@ -109,6 +157,8 @@ export interface SpeakerStatus {
   readonly established: number;
   /** Seconds since the service was created (the daemon started). */
   readonly uptimeSeconds: number;
+  /** `multipath-relax`: ECMP across paths with different AS paths of equal length. */
+  readonly multipathRelax: boolean;
 }
 
 export class BgpService {
@@ -140,19 +190,22 @@ export class BgpService {
       neighbors: n.length,
       established: n.filter((x) => x.state === 'Established').length,
       uptimeSeconds: Math.floor((Date.now() - this.startedAt) / 1000),
+      multipathRelax: this.speaker.config['multipath-relax'],
     };
   }
 
   neighbors(): NeighborView[] {
     const now = Date.now();
     return this.speaker.neighbors().map((n) => {
-      const description = this.speaker.sessions.settingsOf(n.address).description;
+      const settings = this.speaker.sessions.settingsOf(n.address);
+      const description = settings.description;
       const at = n.counters.lastTransitionAt;
       const counts = this.speaker.prefixCounts(n.address);
       return {
         ...n,
         ...(description !== undefined && { description }),
         localAs: this.speaker.config.asn,
+        families: settings.families ?? [ipFamily(n.address) === 6 ? 'ipv6-unicast' : 'ipv4-unicast'],
         upDownSeconds: at === null ? null : Math.max(0, Math.floor((now - at) / 1000)),
         prefixesByFamily: { 'ipv4-unicast': counts[4], 'ipv6-unicast': counts[6] },
       };
@@ -167,8 +220,15 @@ export class BgpService {
     const holdTime = s['hold-time'] ?? SESSION_DEFAULTS.holdTime;
     const caps = (open: OpenMessage | undefined) =>
       open ? ((messageToJson(open) as { capabilities?: unknown[] }).capabilities ?? []) : [];
+    const params = peer.params;
     return {
       ...view,
+      ...(params && {
+        effective: {
+          holdTime: params.holdTime,
+          keepaliveTime: keepaliveSeconds(peer.config, params.holdTime),
+        },
+      }),
       configured: {
         holdTime,
         keepaliveTime: s['keepalive-time'] ?? Math.floor(holdTime / 3),
@@ -187,8 +247,21 @@ export class BgpService {
     };
   }
 
+  /** Every neighbor in detail (`show neighbor` without an address). */
+  neighborDetails(): NeighborDetail[] {
+    return this.speaker.neighbors().flatMap((n) => this.neighbor(n.address) ?? []);
+  }
+
+  /** Loc-RIB routes; throws QueryError (400) when `filter.prefix` is neither a prefix nor an address. */
   routes(filter: RouteFilter = {}): RouteSnapshot[] {
-    const all = this.speaker.routes(filter.prefix ? { prefix: filter.prefix } : {});
+    let all: RouteSnapshot[];
+    if (filter.prefix !== undefined) {
+      const q = parseRouteQuery(filter.prefix, filter.longer);
+      if ('error' in q) throw new QueryError(q.error, 400);
+      all = selectRoutes(this.speaker.routing.rib, q.query).map(routeSnapshot);
+    } else if (filter.longer) throw new QueryError('--longer needs a prefix', 400);
+    else all = this.speaker.routes();
+    if (filter.family) all = all.filter((r) => r.family === filter.family);
     if (!filter.neighbor && !filter.bestOnly) return all;
     const keep = (p: PathSnapshot) =>
       (!filter.neighbor || p.peer === filter.neighbor) && (!filter.bestOnly || p.best);
@@ -220,6 +293,51 @@ export class BgpService {
       sharedUpdates: this.speaker.routing.sharedUpdates,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
     };
+  }
+
+  /** What was sent to a neighbor (its update group's Adj-RIB-Out, next hop as it got it); throws QueryError 404. */
+  advertisedRoutes(address: string): AdjRibView {
+    const n = this.knownNeighbor(address);
+    const routes = this.speaker.advertisedRoutes(address) ?? [];
+    return { neighbor: address, direction: 'advertised', state: n.state, routes };
+  }
+
+  /**
+   * What a neighbor sent, before import policy: kept only with soft-reconfiguration-inbound (else
+   * QueryError 409 saying how to turn it on); throws QueryError 404 for an unknown neighbor.
+   */
+  receivedRoutes(address: string): AdjRibView {
+    const n = this.knownNeighbor(address);
+    const kept = this.speaker.sessions.settingsOf(address)['soft-reconfiguration-inbound'] ?? false;
+    const routes = this.speaker.receivedRoutes(address);
+    if (!kept || routes === null)
+      throw new QueryError(
+        `${address}: routes as received (before import policy) are not kept; set ` +
+          '`soft-reconfiguration-inbound: true` on this neighbor (or in defaults) and reload, ' +
+          `or see the accepted ones with \`rackbgp show routes --neighbor ${address}\``,
+        409,
+      );
+    return { neighbor: address, direction: 'received', state: n.state, routes: routes ?? [] };
+  }
+
+  private knownNeighbor(address: string): NeighborSnapshot {
+    const n = this.speaker.neighbors().find((x) => x.address === address);
+    if (!n) throw new QueryError(`no neighbor ${address}`, 404);
+    return n;
+  }
+
+  /** The FIB's routes with their state; undefined with fib: false (or before the FIB started). */
+  fibRoutes(): FibRouteView[] | undefined {
+    const routes = this.speaker.fibRoutes();
+    if (!routes) return undefined;
+    const sorted = [...routes].sort((x, y) => comparePrefixText(x.route.prefix, y.route.prefix));
+    return sorted.map((r) => ({
+      family: r.route.family,
+      prefix: r.route.prefix,
+      nextHops: r.route.nextHops,
+      state: r.state,
+      ...(r.error !== undefined && { error: r.error }),
+    }));
   }
 
   fib(): FibSummary {

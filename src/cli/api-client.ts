@@ -12,6 +12,9 @@ const TIMEOUT_MS = 10_000;
 /** A failure to show as is on stderr, with exit status 1. */
 export class CliError extends Error {}
 
+/** A request that cannot work as typed (malformed prefix, a view not enabled): exit status 2. */
+export class UsageError extends CliError {}
+
 export interface ApiTarget {
   readonly base: string;
   readonly token?: string;
@@ -98,9 +101,13 @@ export async function call<T>(
   return { status: res.status, body: parsed as T };
 }
 
-/** GET that must succeed; a 404 becomes a CliError with the API's message. */
+/**
+ * GET that must succeed: a 400 (malformed query) or 409 (view not enabled) becomes a UsageError,
+ * anything else (404 unknown neighbor) a CliError, with the API's message.
+ */
 export async function getJson<T>(t: ApiTarget, path: string): Promise<T> {
   const r = await call<T>(t, 'GET', path);
-  if (r.status !== 200) throw new CliError((r.body as { error?: string }).error ?? `HTTP ${r.status}`);
-  return r.body;
+  if (r.status === 200) return r.body;
+  const message = (r.body as { error?: string }).error ?? `HTTP ${r.status}`;
+  throw r.status === 400 || r.status === 409 ? new UsageError(message) : new CliError(message);
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `rackbgp` command: wires the subcommands to commander and maps usage errors to exit code 2
- * and failures of the API client (daemon not reachable, action refused) to exit code 1.
+ * The `rackbgp` command: wires the subcommands to commander and maps usage errors (also a malformed
+ * prefix or a view the daemon does not keep) to exit code 2 and failures of the API client (daemon
+ * not reachable, unknown neighbor, action refused) to exit code 1.
  * Thin on purpose: each command lives in commands/ and works on the library or the API underneath.
  */
 import { Command, type CommanderError } from 'commander';
-import { CliError } from './api-client.js';
+import { CliError, UsageError } from './api-client.js';
+import { clearCommand } from './commands/clear.js';
 import { configCommand } from './commands/config.js';
 import { decodeCommand } from './commands/decode.js';
 import { labCommand } from './commands/lab.js';
@@ -25,6 +27,7 @@ const program = new Command('rackbgp')
   .addCommand(showCommand())
   .addCommand(neighborCommand())
   .addCommand(reloadCommand())
+  .addCommand(clearCommand())
   .addCommand(configCommand())
   .addCommand(labCommand());
 
@@ -41,5 +44,5 @@ try {
 } catch (e) {
   if (!(e instanceof CliError)) throw e;
   process.stderr.write(`rackbgp: ${e.message}\n`);
-  process.exitCode = 1;
+  process.exitCode = e instanceof UsageError ? USAGE_ERROR : 1;
 }

@@ -13,7 +13,7 @@ import type { AttrStore } from '../rib/attr-store.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import type { Dest, LocRib } from '../rib/loc-rib.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
-import type { AttrSet, Path, PeerInfo } from '../rib/types.js';
+import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import type { Clock } from '../util/clock.js';
 import { encodeMessage, endOfRib, IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
@@ -245,6 +245,28 @@ export class OutGroup {
       }
     }
     return r;
+  }
+
+  /**
+   * What the member was sent in a family (`show neighbor X advertised-routes`): the group's entries
+   * less its own routes, next hop self as its session address. Plain data, no references taken.
+   */
+  sentTo(m: Member, f: 4 | 6): { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] {
+    if (!m.receiving) return [];
+    const own = (set: AttrSet): RouteAttrs => {
+      const nh = set.attrs.nextHop;
+      const self = nh === SELF4 ? m.info.localAddress4 : nh === SELF6 ? m.info.localAddress6 : undefined;
+      return this.shared && self !== undefined ? { ...set.attrs, nextHop: self } : set.attrs;
+    };
+    const out: { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] = [];
+    for (const [key, e] of this.out[f]) {
+      const slots = e instanceof Map ? e : new Map([[0, e]]);
+      for (const [pathId, s] of slots) {
+        const set = visibleTo(s, m);
+        if (set) out.push({ key, pathId, attrs: own(set) });
+      }
+    }
+    return out;
   }
 
   /** Prefixes (paths, with ADD-PATH) the member has been sent. */

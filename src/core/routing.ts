@@ -495,6 +495,22 @@ export class RoutingEngine {
     return this.rib.countOf(info);
   }
 
+  /** The Adj-RIB-Out of a peer in a family: what it was sent (its update group's view). */
+  adjRibOut(info: PeerInfo, f: 4 | 6): { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] {
+    const rt = this.peers.get(info);
+    return rt ? rt.group.sentTo(rt.member, f) : [];
+  }
+
+  /** The Adj-RIB-In before import policy (soft-reconfiguration-inbound), or null when it is not kept. */
+  adjRibIn(info: PeerInfo, f: 4 | 6): { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] | null {
+    const rt = this.peers.get(info);
+    if (!rt?.adjIn) return null;
+    const out: { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] = [];
+    for (const [set, paths] of rt.adjIn.bySet(f))
+      for (const { key, pathId } of paths) out.push({ key, pathId, attrs: set.attrs });
+    return out;
+  }
+
   /** Paths received (before import policy where the Adj-RIB-In is kept), accepted (in the RIB) and prefixes advertised, per family. */
   prefixCounts(info: PeerInfo): Record<4 | 6, { received: number; accepted: number; advertised: number }> {
     const rt = this.peers.get(info);

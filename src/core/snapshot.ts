@@ -2,7 +2,8 @@
 
 import { STEP_NAMES } from '../rib/decision.js';
 import type { Dest } from '../rib/loc-rib.js';
-import { keyToText } from '../rib/prefix-key.js';
+import { keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
+import type { RouteAttrs } from '../rib/types.js';
 import type { PeerCounters } from '../session/counters.js';
 import type { SessionState } from '../session/fsm.js';
 import type { PeerSession } from '../session/peer-session.js';
@@ -117,4 +118,47 @@ export function routeSnapshot(d: Dest): RouteSnapshot {
       };
     }),
   };
+}
+
+/** One path of an Adj-RIB (as sent to, or received from, one neighbor). */
+export interface AdjRibRouteSnapshot {
+  readonly family: 4 | 6;
+  readonly prefix: string;
+  /** RFC 7911 path identifier (0 without ADD-PATH). */
+  readonly pathId: number;
+  readonly nextHop?: string;
+  readonly linkLocalNextHop?: string;
+  /** Attributes in the JSON form of `rackbgp decode` (docs/decode.md). */
+  readonly attributes: Record<string, unknown>;
+}
+
+/** Adj-RIB entries as snapshots, sorted by prefix (address, then length) and path id. */
+export function adjRibSnapshot(
+  family: 4 | 6,
+  entries: readonly { key: PrefixKey; pathId: number; attrs: RouteAttrs }[],
+): AdjRibRouteSnapshot[] {
+  const rows = entries.map((e) => {
+    const { nextHop, linkLocalNextHop, ...attrs } = e.attrs;
+    const bytes = new Uint8Array(17);
+    writeKey(e.key, bytes, 0);
+    return {
+      order: bytes,
+      route: {
+        family,
+        prefix: keyToText(family, e.key),
+        pathId: e.pathId,
+        ...(nextHop !== undefined && { nextHop }),
+        ...(linkLocalNextHop !== undefined && { linkLocalNextHop }),
+        attributes: attributesToJson(attrs),
+      },
+    };
+  });
+  rows.sort((a, b) => compareKeyBytes(a.order, b.order) || a.route.pathId - b.route.pathId);
+  return rows.map((r) => r.route);
+}
+
+/** Wire form (length octet, then the address octets) compared as address first, then length. */
+function compareKeyBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 1; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a[0] - b[0];
 }

@@ -32,7 +32,14 @@ import { Forwarding } from './forwarding.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { RoutingEngine } from './routing.js';
-import { type NeighborSnapshot, neighborSnapshot, type RouteSnapshot, routeSnapshot } from './snapshot.js';
+import {
+  type AdjRibRouteSnapshot,
+  adjRibSnapshot,
+  type NeighborSnapshot,
+  neighborSnapshot,
+  type RouteSnapshot,
+  routeSnapshot,
+} from './snapshot.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
 
@@ -288,6 +295,25 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const info = this.peerInfo(address);
     const none = { received: 0, accepted: 0, advertised: 0 };
     return info ? this.routing.prefixCounts(info) : { 4: none, 6: none };
+  }
+
+  /** The Adj-RIB-Out of a neighbor (what it was sent); undefined when the session is not up. */
+  advertisedRoutes(address: string): AdjRibRouteSnapshot[] | undefined {
+    const info = this.peerInfo(address);
+    if (!info) return undefined;
+    return ([4, 6] as const).flatMap((f) => adjRibSnapshot(f, this.routing.adjRibOut(info, f)));
+  }
+
+  /**
+   * The Adj-RIB-In before import policy (soft-reconfiguration-inbound); undefined when the session
+   * is not up, null when it is not kept.
+   */
+  receivedRoutes(address: string): AdjRibRouteSnapshot[] | null | undefined {
+    const info = this.peerInfo(address);
+    if (!info) return undefined;
+    const byFamily = ([4, 6] as const).map((f) => [f, this.routing.adjRibIn(info, f)] as const);
+    if (byFamily.some(([, e]) => e === null)) return null;
+    return byFamily.flatMap(([f, e]) => adjRibSnapshot(f, e ?? []));
   }
 
   /** True once the initial table and End-of-RIB were sent to the neighbor. */

@@ -1,13 +1,14 @@
 /**
  * `rackbgp neighbor reset|shutdown|enable|refresh|trace ADDR` and `rackbgp reload`: POSTs on the daemon's
- * API. reset sends Cease 6/4, shutdown Cease 6/2 (both with an optional RFC 8203 --message); refresh
- * is soft (--in: ROUTE-REFRESH to the peer, --out: our routes again; both by default); trace on|off
- * switches packet tracing of the neighbor in the daemon's log.
+ * API. reset sends Cease 6/4 (`--all`: to every neighbor that is not shut down), shutdown Cease 6/2
+ * (both with an optional RFC 8203 --message); refresh is soft (--in: ROUTE-REFRESH to the peer, --out:
+ * our routes again; both by default); trace on|off switches packet tracing of the neighbor in the
+ * daemon's log.
  */
 import { Argument, Command } from 'commander';
-import type { ActionResult } from '../../api/service.js';
+import type { ActionResult, NeighborView } from '../../api/service.js';
 import type { ReloadReport } from '../../core/reload.js';
-import { type ApiOptions, CliError, call, target, withApi } from '../api-client.js';
+import { type ApiOptions, CliError, call, getJson, target, UsageError, withApi } from '../api-client.js';
 import { formatAction, formatReload } from '../format/rib.js';
 
 async function post<T>(o: ApiOptions, path: string, body: object): Promise<{ status: number; body: T }> {
@@ -17,21 +18,53 @@ async function post<T>(o: ApiOptions, path: string, body: object): Promise<{ sta
   return r;
 }
 
-function action(name: 'reset' | 'shutdown' | 'enable' | 'refresh', description: string): Command {
-  const cmd = withApi(new Command(name).description(description).argument('<address>'), false);
+export type ActionName = 'reset' | 'shutdown' | 'enable' | 'refresh';
+
+/** One action on one neighbor; prints the daemon's answer, throws CliError when it refused. */
+export async function neighborAction(
+  o: ApiOptions,
+  address: string,
+  name: ActionName,
+  body: { message?: string; direction?: 'in' | 'out' | 'both' } = {},
+): Promise<void> {
+  const r = await post<ActionResult>(o, `/api/neighbors/${encodeURIComponent(address)}/${name}`, body);
+  if (!r.body.ok) throw new CliError(r.body.message);
+  process.stdout.write(formatAction(r.body));
+}
+
+/** Cease 6/4 to every neighbor not shut down (those stay down: enable them instead). */
+export async function resetAll(o: ApiOptions, message?: string): Promise<void> {
+  const all = await getJson<NeighborView[]>(target(o), '/api/neighbors');
+  for (const n of all) {
+    if (!n.enabled) process.stdout.write(`${n.address}: administratively down, not reset\n`);
+    else await neighborAction(o, n.address, 'reset', message !== undefined ? { message } : {});
+  }
+  if (!all.length) process.stdout.write('no neighbors\n');
+}
+
+function action(name: ActionName, description: string): Command {
+  const cmd = withApi(
+    new Command(name).description(description).argument(name === 'reset' ? '[address]' : '<address>'),
+    false,
+  );
+  if (name === 'reset') cmd.option('--all', 'every neighbor (but those shut down)');
   if (name === 'reset' || name === 'shutdown')
     cmd.option('--message <text>', 'RFC 8203 shutdown communication sent with the Cease');
   if (name === 'refresh')
     cmd.option('--in', 'ask the peer to send its routes again').option('--out', 'send ours again');
   return cmd.action(
-    async (address: string, o: ApiOptions & { message?: string; in?: boolean; out?: boolean }) => {
+    async (
+      address: string | undefined,
+      o: ApiOptions & { message?: string; in?: boolean; out?: boolean; all?: boolean },
+    ) => {
+      if (o.all && address !== undefined) throw new UsageError('give an address or --all, not both');
+      if (o.all) return resetAll(o, o.message);
+      if (address === undefined) throw new UsageError('give a neighbor address (or --all)');
       const direction = o.in && !o.out ? 'in' : o.out && !o.in ? 'out' : 'both';
-      const r = await post<ActionResult>(o, `/api/neighbors/${encodeURIComponent(address)}/${name}`, {
+      await neighborAction(o, address, name, {
         ...(o.message !== undefined && { message: o.message }),
         ...(name === 'refresh' && { direction }),
       });
-      if (!r.body.ok) throw new CliError(r.body.message);
-      process.stdout.write(formatAction(r.body));
     },
   );
 }

@@ -76,13 +76,18 @@ export function formatNeighbor(n: NeighborDetail): string {
   if (n.remoteRouterId) out.push(`  Remote router ID ${n.remoteRouterId}`);
   if (n.localAddress) out.push(`  Local address ${n.localAddress}`);
   const c = n.configured;
-  const hold = n.negotiated ? `Hold time is ${n.negotiated.holdTime}, ` : '';
+  // As FRR: the timers in use (RFC 4271 §4.2: the smaller hold time of both OPENs), then the configured ones.
+  if (n.effective)
+    out.push(
+      `  Hold time is ${n.effective.holdTime} seconds, keepalive interval is ${n.effective.keepaliveTime} seconds (in use)`,
+    );
   out.push(
-    `  ${hold}configured hold time ${c.holdTime}, keepalive ${c.keepaliveTime}, connect retry ${c.connectRetryTime} seconds`,
+    `  Configured hold time is ${c.holdTime} seconds, keepalive interval is ${c.keepaliveTime} seconds, connect retry ${c.connectRetryTime} seconds`,
   );
-  out.push(
-    `  ${c.passive ? 'Passive (waits for the peer to connect)' : 'Active'}, port ${c.port}${c.sourceAddress ? `, source ${c.sourceAddress}` : ''}`,
-  );
+  const how = c.passive
+    ? 'waits for the peer to connect (passive)'
+    : 'connects to the peer and accepts its connections';
+  out.push(`  Connection: ${how}, port ${c.port}${c.sourceAddress ? `, source ${c.sourceAddress}` : ''}`);
   out.push(`  Policies: import [${c.import.join(', ')}], export [${c.export.join(', ')}]`);
   out.push('', '  Capabilities:', capabilityTable(n.capabilities.advertised, n.capabilities.received));
   if (n.negotiated) {

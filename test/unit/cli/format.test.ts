@@ -11,7 +11,14 @@ import type { RouteSnapshot } from '../../../src/core/snapshot.js';
 import { newCounters } from '../../../src/session/counters.js';
 
 const AT = Date.UTC(2026, 0, 2, 3, 4, 5);
-const status = { routerId: '10.0.0.1', asn: 65000, neighbors: 3, established: 1, uptimeSeconds: 100 };
+const status = {
+  routerId: '10.0.0.1',
+  asn: 65000,
+  neighbors: 3,
+  established: 1,
+  uptimeSeconds: 100,
+  multipathRelax: false,
+};
 
 function view(over: Partial<NeighborView> & { address: string }): NeighborView {
   return {
@@ -25,6 +32,7 @@ function view(over: Partial<NeighborView> & { address: string }): NeighborView {
     outQueue: 0,
     counters: newCounters(),
     localAs: 65000,
+    families: ['ipv4-unicast'],
     upDownSeconds: null,
     prefixesByFamily: {
       'ipv4-unicast': { received: 0, accepted: 0, advertised: 0 },
@@ -226,6 +234,7 @@ describe('show neighbor', () => {
         at: AT,
       },
     },
+    effective: { holdTime: 30, keepaliveTime: 10 },
     configured: {
       holdTime: 90,
       keepaliveTime: 30,
@@ -264,8 +273,9 @@ describe('show neighbor', () => {
   BGP state = Established, up for 01:02:05
   Remote router ID 10.0.1.1
   Local address 10.0.1.2
-  Hold time is 90, configured hold time 90, keepalive 30, connect retry 5 seconds
-  Active, port 179
+  Hold time is 30 seconds, keepalive interval is 10 seconds (in use)
+  Configured hold time is 90 seconds, keepalive interval is 30 seconds, connect retry 5 seconds
+  Connection: connects to the peer and accepts its connections, port 179
   Policies: import [from-leaf], export []
 
   Capabilities:
