@@ -2,6 +2,7 @@
  * rackbgp ↔ FRR 8.4 bgpd, eBGP over IPv4 and IPv6 (one session each), rackbgp active and passive.
  * FRR's `show bgp neighbors X json` is the judge: Established, and each capability rackbgp offered
  * seen as advertisedAndReceived (ADD-PATH both ways with `addpath-tx-all-paths`, GR helper, EoR).
+ * FRR's own `show bgp summary json` is the model of `rackbgp show summary --json --frr`.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRR, startFrr } from './support/frr.js';
@@ -114,6 +115,68 @@ describe.skipIf(skip)('interop: FRR 8.4', () => {
       await expectDialledBy(net, !rackbgpPassive);
     });
   }
+
+  it("show summary --json --frr has the shape of FRR's own show bgp summary json, with matching counts", async () => {
+    const yaml = `${leafYaml(addr, PEER_ASN, true)}networks: [10.11.0.0/24, "2001:db8:11::/64"]\n`;
+    const [leaf, frr] = await startListenerFirst(
+      true,
+      () => startRackbgp(net, 'leaf', yaml),
+      () => startFrr(net, 'peer', frrConfig(addr, false)),
+    );
+    await expectPrefixes(leaf, addr, 2, 1);
+    type Summary = Record<
+      string,
+      { peers: Record<string, Record<string, unknown>> } & Record<string, unknown>
+    >;
+    // Both views once each side has the other's routes (FRR: rackbgp's 10.11.0.0/24 and 2001:db8:11::/64).
+    const theirs = await waitFor('FRR received both prefixes', async () => {
+      const s = JSON.parse(await frr.vtysh('show bgp summary json')) as Summary;
+      return s.ipv4Unicast?.peers[addr.leaf4]?.pfxRcd === 1 && s.ipv6Unicast?.peers[addr.leaf6]?.pfxRcd === 1
+        ? s
+        : undefined;
+    });
+    const r = await leaf.cli(['show', 'summary', '--json', '--frr']);
+    expect(r.code).toBe(0);
+    const ours = JSON.parse(r.stdout) as Summary;
+
+    // Same families, same keys with the same JSON types at every level (the peer objects of one
+    // Established eBGP session each), so a jq path written for FRR finds a value of the same type.
+    const shape = (v: unknown): unknown =>
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]))
+        : Array.isArray(v)
+          ? 'array'
+          : typeof v;
+    expect(Object.keys(ours).sort()).toEqual(Object.keys(theirs).sort());
+    for (const [family, frrPeer, ourPeer] of [
+      ['ipv4Unicast', addr.leaf4, addr.peer4],
+      ['ipv6Unicast', addr.leaf6, addr.peer6],
+    ] as const) {
+      const { peers: frrPeers, ...frrTop } = theirs[family];
+      const { peers: ourPeers, ...ourTop } = ours[family];
+      expect(shape(ourTop)).toEqual(shape(frrTop));
+      expect(Object.keys(ourPeers)).toEqual([ourPeer]);
+      expect(shape(ourPeers[ourPeer])).toEqual(shape(frrPeers[frrPeer]));
+      // The same session seen from both ends.
+      const o = ourPeers[ourPeer];
+      const f = frrPeers[frrPeer];
+      expect([o.state, o.peerState, f.state, f.peerState]).toEqual([
+        'Established',
+        'OK',
+        'Established',
+        'OK',
+      ]);
+      expect([o.remoteAs, o.localAs]).toEqual([f.localAs, f.remoteAs]);
+      // FRR also sends rackbgp's own route back (no sender-side AS-path check); rackbgp drops it
+      // (AS loop, RFC 4271 §9.1.2), so it accepted one fewer than FRR sent.
+      expect([o.pfxRcd, o.pfxSnt]).toEqual([(f.pfxSnt as number) - 1, f.pfxRcd]);
+      expect([o.connectionsEstablished, o.idType]).toEqual([f.connectionsEstablished, f.idType]);
+      expect(
+        Math.abs((o.peerUptimeEstablishedEpoch as number) - (f.peerUptimeEstablishedEpoch as number)),
+      ).toBeLessThanOrEqual(2);
+      expect([ours[family].routerId, ours[family].as]).toEqual([addr.leaf4, LEAF_ASN]);
+    }
+  });
 
   it('announces IPv6 with its link-local address beside the global next hop (RFC 2545 §3)', async () => {
     const yaml = `${leafYaml(addr, PEER_ASN, true)}networks: ["2001:db8:11::/64"]\n`;
