@@ -114,7 +114,7 @@ const configShape = z.strictObject({
   fib: z.boolean().default(true),
   /** Leave the installed routes in the kernel when the daemon stops (default: remove them). */
   'fib-keep-on-shutdown': z.boolean().default(false),
-  /** Metric of the routes rackbgp installs (`proto bgp`). */
+  /** Metric of the routes rackbgp installs (`proto rackbgp`, 179). */
   'fib-metric': z.number().int().min(0).max(4294967295).default(20),
   /** Originate the subnets of connected interfaces, chosen by interface name or by prefix. */
   redistribute: z

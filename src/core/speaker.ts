@@ -15,6 +15,8 @@ import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
+import { NamespaceLock, NamespaceLockHeld } from '../util/netns-lock.js';
+import { bindFailure, StartError } from '../util/start-error.js';
 import {
   CeaseSubcode,
   ErrorCode,
@@ -80,6 +82,29 @@ function prefixCovers(outer: string, inner: string): boolean {
   return true;
 }
 
+const firstOf = (a: string | readonly string[]): string => (typeof a === 'string' ? a : a[0]);
+
+/** The abstract socket name of the lock (per network namespace, see src/util/netns-lock.ts). */
+const FIB_LOCK = 'rackbgp/fib';
+
+/** The namespace's FIB for this process, or a StartError naming the rackbgp that holds it. */
+async function claimNamespaceFib(routerId: string): Promise<NamespaceLock> {
+  try {
+    return await NamespaceLock.acquire(FIB_LOCK, { routerId });
+  } catch (e) {
+    if (!(e instanceof NamespaceLockHeld)) throw e;
+    const h = e.holder;
+    const who = h
+      ? `another rackbgp (pid ${h.pid}${typeof h.routerId === 'string' ? `, router-id ${h.routerId}` : ''})`
+      : 'another rackbgp';
+    throw new StartError(
+      'fib',
+      `${who} already runs with fib: true in this network namespace, and only one may own its routes; ` +
+        'stop it first, or run this one with fib: false',
+    );
+  }
+}
+
 const familyNumber = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
 
 export class Speaker extends EventEmitter<SpeakerEvents> {
@@ -112,6 +137,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   private forwarding: Forwarding | undefined;
+  /** Held from bind() to stop() with fib: true: no other rackbgp changes this namespace's FIB. */
+  private fibLock: NamespaceLock | undefined;
+  private bound = false;
   private startupTimer: Timer | undefined;
   private connectedOrigins = new Map<string, { family: 4 | 6; key: PrefixKey }>();
 
@@ -134,7 +162,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         multipathRelax: config['multipath-relax'],
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
-      reachable: (path) => this.forwarding?.reachable(path) ?? true,
+      // With fib: true a path waits for the resolver (startForwarding rechecks every path).
+      reachable: (path) => this.forwarding?.reachable(path) ?? !this.config.fib,
       onRejected: (peer, family, prefixes, reason) =>
         log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
       onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
@@ -176,10 +205,34 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     });
   }
 
+  /**
+   * Claims what must be this speaker's alone without touching the kernel: with fib: true the FIB of
+   * the network namespace (one such rackbgp per namespace), then the BGP listeners. Throws a
+   * StartError naming the key (`fib`, `listen`) and the address, having released what it took.
+   * start() calls it when it has not run.
+   */
+  async bind(): Promise<void> {
+    if (this.bound) return;
+    if (this.config.fib) this.fibLock = await claimNamespaceFib(this.config['router-id']);
+    try {
+      await this.sessions.listen();
+    } catch (e) {
+      await this.sessions.stop();
+      await this.fibLock?.release();
+      this.fibLock = undefined;
+      throw bindFailure('listen', firstOf(this.config.listen.address), this.config.listen.port, e);
+    }
+    this.bound = true;
+  }
+
+  /**
+   * bind(), then the kernel: routes an earlier run left (our protocol only) are adopted, and the
+   * sessions start. Nothing in the kernel changes before every socket is bound.
+   */
   async start(): Promise<void> {
+    await this.bind();
     if (this.config.fib) await this.startForwarding();
     this.originateNetworks();
-    await this.sessions.listen();
     this.sessions.start();
   }
 
@@ -203,6 +256,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       if (c.added.length || c.removed.length) this.redistributeConnected();
     });
     this.redistributeConnected();
+    // Whatever the RIB holds already is judged with the resolver now, and reaches the FIB.
+    this.routing.recheckNextHops();
     // Routes an earlier run left stay until the sessions had time to converge, then go if unwanted.
     this.startupTimer = this.clock.setTimer(STARTUP_HOLD_SECONDS * 1000, () => fwd.endStartup());
   }
@@ -241,6 +296,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     await this.sessions.stop(message);
     await this.forwarding?.stop(keep);
     this.forwarding = undefined;
+    await this.fibLock?.release();
+    this.fibLock = undefined;
+    this.bound = false;
   }
 
   /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */

@@ -66,6 +66,11 @@ export class SessionManager {
   readonly peers = new Map<string, PeerSession>();
   readonly stats: ManagerStats = { unknownConnections: 0, unknownSources: new Set(), gtsmRefused: 0 };
   private readonly servers: net.Server[] = [];
+  /**
+   * Connections accepted before start(): the listeners are bound first (so a start that fails has
+   * changed nothing), and a neighbor dialing in meanwhile is answered once the neighbors exist.
+   */
+  private early: net.Socket[] | null = [];
   /** TCP MD5 keys installed on each listener, by slot (address or prefix). */
   private readonly listenerKeys = new Map<net.Server, Map<string, Md5Key>>();
   /** Listeners with GTSM on (TTL 255 SYN-ACKs, saved SYNs). */
@@ -86,7 +91,10 @@ export class SessionManager {
   async listen(): Promise<void> {
     const addresses = ([] as string[]).concat(this.config.listen.address);
     for (const address of addresses) {
-      const server = net.createServer((socket) => this.incoming(socket));
+      const server = net.createServer((socket) => {
+        if (this.early) this.early.push(socket.on('error', () => {}));
+        else this.incoming(socket);
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen({ host: address, port: this.config.listen.port }, () => {
@@ -140,9 +148,12 @@ export class SessionManager {
     return this.servers.map((s) => (s.address() as net.AddressInfo).port);
   }
 
-  /** Creates and starts the configured neighbors. */
+  /** Creates and starts the configured neighbors, then takes the connections that came before. */
   start(): void {
     for (const n of this.config.neighbors) this.addNeighbor(n);
+    const early = this.early ?? [];
+    this.early = null;
+    for (const socket of early) if (!socket.destroyed) this.incoming(socket);
   }
 
   addNeighbor(n: Config['neighbors'][number]): PeerSession {
@@ -301,6 +312,8 @@ export class SessionManager {
 
   /** Cease to every peer (RFC 8203 message), then close listeners and sockets. */
   async stop(message = 'rackbgp shutting down'): Promise<void> {
+    for (const socket of this.early ?? []) socket.destroy();
+    this.early = [];
     for (const p of this.peers.values()) p.stop(message);
     // A listener's close callback waits for its accepted sockets: destroy them first (after a
     // moment for the NOTIFICATIONs to leave), or stop() would wait for the peers to hang up.

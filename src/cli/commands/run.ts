@@ -1,6 +1,7 @@
 /**
  * `rackbgp run -c FILE`: the daemon. Loads and validates the config (errors name file:line and
- * exit 1), starts the speaker, the JSON API and /metrics, logs with pino (JSON, pretty on a TTY),
+ * exit 1), binds every socket (BGP, the JSON API, /metrics) before it touches the kernel (a start
+ * that fails exits 1 naming the key and address, kernel unchanged), logs with pino (JSON, pretty on a TTY),
  * reloads on SIGHUP (an invalid file is rejected and the running config stays), and on SIGTERM/SIGINT sends
  * Cease/Administrative Shutdown to every peer before exiting 0.
  */
@@ -13,6 +14,7 @@ import type { ReloadReport } from '../../core/reload.js';
 import { Speaker } from '../../core/speaker.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
+import { bindFailure, StartError } from '../../util/start-error.js';
 import { chooseLogFormat, prettyStream } from '../log-pretty.js';
 
 export function runCommand(): Command {
@@ -45,13 +47,23 @@ export function runCommand(): Command {
       let api: ApiServer | null = null;
       let metrics: MetricsServer | null = null;
       try {
+        // Every socket first (and, with fib: true, this namespace's FIB): a start that fails here has
+        // changed nothing in the kernel. Only then does the speaker read and change the kernel's routes.
+        await speaker.bind();
+        const apiAt = config.api;
+        if (apiAt !== false) api = await bindAs('api', apiAt, () => startApi(service, apiAt));
+        const metricsAt = config.metrics;
+        if (metricsAt !== false)
+          metrics = await bindAs('metrics', metricsAt, () =>
+            startMetrics(createMetrics(service), metricsAt.address, metricsAt.port),
+          );
         await speaker.start();
-        if (config.api !== false) api = await startApi(service, config.api);
-        if (config.metrics !== false)
-          metrics = await startMetrics(createMetrics(service), config.metrics.address, config.metrics.port);
       } catch (e) {
-        log.error({ err: (e as Error).message }, 'cannot start');
+        const message = (e as Error).message;
+        log.error({ err: message, ...(e instanceof StartError && { key: e.key }) }, 'cannot start');
+        process.stderr.write(`rackbgp: cannot start: ${message}\n`);
         await speaker.stop('rackbgp could not start');
+        await Promise.all([api?.close(), metrics?.close()]);
         process.exit(1);
       }
       log.info(
@@ -84,6 +96,19 @@ export function runCommand(): Command {
         );
       });
     });
+}
+
+/** Runs a bind of the `api` or `metrics` server; its failure becomes a StartError naming key and address. */
+async function bindAs<T>(
+  key: 'api' | 'metrics',
+  at: { readonly address: string; readonly port: number },
+  bind: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await bind();
+  } catch (e) {
+    throw bindFailure(key, at.address, at.port, e);
+  }
 }
 
 function logReload(log: Logger, r: ReloadReport): void {
