@@ -22,7 +22,7 @@ APT_PACKAGES=(
   tcpdump
   procps
   iputils-ping # the seed lab's pod-to-pod pings (rackbgp lab verify)
-  prometheus   # scrapes rackbgp's /metrics in test/integration/prometheus.test.ts
+  prometheus   # and promtool: scrape /metrics, check and run dashboards/rules.yml (prometheus, dashboards tests)
 )
 # Runtime libraries of bird2 (its Depends minus those shared with bird 1.6,
 # which apt does not install for a package that is only unpacked).

@@ -9,6 +9,11 @@ cd "$(dirname "$0")"
 CALICO_VERSION=${CALICO_VERSION:-v3.28.2}
 export DATASTORE_TYPE=kubernetes
 
+# The API token of the switches: actions need it, reads and /metrics do not. Made once, kept;
+# world-readable because the daemon runs as the rackbgp user inside the containers.
+if [ ! -s api-token ]; then od -An -tx1 -N16 /dev/urandom | tr -d ' \n' > api-token; fi
+chmod 644 api-token
+
 # The fabric and the cluster (kind without a CNI; nodes stay NotReady until Calico runs).
 sudo containerlab deploy -t seed.clab.yml --reconfigure
 kubectl config use-context kind-seed
@@ -42,4 +47,7 @@ echo "Check: calicoctl node status on a reflector, the leaves' kernel routes:"
 echo "  kubectl -n kube-system exec \$(kubectl -n kube-system get pod -l k8s-app=calico-node --field-selector spec.nodeName=seed-control-plane -o name) -c calico-node -- birdcl -s /var/run/calico/bird.ctl show protocols"
 echo "  docker exec clab-seed-leaf1 ip route"
 echo "  docker exec clab-seed-leaf1 rackbgp show summary"
+echo "Metrics: Prometheus at http://localhost:9090 scrapes clab-seed-spine:9179, clab-seed-leaf1:9179, clab-seed-leaf2:9179"
+echo "Actions over the API need the token in api-token, e.g.:"
+echo "  curl -X POST -H \"Authorization: Bearer \$(cat api-token)\" http://clab-seed-leaf1:50179/api/reload"
 echo "Remove: sudo containerlab destroy -t seed.clab.yml --cleanup"

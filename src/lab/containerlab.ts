@@ -3,11 +3,28 @@
  * with their config bound in, exec addressing and forwarding sysctls; the Kubernetes nodes as a kind
  * cluster (`k8s-kind`) whose containers are `ext-container` nodes wired to the leaves), the kind
  * cluster config (no default CNI, the pool as pod subnet, rr-group/rr-id labels), Calico's resources
- * in the guide's order and a deploy script. Pure: built from the same plan `lab up` runs, so the
- * addresses, AS numbers and interface names are the netns lab's.
+ * in the guide's order and a deploy script; API and /metrics open on the management network with a
+ * token for actions, and a Prometheus node scraping the switches (containerlab-monitoring.ts). Pure:
+ * built from the same plan `lab up` runs, so the addresses, AS numbers and interface names are the
+ * netns lab's.
  */
 import { stringify } from 'yaml';
-import { switchConfig } from './peerings.js';
+import {
+  containerName,
+  METRICS_PORT,
+  managedSwitchConfig,
+  PROMETHEUS_CONFIG,
+  PROMETHEUS_PORT,
+  PROMETHEUS_RULES,
+  prometheusConfig,
+  prometheusNode,
+  prometheusRules,
+  switchNodeExtras,
+  TOKEN_FILE,
+  TOKEN_IN_IMAGE,
+  tokenScript,
+} from './containerlab-monitoring.js';
+import { API_PORT, switchConfig } from './peerings.js';
 import { plan } from './plan.js';
 import { isReflector, type Lab, type LabNode, labNodes } from './schema.js';
 
@@ -20,6 +37,8 @@ export interface RenderedFile {
 /** Where the switch configs are bound inside the rackbgp image. */
 export const CONFIG_IN_IMAGE = '/etc/rackbgp/rackbgp.yaml';
 
+/** The Prometheus node's name in the topology. */
+export const PROMETHEUS_NODE = 'prometheus';
 /** kind names its containers <cluster>-control-plane, <cluster>-worker, <cluster>-worker2, … */
 export function kindNodeNames(lab: Lab): Map<string, string> {
   return new Map(
@@ -54,6 +73,7 @@ function topology(lab: Lab, source: string): string {
   const k8s = kindNodeNames(lab);
   const name = (device: string) => k8s.get(device) ?? device;
   const nodes: Record<string, unknown> = {};
+    const extras = switchNodeExtras(); // a fresh object per node: no YAML anchors in the output
   for (const sw of [...lab.spines, ...lab.leaves]) {
     const ns = p.namespaces.find((n) => n.device === sw.name)!;
     nodes[sw.name] = {
@@ -62,7 +82,8 @@ function topology(lab: Lab, source: string): string {
       group: lab.spines.some((x) => x.name === sw.name) ? 'spine' : 'leaf',
       // The image's ENTRYPOINT drops privileges and runs `rackbgp`; this is its default CMD, spelled out.
       cmd: `run -c ${CONFIG_IN_IMAGE}`,
-      binds: [`configs/${sw.name}.yaml:${CONFIG_IN_IMAGE}:ro`],
+      binds: [`configs/${sw.name}.yaml:${CONFIG_IN_IMAGE}:ro`, ...extras.binds],
+      env: extras.env,
       sysctls: { 'net.ipv4.ip_forward': 1, 'net.ipv6.conf.all.forwarding': 1 },
       // The netns lab's own ip lines (eth1+ appear only after the container starts: exec runs after).
       exec: ns.ip.filter((l) => l !== 'link set lo up').map((l) => `ip ${l}`),
@@ -81,6 +102,9 @@ function topology(lab: Lab, source: string): string {
       group: n.rack,
       // Addresses only: routes, blocks and pods are calico-node's and Felix's job in the cluster.
       exec: ns.ip.filter((l) => l.startsWith('addr add ') && l.endsWith(' eth1')).map((l) => `ip ${l}`),
+  if (nodes[PROMETHEUS_NODE])
+    throw new Error(`lab ${lab.name}: a device is named ${PROMETHEUS_NODE}, the monitoring node's name`);
+  nodes[PROMETHEUS_NODE] = prometheusNode(lab);
     };
   }
   const links = p.links
@@ -89,7 +113,8 @@ function topology(lab: Lab, source: string): string {
   return yamlDoc(
     `Lab ${lab.name} for containerlab + kind, rendered by \`rackbgp lab render\` from ${source}.
 Edit the lab file and render again rather than this file. Deploy with ./deploy.sh.
-spine/leaves: rackbgp (image ${lab.render.rackbgpImage}); ${lab.name}: the kind cluster, its nodes wired to the leaves on eth1.`,
+spine/leaves: rackbgp (image ${lab.render.rackbgpImage}); ${lab.name}: the kind cluster, its nodes wired to the leaves on eth1;
+${PROMETHEUS_NODE}: scrapes every switch's /metrics on the management network (http://localhost:${PROMETHEUS_PORT} on the host).`,
     { name: lab.name, topology: { nodes, links } },
   );
 }
@@ -181,6 +206,8 @@ function calicoFiles(lab: Lab, source: string): RenderedFile[] {
 Per rack: clients → the rack's reflectors, reflectors ↔ reflectors, reflectors → the leaf (eBGP).
 (2. is the node patches and labels in deploy.sh.)`,
         bgpPeers(lab),
+${tokenScript()}
+
       ),
     },
     {
@@ -204,6 +231,9 @@ export function nodePatches(lab: Lab): { node: string; patch: { spec: { bgp: Rec
         spec: { bgp: { asNumber: rack.asn, ...(isReflector(n) && { routeReflectorClusterID: n.ip }) } },
       },
     };
+echo "Metrics: Prometheus at http://localhost:${PROMETHEUS_PORT} scrapes ${[...lab.spines, ...lab.leaves].map((s) => `${containerName(lab, s.name)}:${METRICS_PORT}`).join(', ')}"
+echo "Actions over the API need the token in ${TOKEN_FILE}, e.g.:"
+echo "  curl -X POST -H \\"Authorization: Bearer \\$(cat ${TOKEN_FILE})\\" http://${containerName(lab, lab.leaves[0].name)}:${API_PORT}/api/reload"
   });
 }
 
@@ -229,6 +259,12 @@ function deployScript(lab: Lab, source: string): string {
       ? [
           'IP6=autodetect',
           'IP6_AUTODETECTION_METHOD=interface=eth1',
+
+Monitoring: reads (\`GET /api/...\`) and \`/metrics\` are open on the management network, so a
+Prometheus on the host can scrape \`${containerName(lab, lab.leaves[0].name)}:${METRICS_PORT}\` and the others too
+(containerlab writes the names into the host's /etc/hosts). Actions (\`POST\`) need
+\`Authorization: Bearer $(cat ${TOKEN_FILE})\`; inside a switch the CLI finds the token by itself
+(\`RACKBGP_API_TOKEN_FILE\`), e.g. \`docker exec ${containerName(lab, lab.leaves[0].name)} rackbgp neighbor reset --all\`.
           `CALICO_IPV6POOL_CIDR=${lab.calico.pool6}`,
         ]
       : []),
@@ -237,12 +273,15 @@ function deployScript(lab: Lab, source: string): string {
   return `#!/usr/bin/env bash
 # Deploys lab ${lab.name} on a Docker host (rendered by \`rackbgp lab render\` from ${source}):
 # containerlab builds the fabric (rackbgp spine and leaves) and the kind cluster, then Calico is
+    { path: '.gitignore', content: `# Made by deploy.sh: the lab's API token.\n/${TOKEN_FILE}\n` },
 # installed in route-reflector mode the way the guide does it.
 # Needs docker, containerlab, kind, kubectl, calicoctl and the image ${lab.render.rackbgpImage}
 # (docker build -t ${lab.render.rackbgpImage} . in the rackbgp repository).
 set -euo pipefail
 cd "$(dirname "$0")"
 CALICO_VERSION=\${CALICO_VERSION:-${lab.render.calicoVersion}}
+    { path: PROMETHEUS_CONFIG, content: prometheusConfig(lab, source) },
+    { path: PROMETHEUS_RULES, content: prometheusRules(opts.rules) },
 export DATASTORE_TYPE=kubernetes
 
 # The fabric and the cluster (kind without a CNI; nodes stay NotReady until Calico runs).
@@ -285,7 +324,9 @@ validated against containerlab's schema in rackbgp's tests, not run there (no Do
 | --- | --- |
 | \`${lab.name}.clab.yml\` | containerlab topology: rackbgp switches (\`kind: linux\`, image \`${lab.render.rackbgpImage}\`), the kind cluster (\`k8s-kind\`) and its nodes (\`ext-container\`) |
 | \`kind-config.yaml\` | kind cluster: default CNI off, pod subnet ${lab.calico.pool}, labels rr-group / rr-id |
-| \`configs/*.yaml\` | rackbgp config of every switch (bound to ${CONFIG_IN_IMAGE}) |
+| \`configs/*.yaml\` | rackbgp config of every switch (bound to ${CONFIG_IN_IMAGE}): API (port ${API_PORT}) and /metrics (${METRICS_PORT}) on all addresses, actions need the token |
+| \`${PROMETHEUS_CONFIG}\`, \`${PROMETHEUS_RULES}\` | the \`${PROMETHEUS_NODE}\` node (official image \`${lab.render.prometheusImage}\`, UI on the host's port ${PROMETHEUS_PORT}): scrapes every switch on the management network, loads rackbgp's rules (a copy of dashboards/rules.yml) |
+| \`${TOKEN_FILE}\` | not rendered: deploy.sh makes it (random, kept across deploys, git-ignored) and binds it to ${TOKEN_IN_IMAGE} in every switch |
 | \`calico/*.yaml\` | BGPConfiguration, BGPPeers, IPPool (the guide's order; node patches are in deploy.sh) |
 | \`deploy.sh\` | containerlab deploy, Calico install, the resources in order |
 
@@ -295,7 +336,7 @@ Calico IPAM hands out the blocks in the cluster, so pod blocks need not match th
 }
 
 /** Every file of the containerlab + kind rendering, paths relative to the output directory. */
-export function renderContainerlab(lab: Lab, opts: { source?: string } = {}): RenderedFile[] {
+export function renderContainerlab(lab: Lab, opts: { source?: string; rules: string }): RenderedFile[] {
   const source = opts.source ?? 'the lab file';
   return [
     { path: 'README.md', content: readme(lab, source) },
@@ -303,7 +344,7 @@ export function renderContainerlab(lab: Lab, opts: { source?: string } = {}): Re
     { path: 'kind-config.yaml', content: kindConfig(lab, source) },
     ...[...lab.spines, ...lab.leaves].map((s) => ({
       path: `configs/${s.name}.yaml`,
-      content: switchConfig(lab, s.name, source),
+      content: managedSwitchConfig(switchConfig(lab, s.name, source), s.name),
     })),
     ...calicoFiles(lab, source),
     { path: 'deploy.sh', content: deployScript(lab, source), executable: true },

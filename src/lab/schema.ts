@@ -99,8 +99,14 @@ const labShape = z.strictObject({
       'rackbgp-image': z.string().default('rackbgp:latest'),
       'kind-image': z.string().optional(),
       'calico-version': z.string().default('v3.28.2'),
+      /** The lab's Prometheus node (the official image; 3.5 is an LTS release). */
+      'prometheus-image': z.string().default('prom/prometheus:v3.5.0'),
     })
-    .default({ 'rackbgp-image': 'rackbgp:latest', 'calico-version': 'v3.28.2' }),
+    .default({
+      'rackbgp-image': 'rackbgp:latest',
+      'calico-version': 'v3.28.2',
+      'prometheus-image': 'prom/prometheus:v3.5.0',
+    }),
 });
 
 type LabInput = z.output<typeof labShape>;
@@ -164,6 +170,7 @@ export interface Lab {
     readonly rackbgpImage: string;
     readonly kindImage?: string;
     readonly calicoVersion: string;
+    readonly prometheusImage: string;
   };
 }
 
@@ -260,6 +267,7 @@ export function resolveLab(c: LabInput, issues: Issue[] = []): Lab {
       rackbgpImage: c.render['rackbgp-image'],
       ...(c.render['kind-image'] !== undefined && { kindImage: c.render['kind-image'] }),
       calicoVersion: c.render['calico-version'],
+      prometheusImage: c.render['prometheus-image'],
     },
   };
 }

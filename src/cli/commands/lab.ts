@@ -4,7 +4,15 @@
  * observing and checking live in src/lab; this file wires them to the command line.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
@@ -310,12 +318,25 @@ function renderCommand(): Command {
     .argument('[file]', 'lab file (default lab/seed.yaml)')
     .option('--containerlab <dir>', 'output directory')
     .option('--out <dir>', 'output directory (same as --containerlab)')
+    .option(
+      '--rules <file>',
+      "Prometheus rules for the lab's Prometheus (default: rackbgp's dashboards/rules.yml)",
+    )
     .action(
-      guard((file: string | undefined, opts: { containerlab?: string; out?: string }) => {
+      guard((file: string | undefined, opts: { containerlab?: string; out?: string; rules?: string }) => {
         const dir = opts.containerlab ?? opts.out;
         if (!dir) throw new LabFailure('lab render: say where, with --containerlab DIR');
         const { lab } = readLab(file);
-        const files = renderContainerlab(lab, { source: file ?? DEFAULT_LAB });
+        const rulesFile = opts.rules ?? join(packageRoot, 'dashboards/rules.yml');
+        let rules: string;
+        try {
+          rules = readFileSync(rulesFile, 'utf8');
+        } catch (e) {
+          throw new LabFailure(
+            `lab render: cannot read the Prometheus rules ${rulesFile} (${(e as NodeJS.ErrnoException).code}); pass --rules FILE`,
+          );
+        }
+        const files = renderContainerlab(lab, { source: file ?? DEFAULT_LAB, rules });
         for (const f of files) {
           const path = join(dir, f.path);
           mkdirSync(dirname(path), { recursive: true });

@@ -12,14 +12,17 @@ import { SEED } from './fixtures.js';
 
 const root = join(import.meta.dirname, '../../..');
 const SHIPPED = join(root, 'containerlab/seed');
+const RULES = readFileSync(join(root, 'dashboards/rules.yml'), 'utf8');
 const lab = loadLab(SEED);
-const files = renderContainerlab(lab, { source: 'lab/seed.yaml' });
+const files = renderContainerlab(lab, { source: 'lab/seed.yaml', rules: RULES });
 const text = (path: string) => files.find((f) => f.path === path)!.content;
 
 interface ClabNode {
   kind: string;
   exec?: string[];
   binds?: string[];
+  env?: Record<string, string>;
+  ports?: string[];
   image?: string;
   'startup-config'?: string;
 }
@@ -82,7 +85,8 @@ describe('containerlab + kind rendering of the seed lab', () => {
       expect(nodes[s]).toMatchObject({
         kind: 'linux',
         image: 'rackbgp:latest',
-        binds: [`configs/${s}.yaml:/etc/rackbgp/rackbgp.yaml:ro`],
+        binds: [`configs/${s}.yaml:/etc/rackbgp/rackbgp.yaml:ro`, 'api-token:/etc/rackbgp/api-token:ro'],
+        env: { RACKBGP_API_TOKEN_FILE: '/etc/rackbgp/api-token' },
       });
       expect(files.some((f) => f.path === `configs/${s}.yaml`)).toBe(true);
     }
@@ -229,19 +233,94 @@ describe('containerlab + kind rendering of the seed lab', () => {
     expect(deploy).toContain('IP_AUTODETECTION_METHOD=interface=eth1');
   });
 
+  it('switch configs: API and metrics on all addresses, actions behind the token file', () => {
+    for (const sw of ['spine', 'leaf1', 'leaf2']) {
+      const cfg = parseConfig(text(`configs/${sw}.yaml`));
+      expect(cfg.api, sw).toEqual({ address: '::', port: 50179, 'token-file': '/etc/rackbgp/api-token' });
+      expect(cfg.metrics, sw).toEqual({ address: '::', port: 9179 });
+    }
+    expect(text('.gitignore')).toMatch(/^\/api-token$/m);
+    // deploy.sh makes the token (readable by the image's rackbgp user) before containerlab binds it.
+    const deploy = text('deploy.sh');
+    const made = deploy.indexOf('> api-token');
+    expect(made).toBeGreaterThan(0);
+    expect(deploy.indexOf('chmod 644 api-token')).toBeGreaterThan(made);
+    expect(deploy.indexOf('containerlab deploy')).toBeGreaterThan(made);
+  });
+
+  it('a Prometheus node (official image) scrapes every switch on the management network with the shipped rules', () => {
+    expect(topo.topology.nodes.prometheus).toEqual({
+      kind: 'linux',
+      image: 'prom/prometheus:v3.5.0',
+      group: 'monitoring',
+      binds: [
+        'prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
+        'prometheus/rules.yml:/etc/prometheus/rules.yml:ro',
+      ],
+      ports: ['9090:9090'],
+    });
+    // On the management network only: no link of the topology reaches it.
+    expect(topo.topology.links.flatMap((l) => l.endpoints).some((e) => e.startsWith('prometheus:'))).toBe(
+      false,
+    );
+    const prom = parse(text('prometheus/prometheus.yml')) as {
+      rule_files: string[];
+      scrape_configs: {
+        job_name: string;
+        static_configs: { targets: string[]; labels?: { role: string } }[];
+      }[];
+    };
+    expect(prom.rule_files).toEqual(['rules.yml']);
+    const job = prom.scrape_configs.find((j) => j.job_name === 'rackbgp')!;
+    expect(job.static_configs).toEqual([
+      { targets: ['clab-seed-spine:9179'], labels: { role: 'spine' } },
+      { targets: ['clab-seed-leaf1:9179', 'clab-seed-leaf2:9179'], labels: { role: 'leaf' } },
+    ]);
+    // Every rackbgp node of the topology is a target, on its config's metrics port.
+    const rackbgp = Object.entries(topo.topology.nodes)
+      .filter(([, n]) => n.image === lab.render.rackbgpImage)
+      .map(
+        ([name]) =>
+          `clab-${topo.name}-${name}:${(parseConfig(text(`configs/${name}.yaml`)).metrics as { port: number }).port}`,
+      );
+    expect(job.static_configs.flatMap((c) => c.targets).sort()).toEqual(rackbgp.sort());
+    // The rules are dashboards/rules.yml, verbatim after a one-line header.
+    const rules = text('prometheus/rules.yml');
+    expect(rules.slice(rules.indexOf('\n') + 1)).toBe(RULES);
+    expect(parse(rules).groups.length).toBeGreaterThan(0);
+  });
+
+  it('the lab file chooses the Prometheus image; a device named prometheus is refused', () => {
+    const custom = {
+      ...lab,
+      render: { ...lab.render, prometheusImage: 'quay.io/prometheus/prometheus:v3.5.0' },
+    };
+    const t = parse(
+      renderContainerlab(custom, { rules: RULES }).find((f) => f.path === 'seed.clab.yml')!.content,
+    );
+    expect(t.topology.nodes.prometheus.image).toBe('quay.io/prometheus/prometheus:v3.5.0');
+    const clash = { ...lab, name: 'prometheus' }; // the kind cluster's node takes the lab's name
+    expect(() => renderContainerlab(clash, { rules: RULES })).toThrow(/named prometheus/);
+  });
+
   it('the shipped containerlab/seed/ equals a fresh render (npm run lab:render regenerates it)', () => {
     const shipped = (dir: string): string[] =>
       readdirSync(dir).flatMap((f) =>
         statSync(join(dir, f)).isDirectory() ? shipped(join(dir, f)) : [join(dir, f)],
       );
     expect(existsSync(SHIPPED)).toBe(true);
+    // api-token is deploy.sh's (git-ignored), not rendered.
     expect(
       shipped(SHIPPED)
         .map((f) => relative(SHIPPED, f))
+        .filter((f) => f !== 'api-token')
         .sort(),
     ).toEqual(files.map((f) => f.path).sort());
     for (const f of files) {
-      expect(readFileSync(join(SHIPPED, f.path), 'utf8'), f.path).toBe(f.content);
+      expect(
+        readFileSync(join(SHIPPED, f.path), 'utf8'),
+        `${f.path} differs from a fresh render (dashboards/rules.yml or the renderer changed): npm run lab:render`,
+      ).toBe(f.content);
       if (f.executable) expect(statSync(join(SHIPPED, f.path)).mode & 0o111).not.toBe(0);
     }
   });

@@ -47,7 +47,11 @@ describe('lab file', () => {
     expect([isReflector(n1), isReflector(n2)]).toEqual([true, false]);
     expect(lab.racks[0].rrGroup).toBe('ra');
     expect(n1.pods).toBe(1);
-    expect(lab.render).toEqual({ rackbgpImage: 'rackbgp:latest', calicoVersion: 'v3.28.2' });
+    expect(lab.render).toEqual({
+      rackbgpImage: 'rackbgp:latest',
+      calicoVersion: 'v3.28.2',
+      prometheusImage: 'prom/prometheus:v3.5.0',
+    });
   });
 
   it('dual stack: IPv6 addresses and blocks beside the IPv4 ones', () => {
