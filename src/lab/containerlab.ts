@@ -36,9 +36,9 @@ export interface RenderedFile {
 
 /** Where the switch configs are bound inside the rackbgp image. */
 export const CONFIG_IN_IMAGE = '/etc/rackbgp/rackbgp.yaml';
-
 /** The Prometheus node's name in the topology. */
 export const PROMETHEUS_NODE = 'prometheus';
+
 /** kind names its containers <cluster>-control-plane, <cluster>-worker, <cluster>-worker2, … */
 export function kindNodeNames(lab: Lab): Map<string, string> {
   return new Map(
@@ -73,9 +73,9 @@ function topology(lab: Lab, source: string): string {
   const k8s = kindNodeNames(lab);
   const name = (device: string) => k8s.get(device) ?? device;
   const nodes: Record<string, unknown> = {};
-    const extras = switchNodeExtras(); // a fresh object per node: no YAML anchors in the output
   for (const sw of [...lab.spines, ...lab.leaves]) {
     const ns = p.namespaces.find((n) => n.device === sw.name)!;
+    const extras = switchNodeExtras(); // a fresh object per node: no YAML anchors in the output
     nodes[sw.name] = {
       kind: 'linux',
       image: lab.render.rackbgpImage,
@@ -102,11 +102,11 @@ function topology(lab: Lab, source: string): string {
       group: n.rack,
       // Addresses only: routes, blocks and pods are calico-node's and Felix's job in the cluster.
       exec: ns.ip.filter((l) => l.startsWith('addr add ') && l.endsWith(' eth1')).map((l) => `ip ${l}`),
+    };
+  }
   if (nodes[PROMETHEUS_NODE])
     throw new Error(`lab ${lab.name}: a device is named ${PROMETHEUS_NODE}, the monitoring node's name`);
   nodes[PROMETHEUS_NODE] = prometheusNode(lab);
-    };
-  }
   const links = p.links
     .filter((l) => !p.pods.some((x) => x.device === l.b.device))
     .map((l) => ({ endpoints: [`${name(l.a.device)}:${l.a.dev}`, `${name(l.b.device)}:${l.b.dev}`] }));
@@ -206,8 +206,6 @@ function calicoFiles(lab: Lab, source: string): RenderedFile[] {
 Per rack: clients → the rack's reflectors, reflectors ↔ reflectors, reflectors → the leaf (eBGP).
 (2. is the node patches and labels in deploy.sh.)`,
         bgpPeers(lab),
-${tokenScript()}
-
       ),
     },
     {
@@ -231,9 +229,6 @@ export function nodePatches(lab: Lab): { node: string; patch: { spec: { bgp: Rec
         spec: { bgp: { asNumber: rack.asn, ...(isReflector(n) && { routeReflectorClusterID: n.ip }) } },
       },
     };
-echo "Metrics: Prometheus at http://localhost:${PROMETHEUS_PORT} scrapes ${[...lab.spines, ...lab.leaves].map((s) => `${containerName(lab, s.name)}:${METRICS_PORT}`).join(', ')}"
-echo "Actions over the API need the token in ${TOKEN_FILE}, e.g.:"
-echo "  curl -X POST -H \\"Authorization: Bearer \\$(cat ${TOKEN_FILE})\\" http://${containerName(lab, lab.leaves[0].name)}:${API_PORT}/api/reload"
   });
 }
 
@@ -259,12 +254,6 @@ function deployScript(lab: Lab, source: string): string {
       ? [
           'IP6=autodetect',
           'IP6_AUTODETECTION_METHOD=interface=eth1',
-
-Monitoring: reads (\`GET /api/...\`) and \`/metrics\` are open on the management network, so a
-Prometheus on the host can scrape \`${containerName(lab, lab.leaves[0].name)}:${METRICS_PORT}\` and the others too
-(containerlab writes the names into the host's /etc/hosts). Actions (\`POST\`) need
-\`Authorization: Bearer $(cat ${TOKEN_FILE})\`; inside a switch the CLI finds the token by itself
-(\`RACKBGP_API_TOKEN_FILE\`), e.g. \`docker exec ${containerName(lab, lab.leaves[0].name)} rackbgp neighbor reset --all\`.
           `CALICO_IPV6POOL_CIDR=${lab.calico.pool6}`,
         ]
       : []),
@@ -273,16 +262,15 @@ Prometheus on the host can scrape \`${containerName(lab, lab.leaves[0].name)}:${
   return `#!/usr/bin/env bash
 # Deploys lab ${lab.name} on a Docker host (rendered by \`rackbgp lab render\` from ${source}):
 # containerlab builds the fabric (rackbgp spine and leaves) and the kind cluster, then Calico is
-    { path: '.gitignore', content: `# Made by deploy.sh: the lab's API token.\n/${TOKEN_FILE}\n` },
 # installed in route-reflector mode the way the guide does it.
 # Needs docker, containerlab, kind, kubectl, calicoctl and the image ${lab.render.rackbgpImage}
 # (docker build -t ${lab.render.rackbgpImage} . in the rackbgp repository).
 set -euo pipefail
 cd "$(dirname "$0")"
 CALICO_VERSION=\${CALICO_VERSION:-${lab.render.calicoVersion}}
-    { path: PROMETHEUS_CONFIG, content: prometheusConfig(lab, source) },
-    { path: PROMETHEUS_RULES, content: prometheusRules(opts.rules) },
 export DATASTORE_TYPE=kubernetes
+
+${tokenScript()}
 
 # The fabric and the cluster (kind without a CNI; nodes stay NotReady until Calico runs).
 sudo containerlab deploy -t ${lab.name}.clab.yml --reconfigure
@@ -307,6 +295,9 @@ echo "Check: calicoctl node status on a reflector, the leaves' kernel routes:"
 echo "  kubectl -n kube-system exec \\$(kubectl -n kube-system get pod -l k8s-app=calico-node --field-selector spec.nodeName=${k8s.get(reflectors[0]?.name ?? '')} -o name) -c calico-node -- birdcl -s /var/run/calico/bird.ctl show protocols"
 echo "  docker exec clab-${lab.name}-${lab.leaves[0].name} ip route"
 echo "  docker exec clab-${lab.name}-${lab.leaves[0].name} rackbgp show summary"
+echo "Metrics: Prometheus at http://localhost:${PROMETHEUS_PORT} scrapes ${[...lab.spines, ...lab.leaves].map((s) => `${containerName(lab, s.name)}:${METRICS_PORT}`).join(', ')}"
+echo "Actions over the API need the token in ${TOKEN_FILE}, e.g.:"
+echo "  curl -X POST -H \\"Authorization: Bearer \\$(cat ${TOKEN_FILE})\\" http://${containerName(lab, lab.leaves[0].name)}:${API_PORT}/api/reload"
 echo "Remove: sudo containerlab destroy -t ${lab.name}.clab.yml --cleanup"
 `;
 }
@@ -332,6 +323,12 @@ validated against containerlab's schema in rackbgp's tests, not run there (no Do
 
 Kubernetes node names: ${[...k8s].map(([a, b]) => `${a} = \`${b}\``).join(', ')}.
 Calico IPAM hands out the blocks in the cluster, so pod blocks need not match the netns lab's.
+
+Monitoring: reads (\`GET /api/...\`) and \`/metrics\` are open on the management network, so a
+Prometheus on the host can scrape \`${containerName(lab, lab.leaves[0].name)}:${METRICS_PORT}\` and the others too
+(containerlab writes the names into the host's /etc/hosts). Actions (\`POST\`) need
+\`Authorization: Bearer $(cat ${TOKEN_FILE})\`; inside a switch the CLI finds the token by itself
+(\`RACKBGP_API_TOKEN_FILE\`), e.g. \`docker exec ${containerName(lab, lab.leaves[0].name)} rackbgp neighbor reset --all\`.
 `;
 }
 
@@ -340,12 +337,15 @@ export function renderContainerlab(lab: Lab, opts: { source?: string; rules: str
   const source = opts.source ?? 'the lab file';
   return [
     { path: 'README.md', content: readme(lab, source) },
+    { path: '.gitignore', content: `# Made by deploy.sh: the lab's API token.\n/${TOKEN_FILE}\n` },
     { path: `${lab.name}.clab.yml`, content: topology(lab, source) },
     { path: 'kind-config.yaml', content: kindConfig(lab, source) },
     ...[...lab.spines, ...lab.leaves].map((s) => ({
       path: `configs/${s.name}.yaml`,
       content: managedSwitchConfig(switchConfig(lab, s.name, source), s.name),
     })),
+    { path: PROMETHEUS_CONFIG, content: prometheusConfig(lab, source) },
+    { path: PROMETHEUS_RULES, content: prometheusRules(opts.rules) },
     ...calicoFiles(lab, source),
     { path: 'deploy.sh', content: deployScript(lab, source), executable: true },
   ];
