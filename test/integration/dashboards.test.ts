@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIRD1, type BirdHandle, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
-import { startRackbgp } from './support/rackbgp.js';
+import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 const PROMTOOL = '/usr/bin/promtool';
@@ -107,6 +107,7 @@ interface Alert {
 describe.skipIf(missing.length > 0)('dashboards/ on a live rackbgp and a real Prometheus', () => {
   let net: TestNet;
   let bird: BirdHandle;
+  let rack: RackbgpHandle;
   const api = async <T>(path: string): Promise<T> => {
     const url = `http://127.0.0.1:9090${path}`;
     const script = `fetch(${JSON.stringify(url)}).then(r=>r.text()).then(t=>process.stdout.write(t),e=>{console.error(String(e));process.exit(1)})`;
@@ -134,7 +135,7 @@ describe.skipIf(missing.length > 0)('dashboards/ on a live rackbgp and a real Pr
     await net.addNode('b');
     await net.link('r', 'b', { a: ['10.94.0.2/24'], b: ['10.94.0.1/24'] });
     // IPv6 offered, BIRD 1.6 (IPv4 build) does not: the family is configured, not negotiated.
-    await startRackbgp(
+    rack = await startRackbgp(
       net,
       'r',
       `router-id: 10.94.0.2
@@ -303,4 +304,18 @@ scrape_configs:
     expect(await label('peer', 'bgp_peer_info{instance=~".+"}')).toEqual(['10.94.0.1']);
     expect(panelQueries().length).toBeGreaterThanOrEqual(30);
   }, 120_000);
+
+  it('shut down by an operator: frr_bgp_peer_state 2, and BgpSessionDown stays quiet', async () => {
+    const r = await rack.cli(['neighbor', 'shutdown', '10.94.0.1']);
+    expect(r.code, r.stderr).toBe(0);
+    await waitFor(
+      'frr_bgp_peer_state 2',
+      async () => (await value(`frr_bgp_peer_state{${frrLabels('ipv4')}}`)) === 2,
+    );
+    expect(await value('bgp_peer_admin_enabled')).toBe(0);
+    // With `for: 1s` and 1 s evaluations the alert would be firing within a few seconds.
+    await new Promise((done) => setTimeout(done, 4000));
+    expect(await alerts('BgpSessionDown')).toEqual([]);
+    expect(await value('bgp_peer_up')).toBe(0);
+  });
 });
