@@ -3,18 +3,40 @@
  * Addresses travel as strings at the edges ("10.0.0.1", "fd00::1") and as bytes on the wire.
  */
 
-/** Parses dotted-quad IPv4; returns the 32-bit value or -1 when malformed. */
+/**
+ * Parses dotted-quad IPv4; returns the 32-bit value or -1 when malformed. Leading zeros are
+ * refused ("010.0.0.1"), as inet_pton(3) does: inet_aton and ping read them as octal (010 = 8).
+ * One pass over the char codes, no split or regex: next hops and router ids go through here.
+ */
 export function parseIPv4(s: string): number {
-  const parts = s.split('.');
-  if (parts.length !== 4) return -1;
+  const n = s.length;
+  if (n < 7 || n > 15) return -1;
   let v = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return -1;
-    const n = Number(p);
-    if (n > 255) return -1;
-    v = v * 256 + n;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || dots === 3) return -1;
+      v = v * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      if (digits === 1 && octet === 0) return -1; // a leading zero
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return -1;
+      digits++;
+    } else return -1;
   }
-  return v;
+  if (dots !== 3 || digits === 0) return -1;
+  return v * 256 + octet;
+}
+
+/** True for a dotted quad that is valid but for leading zeros ("010.0.0.1"), so a message can say why. */
+export function hasIPv4LeadingZero(s: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(s) && /(^|\.)0\d/.test(s);
 }
 
 export function formatIPv4(v: number): string {
