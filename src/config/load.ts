@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { duplicateProblems } from './duplicates.js';
+import { type Path, type Problem, pathText, problemsOf } from './messages.js';
 import { type Config, configSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -14,26 +15,37 @@ export class ConfigError extends Error {
   }
 }
 
-type Path = readonly PropertyKey[];
+/** Set on every config validateConfig/parseConfig return, so the Speaker can tell one from a raw object. */
+const VALIDATED = Symbol('rackbgp.validatedConfig');
 
-const pathText = (path: Path) =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') ||
-  '(top level)';
+/** True for a config that came out of parseConfig, loadConfig or validateConfig (not a copy of one). */
+export function isValidatedConfig(c: unknown): c is Readonly<Config> {
+  return typeof c === 'object' && c !== null && Object.hasOwn(c, VALIDATED);
+}
 
-/** Validates config text; throws ConfigError listing every problem as "file:line:col: key: message". */
+/**
+ * Validates config text; throws ConfigError listing every problem as "file:line:col: key: message",
+ * sorted by line and column.
+ */
 export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return `${file}`;
+  const located = (offset: number | undefined, text: string) => {
+    if (offset === undefined) return { line: 0, col: 0, text: `${file}: ${text}` };
     const p = lines.linePos(offset);
-    return `${file}:${p.line}:${p.col}`;
+    return { line: p.line, col: p.col, text: `${file}:${p.line}:${p.col}: ${text}` };
   };
-  if (doc.errors.length)
-    throw new ConfigError(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
-  const result = configSchema.safeParse(doc.toJS() ?? {});
-  if (result.success) return deepFreeze(result.data);
-  throw new ConfigError(result.error.issues.map((i) => describe(i, doc.contents as Node | null, where)));
+  let found: { line: number; col: number; text: string }[];
+  if (doc.errors.length) found = doc.errors.map((e) => located(e.pos[0], e.message.split('\n')[0]));
+  else {
+    const input = doc.toJS() ?? {};
+    const checked = check(input);
+    if (!Array.isArray(checked)) return checked;
+    const root = doc.contents as Node | null;
+    found = checked.map((p) => located(offsetOf(root, p), `${pathText(p.path)}: ${p.message}`));
+  }
+  found.sort((a, b) => a.line - b.line || a.col - b.col);
+  throw new ConfigError(found.map((f) => f.text));
 }
 
 /**
@@ -41,15 +53,20 @@ export function parseConfig(text: string, file = '<config>'): Readonly<Config> {
  * throws ConfigError with one "key: message" line per problem.
  */
 export function validateConfig(config: unknown): Readonly<Config> {
-  const result = configSchema.safeParse(config ?? {});
-  if (result.success) return deepFreeze(result.data);
-  throw new ConfigError(
-    result.error.issues.flatMap((i) =>
-      i.code === 'unrecognized_keys'
-        ? i.keys.map((k) => `${pathText([...i.path, k])}: unknown key '${k}'`)
-        : [`${pathText(i.path)}: ${i.message}`],
-    ),
-  );
+  const checked = check(config ?? {});
+  if (!Array.isArray(checked)) return checked;
+  throw new ConfigError(checked.map((p) => `${pathText(p.path)}: ${p.message}`));
+}
+
+/** The validated, frozen config, or every problem (schema and cross-entry checks together). */
+function check(input: unknown): Readonly<Config> | Problem[] {
+  const result = configSchema.safeParse(input);
+  const problems = [
+    ...(result.success ? [] : problemsOf(result.error.issues, input, configSchema)),
+    ...duplicateProblems(input),
+  ];
+  if (result.success && !problems.length) return brand(result.data);
+  return problems;
 }
 
 export function loadConfig(file: string): Readonly<Config> {
@@ -62,23 +79,10 @@ export function loadConfig(file: string): Readonly<Config> {
   return parseConfig(text, file);
 }
 
-function describe(
-  issue: z.core.$ZodIssue,
-  root: Node | null,
-  where: (o: number | undefined) => string,
-): string {
-  const path = issue.path;
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys
-      .map((k) => {
-        const keyNode = findKey(root, path, k);
-        return `${where(keyNode)}: ${pathText([...path, k])}: unknown key '${k}'`;
-      })
-      .join('\n');
-  }
-  const { node, depth } = deepest(root, path);
-  const missing = depth < path.length ? ` (missing '${String(path[depth])}')` : '';
-  return `${where(node?.range?.[0])}: ${pathText(path)}: ${issue.message}${missing}`;
+/** Where a problem points: its key (unknown key), its value, or the nearest ancestor (missing key). */
+function offsetOf(root: Node | null, p: Problem): number | undefined {
+  if (p.at === 'key') return findKey(root, p.path.slice(0, -1), String(p.path.at(-1)));
+  return deepest(root, p.path).node?.range?.[0];
 }
 
 /** The node at `path`, or the deepest existing ancestor (for a missing key). */
@@ -108,6 +112,11 @@ function findKey(root: Node | null, path: Path, key: string): number | undefined
   if (!isMap(node)) return node?.range?.[0];
   const pair = node.items.find((p) => (p.key as { value?: unknown })?.value === key);
   return (pair?.key as Node | undefined)?.range?.[0] ?? node.range?.[0];
+}
+
+function brand(c: Config): Readonly<Config> {
+  Object.defineProperty(c, VALIDATED, { value: true });
+  return deepFreeze(c);
 }
 
 function deepFreeze<T>(o: T): T {

@@ -5,13 +5,25 @@
 import { z } from 'zod';
 import { checkPolicyReferences } from '../policy/compile.js';
 import { policiesSchema } from '../policy/schema.js';
-import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
+import { hasIPv4LeadingZero, ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
 
-const ipv4 = z.string().refine((s) => parseIPv4(s) >= 0, 'must be an IPv4 address');
-const ip = z.string().refine((s) => ipFamily(s) !== 0, 'must be an IPv4 or IPv6 address');
-const prefix = z
-  .string()
-  .refine((s) => parsePrefix(s) !== null, 'must be a prefix like 10.1.0.0/24 (host bits zero)');
+/** A string checked by `valid`; a dotted quad with leading zeros gets its own message. */
+const address = (valid: (s: string) => boolean, what: string) =>
+  z.string().check((ctx) => {
+    if (valid(ctx.value)) return;
+    const [addr, len] = ctx.value.split('/');
+    const message = hasIPv4LeadingZero(addr)
+      ? `leading zeros are not allowed in '${addr}' (some tools read 010 as octal 8): write ${addr
+          .split('.')
+          .map((o) => String(Number(o)))
+          .join('.')}${len === undefined ? '' : `/${len}`}`
+      : `must be ${what}`;
+    ctx.issues.push({ code: 'custom', message, input: ctx.value });
+  });
+
+const ipv4 = address((s) => parseIPv4(s) >= 0, 'an IPv4 address');
+const ip = address((s) => ipFamily(s) !== 0, 'an IPv4 or IPv6 address');
+const prefix = address((s) => parsePrefix(s) !== null, 'a prefix like 10.1.0.0/24 (host bits zero)');
 const asn = z.number().int().min(1).max(4294967295);
 const port = z.number().int().min(1).max(65535);
 const seconds = z.number().int().min(0).max(65535);

@@ -40,7 +40,7 @@ describe('rackbgp config check', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([
       `${file}:3:15: api.token: must be at least 8 characters`,
-      `${file}:5:31: neighbors[0].asn: Too big: expected number to be <=4294967295`,
+      `${file}:5:31: neighbors[0].asn: must be at most 4294967295, got the number 70000000000`,
     ]);
   });
 });

@@ -50,7 +50,7 @@ describe(`the Docker image ${IMAGE}`, () => {
     writeFileSync(bad, 'router-id: 10.0.0.1\nasn: 0\n');
     chmodSync(bad, 0o644);
     const r = await docker('run', '--rm', '-v', `${bad}:/c.yaml:ro`, image, 'config', 'check', '/c.yaml');
-    expect([r.code, r.stderr.trim()]).toEqual([1, '/c.yaml:2:6: asn: Too small: expected number to be >=1']);
+    expect([r.code, r.stderr.trim()]).toEqual([1, '/c.yaml:2:6: asn: must be at least 1, got the number 0']);
   });
 
   it('runs as a containerlab-style node: late eth1, unprivileged user, healthy, peers with BIRD, Cease on stop', async () => {

@@ -108,7 +108,7 @@ describe('rackbgp as a library', () => {
     } catch (e) {
       expect((e as ConfigError).problems).toEqual([
         'router-id: must be an IPv4 address',
-        'neighbors[0].asn: Too small: expected number to be >=1',
+        'neighbors[0].asn: must be at least 1, got the number 0',
         "neighbors[0].colour: unknown key 'colour'",
       ]);
     }
