@@ -3,7 +3,7 @@
  * Established session becomes a PeerInfo in the engine; UPDATEs flow in, packed UPDATEs flow out.
  */
 import { EventEmitter } from 'node:events';
-import { validateConfig } from '../config/load.js';
+import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
@@ -105,6 +105,17 @@ async function claimNamespaceFib(routerId: string): Promise<NamespaceLock> {
   }
 }
 
+/** A raw object would fail deep inside with a TypeError; say what to call instead. */
+function requireValidated(config: unknown, what: string): void {
+  if (!isValidatedConfig(config))
+    throw new Error(
+      `${what} takes a validated config: use Speaker.fromConfig(object) or loadConfig(file) / validateConfig(object)`,
+    );
+}
+
+/** Families by name in logs and snapshots, as the config spells them. */
+const unicastName = (f: 4 | 6) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast');
+
 const familyNumber = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
 
 export class Speaker extends EventEmitter<SpeakerEvents> {
@@ -143,8 +154,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private startupTimer: Timer | undefined;
   private connectedOrigins = new Map<string, { family: 4 | 6; key: PrefixKey }>();
 
+  /** Takes a config from loadConfig, parseConfig or validateConfig (Speaker.fromConfig validates a plain object). */
   constructor(config: Readonly<Config>, options: SpeakerOptions = {}) {
     super();
+    requireValidated(config, 'new Speaker()');
     this.current = config;
     const log = options.logger ?? silent;
     this.log = log;
@@ -165,7 +178,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       // With fib: true a path waits for the resolver (startForwarding rechecks every path).
       reachable: (path) => this.forwarding?.reachable(path) ?? !this.config.fib,
       onRejected: (peer, family, prefixes, reason) =>
-        log.debug({ peer: peer.address, family, prefixes, reason }, 'received routes not accepted'),
+        log.debug(
+          { peer: peer.address, family: unicastName(family), prefixes, reason },
+          'received routes not accepted',
+        ),
       onFlush: (seconds, destinations) => this.emit('flush', { seconds, destinations }),
       clock: this.clock,
       coalesceMs: config['coalesce-time'],
@@ -190,7 +206,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         );
       },
       stateChange: (peer, from, to) => {
-        log.info({ peer: peer.endpoint.address, from, to }, 'state');
+        log.debug({ peer: peer.endpoint.address, from, to }, 'FSM transition');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
         if ((to === 'Active' || to === 'Idle') && from !== 'Idle')
           this.sessions.forgetIfDynamic(peer.endpoint.address);
@@ -303,6 +319,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */
   reconfigure(next: Readonly<Config>): ReloadReport {
+    requireValidated(next, 'reconfigure()');
     return applyReload(
       {
         config: this.config,
@@ -540,7 +557,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
   private maxPrefixExceeded(peer: PeerSession, family: 4 | 6, limit: number): void {
     const restartAfter = this.sessions.settingsOf(peer.endpoint.address)['max-prefix']?.['restart-after'];
-    this.log.warn({ peer: peer.endpoint.address, family, limit, restartAfter }, 'maximum prefixes exceeded');
+    this.log.warn(
+      { peer: peer.endpoint.address, family: unicastName(family), limit, restartAfter },
+      'maximum prefixes exceeded',
+    );
     const data = Uint8Array.of(
       0,
       family === 4 ? 1 : 2,
@@ -606,7 +626,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const r = this.restarting.get(address);
     return (
       r && {
-        families: [...r.families].map((f) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast')),
+        families: [...r.families].map(unicastName),
         until: r.until,
       }
     );

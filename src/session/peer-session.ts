@@ -8,6 +8,7 @@ import type { Clock, Timer } from '../util/clock.js';
 import {
   type AttrIssue,
   CeaseSubcode,
+  familyName,
   type Message,
   messageToJson,
   type NotificationMessage,
@@ -421,9 +422,9 @@ function summary(p: SessionParams) {
   return {
     holdTime: p.holdTime,
     fourOctetAs: p.fourOctetAs,
-    families: p.families,
-    addPathRx: [...p.addPathRx],
-    addPathTx: [...p.addPathTx],
+    families: p.families.map(familyName),
+    addPathRx: [...p.addPathRx].map(familyName),
+    addPathTx: [...p.addPathTx].map(familyName),
   };
 }
 

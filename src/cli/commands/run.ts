@@ -42,8 +42,6 @@ export function runCommand(): Command {
       const log = format === 'pretty' ? pino(options, prettyStream()) : pino(options);
       const speaker = new Speaker(config, { logger: log });
       const service = new BgpService(speaker, { loadConfig: () => loadConfig(opts.config) });
-      speaker.on('state', (e) => log.debug({ peer: e.neighbor, from: e.from, to: e.to }, 'FSM transition'));
-      speaker.on('endOfRib', (e) => log.info({ peer: e.neighbor, family: e.family }, 'End-of-RIB received'));
       let api: ApiServer | null = null;
       let metrics: MetricsServer | null = null;
       try {
