@@ -2,7 +2,9 @@
  * Smoke test of the Docker image built by scripts/build-image.sh, run by scripts/test-image.sh (not by
  * `npm test`: it needs the image and a Docker engine): --version, config check,
  * and a container wired like a containerlab node (no network at start, eth1 added later) that runs
- * as the rackbgp user, turns healthy, peers with BIRD 1.6 in a namespace and says goodbye on stop.
+ * as the rackbgp user, turns healthy, peers with BIRD 1.6 in a namespace and says goodbye on stop;
+ * its API and /metrics listen on all addresses as `lab render --containerlab` configures them, with
+ * actions behind the token file the lab binds in (the CLI inside finds it via RACKBGP_API_TOKEN_FILE).
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
@@ -53,7 +55,7 @@ describe(`the Docker image ${IMAGE}`, () => {
     expect([r.code, r.stderr.trim()]).toEqual([1, '/c.yaml:2:6: asn: must be at least 1, got the number 0']);
   });
 
-  it('runs as a containerlab-style node: late eth1, unprivileged user, healthy, peers with BIRD, Cease on stop', async () => {
+  it('runs as a containerlab-style node: late eth1, unprivileged user, healthy, peers with BIRD, token, Cease on stop', async () => {
     const cfg = join(net.dir, 'rackbgp.yaml');
     writeFileSync(
       cfg,
@@ -62,9 +64,14 @@ asn: 65010
 fib: false
 networks: [10.244.9.0/26]
 neighbors: [{ address: 10.96.0.1, asn: 65011, connect-retry-time: 1 }]
+api: { address: "::", port: 50179, token-file: /etc/rackbgp/api-token }
+metrics: { address: "::", port: 9179 }
 `,
     );
     chmodSync(cfg, 0o644);
+    const token = join(net.dir, 'api-token');
+    writeFileSync(token, '5e1f0c3a9b7d2e4f6a8c0b1d3e5f7a9c');
+    chmodSync(token, 0o644);
     const started = await docker(
       'run',
       '-d',
@@ -72,6 +79,10 @@ neighbors: [{ address: 10.96.0.1, asn: 65011, connect-retry-time: 1 }]
       'none',
       '-v',
       `${cfg}:/etc/rackbgp/rackbgp.yaml:ro`,
+      '-v',
+      `${token}:/etc/rackbgp/api-token:ro`,
+      '-e',
+      'RACKBGP_API_TOKEN_FILE=/etc/rackbgp/api-token',
       image,
     );
     expect(started.code).toBe(0);
@@ -116,6 +127,18 @@ protocol bgp rack { local 10.96.0.1 as 65011; neighbor 10.96.0.2 as 65010; impor
     );
     const summary = await docker('exec', id, 'rackbgp', 'show', 'summary');
     expect(summary.stdout).toMatch(/^10\.96\.0\.1\s+4\s+65011\s.*\s1\s+N\/A$/m);
+
+    // From the peer's side: /metrics and reads open, an action without the token refused (401);
+    // inside the container the CLI reads the token file the lab binds in.
+    const httpStatus = async (url: string, method = 'GET') => {
+      const script = `fetch('${url}',{method:'${method}'${method === 'POST' ? ",body:'{}'" : ''}}).then(r=>process.stdout.write(String(r.status)))`;
+      return Number((await net.exec('bird', process.execPath, ['-e', script])).stdout);
+    };
+    expect(await httpStatus('http://10.96.0.2:9179/metrics')).toBe(200);
+    expect(await httpStatus('http://10.96.0.2:50179/api/status')).toBe(200);
+    expect(await httpStatus('http://10.96.0.2:50179/api/reload', 'POST')).toBe(401);
+    const reload = await docker('exec', id, 'rackbgp', 'reload');
+    expect([reload.code, reload.stderr]).toEqual([0, '']);
 
     expect((await docker('stop', id)).code).toBe(0);
     expect((await docker('inspect', '-f', '{{.State.ExitCode}}', id)).stdout.trim()).toBe('0');
