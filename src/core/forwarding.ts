@@ -5,6 +5,7 @@
  */
 import {
   FibDriver,
+  type FibFailure,
   type FibNextHop,
   type FibStats,
   KernelResolver,
@@ -25,6 +26,13 @@ export interface ForwardingOptions {
   /** Whether the process may change routes (CAP_NET_ADMIN); read from /proc/self/status by default. */
   readonly mayChangeRoutes?: boolean;
 }
+
+/** A refused change for the log: the prefix names the family, so no family number. */
+const failureText = ({ change, error }: FibFailure) => ({
+  op: change.op,
+  prefix: change.op === 'delete' ? change.prefix : change.route.prefix,
+  error,
+});
 
 /** Said once at start instead of a refusal per batch. */
 export const NO_NET_ADMIN =
@@ -57,7 +65,10 @@ export class Forwarding {
       const driver = new FibDriver(writable ? linux : new ReadOnlyFib(linux, 'no CAP_NET_ADMIN'), {
         ...(writable && {
           onFailures: (f) =>
-            o.log.warn({ failures: f.slice(0, 5), count: f.length }, 'kernel refused routes'),
+            o.log.warn(
+              { failures: f.slice(0, 5).map(failureText), count: f.length },
+              'kernel refused routes',
+            ),
         }),
         onError: (e) => o.log.warn({ err: e.message }, 'FIB error'),
         onBulk: () => resolver.pauseRouteWatch(),
