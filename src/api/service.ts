@@ -214,8 +214,13 @@ export class BgpService {
 
   neighbor(address: string): NeighborDetail | undefined {
     const view = this.neighbors().find((n) => n.address === address);
+    return view && this.detailOf(view);
+  }
+
+  private detailOf(view: NeighborView): NeighborDetail | undefined {
+    const address = view.address;
     const peer = this.speaker.sessions.peers.get(address);
-    if (!view || !peer) return undefined;
+    if (!peer) return undefined;
     const s = this.speaker.sessions.settingsOf(address);
     const holdTime = s['hold-time'] ?? SESSION_DEFAULTS.holdTime;
     const caps = (open: OpenMessage | undefined) =>
@@ -249,7 +254,7 @@ export class BgpService {
 
   /** Every neighbor in detail (`show neighbor` without an address). */
   neighborDetails(): NeighborDetail[] {
-    return this.speaker.neighbors().flatMap((n) => this.neighbor(n.address) ?? []);
+    return this.neighbors().flatMap((n) => this.detailOf(n) ?? []);
   }
 
   /** Loc-RIB routes; throws QueryError (400) when `filter.prefix` is neither a prefix nor an address. */
