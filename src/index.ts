@@ -22,4 +22,5 @@ export { createMetrics, type Metrics } from './metrics/metrics.js';
 export type { PeerCounters } from './session/counters.js';
 export type { SessionState } from './session/fsm.js';
 export type { Logger } from './session/peer-session.js';
+export { StartError, type StartKey } from './util/start-error.js';
 export * from './wire/index.js';
