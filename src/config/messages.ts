@@ -32,9 +32,11 @@ function problemsOfIssue(issue: Issue, base: Path, input: unknown, schema: z.Zod
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(schema, path);
-      return issue.keys.map((k) => {
-        return { path: [...path, k], message: `unknown key '${k}'${hint(k, allowed)}`, at: 'key' as const };
-      });
+      return issue.keys.map((k) => ({
+        path: [...path, k],
+        message: `unknown key '${k}'${hint(k, allowed)}`,
+        at: 'key' as const,
+      }));
     }
     case 'invalid_union': {
       const branches = issue.errors.filter((b) => b.length > 0);
