@@ -9,6 +9,7 @@
  * netns lab's.
  */
 import { stringify } from 'yaml';
+import { bgpConfiguration, bgpPeers, ipPools, nodeBgpPatch, nodeLabels } from './calico-resources.js';
 import {
   containerName,
   METRICS_PORT,
@@ -26,7 +27,7 @@ import {
 } from './containerlab-monitoring.js';
 import { API_PORT, switchConfig } from './peerings.js';
 import { plan } from './plan.js';
-import { isReflector, type Lab, type LabNode, labNodes } from './schema.js';
+import { isReflector, type Lab, labNodes } from './schema.js';
 
 export interface RenderedFile {
   readonly path: string;
@@ -63,10 +64,7 @@ const docs = (header: string, values: unknown[]) =>
     .map((l) => `# ${l}`.trimEnd())
     .join('\n')}\n${values.map((v) => stringify(v, { lineWidth: 0 })).join('---\n')}`;
 
-const labels = (lab: Lab, n: LabNode) => {
-  const rack = lab.racks.find((r) => r.name === n.rack)!;
-  return { 'rr-group': rack.rrGroup, ...(n.rrId !== undefined && { 'rr-id': n.rrId }) };
-};
+const labels = nodeLabels;
 
 function topology(lab: Lab, source: string): string {
   const p = plan(lab, { workDir: '/', node: 'node', cli: 'rackbgp' });
@@ -137,67 +135,13 @@ ${[...kindNodeNames(lab)].map(([a, b]) => `${a} = ${b}`).join(', ')}.`,
   );
 }
 
-const calicoMeta = (kind: string, name: string) => ({
-  apiVersion: 'projectcalico.org/v3',
-  kind,
-  metadata: { name },
-});
-
-function bgpPeers(lab: Lab): unknown[] {
-  const out: unknown[] = [];
-  for (const rack of lab.racks) {
-    const g = rack.rrGroup;
-    const leaf = lab.leaves.find((l) => l.name === rack.leaf)!;
-    out.push(
-      {
-        ...calicoMeta('BGPPeer', `${g}-clients-to-reflectors`),
-        spec: {
-          nodeSelector: `!has(rr-id) && rr-group == '${g}'`,
-          peerSelector: `has(rr-id) && rr-group == '${g}'`,
-        },
-      },
-      {
-        ...calicoMeta('BGPPeer', `${g}-reflector-mesh`),
-        spec: {
-          nodeSelector: `has(rr-id) && rr-group == '${g}'`,
-          peerSelector: `has(rr-id) && rr-group == '${g}'`,
-        },
-      },
-      {
-        ...calicoMeta('BGPPeer', `${g}-reflectors-to-${leaf.name}`),
-        spec: { nodeSelector: `has(rr-id) && rr-group == '${g}'`, peerIP: rack.gateway, asNumber: leaf.asn },
-      },
-    );
-    if (rack.gateway6)
-      out.push({
-        ...calicoMeta('BGPPeer', `${g}-reflectors-to-${leaf.name}-v6`),
-        spec: { nodeSelector: `has(rr-id) && rr-group == '${g}'`, peerIP: rack.gateway6, asNumber: leaf.asn },
-      });
-  }
-  return out;
-}
-
 function calicoFiles(lab: Lab, source: string): RenderedFile[] {
   const head = (what: string) =>
     `${what}.\nLab ${lab.name}, rendered from ${source}; deploy.sh applies it with calicoctl apply -f.`;
-  const pool = (name: string, cidr: string, blockSize: number) => ({
-    ...calicoMeta('IPPool', name),
-    spec: {
-      cidr,
-      blockSize,
-      ipipMode: 'Never',
-      vxlanMode: 'Never',
-      natOutgoing: true,
-      nodeSelector: 'all()',
-    },
-  });
   return [
     {
       path: 'calico/01-bgpconfiguration.yaml',
-      content: yamlDoc(head('1. BGPConfiguration: the node-to-node mesh off'), {
-        ...calicoMeta('BGPConfiguration', 'default'),
-        spec: { logSeverityScreen: 'Info', nodeToNodeMeshEnabled: false, asNumber: lab.calico.defaultAsn },
-      }),
+      content: yamlDoc(head('1. BGPConfiguration: the node-to-node mesh off'), bgpConfiguration(lab)),
     },
     {
       path: 'calico/03-bgppeers.yaml',
@@ -210,10 +154,7 @@ Per rack: clients → the rack's reflectors, reflectors ↔ reflectors, reflecto
     },
     {
       path: 'calico/04-ippool.yaml',
-      content: docs(head('4. IPPool without encapsulation: the fabric routes the pod blocks'), [
-        pool('default-ipv4-ippool', lab.calico.pool, lab.calico.blockSize),
-        ...(lab.calico.pool6 ? [pool('default-ipv6-ippool', lab.calico.pool6, lab.calico.blockSize6)] : []),
-      ]),
+      content: docs(head('4. IPPool without encapsulation: the fabric routes the pod blocks'), ipPools(lab)),
     },
   ];
 }
@@ -221,15 +162,10 @@ Per rack: clients → the rack's reflectors, reflectors ↔ reflectors, reflecto
 /** `calicoctl patch node` per node: asNumber per rack, routeReflectorClusterID on reflectors. */
 export function nodePatches(lab: Lab): { node: string; patch: { spec: { bgp: Record<string, unknown> } } }[] {
   const k8s = kindNodeNames(lab);
-  return labNodes(lab).map((n) => {
-    const rack = lab.racks.find((r) => r.name === n.rack)!;
-    return {
-      node: k8s.get(n.name)!,
-      patch: {
-        spec: { bgp: { asNumber: rack.asn, ...(isReflector(n) && { routeReflectorClusterID: n.ip }) } },
-      },
-    };
-  });
+  return labNodes(lab).map((n) => ({
+    node: k8s.get(n.name)!,
+    patch: { spec: { bgp: nodeBgpPatch(lab, n) } },
+  }));
 }
 
 function deployScript(lab: Lab, source: string): string {

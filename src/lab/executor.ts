@@ -155,7 +155,7 @@ export async function labUp(
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.content);
   }
-  // Switches first: calico-node's BIRD dials its leaf, and retries only every 3 s.
+  // Switches first: calico-node's BIRD dials its leaf, and retries only every 5 s (connect retry time 5).
   const switches = p.processes.filter((x) => x.name === 'rackbgp');
   const birds = p.processes.filter((x) => x.name !== 'rackbgp');
   for (const group of [switches, birds]) {

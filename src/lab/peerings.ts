@@ -2,11 +2,11 @@
  * Who peers with whom in a lab, with Calico's BGPPeer semantics: spine ↔ leaf eBGP per uplink;
  * per rack, clients → the rack's reflectors (iBGP), reflectors ↔ reflectors (iBGP; with per-node
  * cluster ids each treats the other as its `rr client`), reflectors → their leaf (eBGP). Then the
- * configs both speakers run: rackbgp YAML for switches, BIRD 1.6 (bird, bird6) for nodes.
+ * rackbgp YAML the switches run (the nodes' BIRD configs come from Calico's templates: calico-lab.ts).
  */
 import { parseConfig } from '../config/load.js';
-import { type CalicoPeer, protocolName, renderBirdConfig } from './calico-bird.js';
-import { isReflector, type Lab, type LabNode, labNodes, type Rack, sortByAddr } from './schema.js';
+import { protocolName } from './calico-bird.js';
+import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 
 /** rackbgp's HTTP API port inside each switch namespace (loopback only). */
 export const API_PORT = 50179;
@@ -144,7 +144,7 @@ multipath-relax: true`;
     const rack = lab.racks.find((r) => r.leaf === device);
     const reflectors = rack?.nodes.filter(isReflector) ?? [];
     for (const r of reflectors) {
-      // calico-node's BIRD dials the leaf (connect delay 1 s, retry 3 s): the leaf waits.
+      // calico-node's BIRD dials the leaf (bgp_template: connect delay 2 s, retry 5 s): the leaf waits.
       const common = { asn: rack!.asn, passive: true, 'add-paths': { receive: true } };
       neighbors.push(flow({ address: r.ip, ...common, description: `${r.name} reflector ${rack!.rrGroup}` }));
       if (r.ip6) neighbors.push(flow({ address: r.ip6, ...common, description: `${r.name} reflector IPv6` }));
@@ -169,46 +169,6 @@ ${neighbors.map((n) => `  - ${n}`).join('\n')}
 `;
   parseConfig(text, `${device}/rackbgp.yaml`);
   return text;
-}
-
-/** The Calico peers of a node for one family, in Calico's order (by address). */
-export function nodePeers(lab: Lab, node: LabNode, family: 4 | 6): CalicoPeer[] {
-  const rack = lab.racks.find((r) => r.name === node.rack)!;
-  const leaf = lab.leaves.find((l) => l.name === rack.leaf)!;
-  const ip = (n: LabNode) => (family === 4 ? n.ip : n.ip6!);
-  const peers: CalicoPeer[] = [];
-  for (const other of rack.nodes) {
-    if (other === node) continue;
-    // BGPPeer <group>-clients-to-reflectors / <group>-reflector-mesh: nodes peer with reflectors only.
-    if (!isReflector(other) && !isReflector(node)) continue;
-    peers.push({
-      ip: ip(other),
-      asn: rack.asn,
-      kind: 'Node',
-      calicoNode: true,
-      ...(isReflector(other) && { rrClusterId: other.ip }),
-    });
-  }
-  // BGPPeer <group>-reflectors-to-<leaf>.
-  if (isReflector(node))
-    peers.push({ ip: family === 4 ? rack.gateway : rack.gateway6!, asn: leaf.asn, kind: 'Node' });
-  return sortByAddr(peers, (p) => p.ip);
-}
-
-/** calico-node's bird.cfg (family 4) or bird6.cfg (family 6) for a node. */
-export function nodeBirdConfig(lab: Lab, node: LabNode, family: 4 | 6): string {
-  const rack = lab.racks.find((r) => r.name === node.rack)!;
-  return renderBirdConfig({
-    name: node.name,
-    family,
-    ip: family === 4 ? node.ip : node.ip6!,
-    routerId: node.ip,
-    asn: rack.asn,
-    ...(isReflector(node) && { clusterId: node.ip }),
-    pools: [family === 4 ? lab.calico.pool : lab.calico.pool6!],
-    blocks: [family === 4 ? node.block : node.block6!],
-    peers: nodePeers(lab, node, family),
-  });
 }
 
 /** Every node name with its rack, for lookups. */

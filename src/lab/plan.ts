@@ -7,7 +7,8 @@
  */
 import { join } from 'node:path';
 import { hostAt, withLength } from './addr.js';
-import { API_PORT, labSessions, nodeBirdConfig, type Session, switchConfig } from './peerings.js';
+import { nodeBirdFiles } from './calico-lab.js';
+import { API_PORT, labSessions, type Session, switchConfig } from './peerings.js';
 import { type Lab, type LabNode, labNodes } from './schema.js';
 
 export type Role = 'spine' | 'leaf' | 'node' | 'pod';
@@ -181,9 +182,8 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
       );
       owners.set(node.ip, node.name);
       if (node.ip6) owners.set(node.ip6, node.name);
-      // Felix: a blackhole route per block, a /32 (/128) per pod through its cali veth.
-      lines(node.name).push(`route add blackhole ${node.block}`);
-      if (node.block6) lines(node.name).push(`route add blackhole ${node.block6}`);
+      // Felix: a /32 (/128) per pod through its cali veth. The block's blackhole route is BIRD's
+      // (bird_aggr.cfg's protocol static, exported to the kernel by calico_kernel_programming).
       for (const [k, pod] of nodePods(lab, node).entries()) {
         const cali = caliDev(k + 1);
         pods.push(pod);
@@ -249,9 +249,11 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
     const dir = join(opts.workDir, node.name);
     for (const family of dual ? ([4, 6] as const) : ([4] as const)) {
       const name = family === 4 ? 'bird' : 'bird6';
-      const conf = join(dir, `${name}.conf`);
+      // confd's files as calico-node writes them: bird.cfg includes bird_aggr.cfg and bird_ipam.cfg.
+      const conf = join(dir, `${name}.cfg`);
       const socket = join(dir, `${name}.ctl`);
-      files.push({ path: conf, content: nodeBirdConfig(lab, node, family) });
+      for (const [file, content] of nodeBirdFiles(lab, node, family))
+        files.push({ path: join(dir, file), content });
       processes.push({
         device: node.name,
         ns: ns(node.name),

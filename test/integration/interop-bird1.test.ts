@@ -41,8 +41,8 @@ describe.skipIf(skip)('interop: calico-node BIRD 1.6', () => {
       pools: family === 4 ? ['10.244.0.0/16'] : ['fd00:244::/32'],
       peers: [{ ip: family === 4 ? '10.99.1.1' : 'fd99:1::1', asn: 65001, calicoNode: false }],
     }).replace(
-      'connect delay time 1;',
-      leafPassive ? 'connect delay time 1;' : 'connect delay time 1;\n  passive on;',
+      'connect delay time 2;',
+      leafPassive ? 'connect delay time 2;' : 'connect delay time 2;\n  passive on;',
     );
 
   for (const rackbgpPassive of [false, true]) {

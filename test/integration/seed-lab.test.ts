@@ -58,7 +58,9 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
   }, 30_000);
 
   it('passes lab verify: sessions Established, every block on every node, leaf FIBs, pings across racks', async () => {
-    const v = await lab.verify(30);
+    // Calico's selector BGPPeers: both BIRDs of a pair dial, and BIRD 1.6 takes the second connection
+    // for a graceful restart of the first, so node-to-node sessions can flap for a minute or more.
+    const v = await lab.verify(150);
     const text = v.report.checks
       .map((c) => `${c.id} ${c.passed}/${c.total}\n  ${c.failures.join('\n  ')}`)
       .join('\n');
@@ -70,7 +72,7 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
       ['pings', 9, 9],
     ]);
     expect(v.code).toBe(0);
-    expect(v.report.elapsedMs).toBeLessThan(30_000);
+    expect(v.report.elapsedMs).toBeLessThan(150_000);
     const pings = v.report.checks.find((c) => c.id === 'pings')!;
     // leaf2 holds node4's block by ECMP over both reflectors (node5 re-announces it next hop self,
     // BIRD's multihop default): the kernel's hash picks node4 directly or node5, which forwards.
@@ -80,7 +82,7 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
     // The spine's leaves, on /30 links (no third party there), are one update group.
     const rib = await apiGet<{ updateGroups: number[] }>(`rbl-${NAME}-spine`, '/api/rib/summary');
     expect(rib?.updateGroups).toEqual([2]);
-  }, 60_000);
+  }, 180_000);
 
   it('shows status and runs commands in a node', async () => {
     const status = await lab.run('status', '--name', NAME);
@@ -136,7 +138,7 @@ describe.skipIf(skip)('seed lab in network namespaces', () => {
         BIRD1.daemon,
         '-f',
         '-c',
-        join(dir, 'bird.conf'),
+        join(dir, 'bird.cfg'),
         '-s',
         join(dir, 'bird.ctl'),
         '-R',

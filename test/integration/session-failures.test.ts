@@ -230,7 +230,7 @@ router bgp 65013
         asn: 64512,
         pools: ['10.244.0.0/16'],
         peers: [{ ip: '10.99.14.1', asn: 65001 }],
-      }).replace('connect delay time 1;', 'connect delay time 1;\n  passive on;'),
+      }).replace('connect delay time 2;', 'connect delay time 2;\n  passive on;'),
     );
     const leaf = await startRackbgp(
       net,
@@ -301,7 +301,7 @@ listen-ranges:
         asn: 65001,
         pools: ['10.244.0.0/16'],
         peers: [{ ip: '10.99.5.1', asn: 65001 }],
-      }).replace('error wait time 5,60;', 'error wait time 1,2;');
+      }).replace('error wait time 5,30;', 'error wait time 1,2;');
     const stats = () => apiGet<{ unknownConnections: number }>(net, 'leaf', '/api/sessions/stats');
     const dynamicUp = async (address: string) =>
       waitFor(`dynamic neighbor ${address} Established`, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.js';
 import { loadLab } from '../../../src/lab/load.js';
-import { labSessions, nodePeers } from '../../../src/lab/peerings.js';
+import { labSessions } from '../../../src/lab/peerings.js';
 import { type LabPlan, plan } from '../../../src/lab/plan.js';
 import { labNodes } from '../../../src/lab/schema.js';
 import { DUAL, SEED } from './fixtures.js';
@@ -17,7 +17,7 @@ const file = (path: string) => p.files.find((f) => f.path === `/run/rackbgp-lab/
 /** BIRD config → { protocol name: its lines } for the BGP peers. */
 const birdPeers = (text: string) =>
   Object.fromEntries(
-    [...text.matchAll(/protocol bgp (\S+) from bgp_template \{\n([^}]*)\}/g)].map((m) => [
+    [...text.matchAll(/protocol bgp (\S+) from bgp_template \{\n([\s\S]*?)\n\}/g)].map((m) => [
       m[1],
       m[2]
         .split('\n')
@@ -83,7 +83,6 @@ describe('lab plan of the seed topology', () => {
       'link set lo up',
       'addr add 173.20.0.11/24 dev eth1',
       'link set eth1 up',
-      'route add blackhole 10.233.67.0/26',
       'link set calipod1 address ee:ee:ee:ee:ee:ee',
       'link set calipod1 up',
       'route add 10.233.67.1/32 dev calipod1 scope link',
@@ -133,35 +132,56 @@ describe('lab plan of the seed topology', () => {
     expect(clientsOf('node4')).toEqual(['node5', 'node6']);
   });
 
-  it("renders each node's BIRD config from Calico's templates for its role", () => {
-    const rr = birdPeers(file('node1/bird.conf'));
+  it("renders each node's BIRD files from Calico's templates for its role", () => {
+    const rr = birdPeers(file('node1/bird.cfg'));
     expect(Object.keys(rr)).toEqual(['Node_172_20_0_1', 'Node_172_20_0_12', 'Node_172_20_0_13']);
-    // Reflector → leaf: eBGP, no rr client; → node2 (another cluster id) and node3: rr client with its own id.
-    expect(rr.Node_172_20_0_1).toEqual(['neighbor 172.20.0.1 as 65001;', 'source address 172.20.0.11;']);
-    expect(rr.Node_172_20_0_12).toEqual([
-      'neighbor 172.20.0.12 as 64512;',
+    // Every peer as the templates write it: ttl security off + multihop, import accept, export filter.
+    const common = (peer: string, internal: boolean) => [
+      'ttl security off;',
+      'multihop;',
+      `neighbor ${peer};`,
       'source address 172.20.0.11;',
-      'passive on;',
+      'import filter {',
+      'accept;',
+      '};',
+      'export filter {',
+      `calico_export_to_bgp_peers(${internal});`,
+      'reject;',
+      '};',
+    ];
+    // Reflector → leaf: eBGP, no rr client; → node2 (another cluster id) and node3: rr client with its own id.
+    expect(rr.Node_172_20_0_1).toEqual(common('172.20.0.1 as 65001', false));
+    // Selector BGPPeers: no `passive on` at either end (both dial, collision resolution decides).
+    expect(rr.Node_172_20_0_12).toEqual([
+      ...common('172.20.0.12 as 64512', true),
       'rr client;',
       'rr cluster id 172.20.0.11;',
     ]);
     expect(rr.Node_172_20_0_13).toContain('rr client;');
-    // The client peers with its two reflectors only, never as a reflector; it dials them (lower IP waits).
-    const client = birdPeers(file('node3/bird.conf'));
-    expect(client).toEqual({
-      Node_172_20_0_11: ['neighbor 172.20.0.11 as 64512;', 'source address 172.20.0.13;'],
-      Node_172_20_0_12: ['neighbor 172.20.0.12 as 64512;', 'source address 172.20.0.13;'],
-    });
-    const conf = file('node6/bird.conf');
+    // The client peers with its two reflectors only, never as a reflector.
+    const client = birdPeers(file('node3/bird.cfg'));
+    expect(Object.keys(client)).toEqual(['Node_172_20_0_11', 'Node_172_20_0_12']);
+    expect(client.Node_172_20_0_11).not.toContain('passive on;');
+    expect(client.Node_172_20_0_11).not.toContain('rr client;');
+    const conf = file('node6/bird.cfg');
+    expect(conf).toContain('include "bird_aggr.cfg";\ninclude "bird_ipam.cfg";');
     expect(conf).toContain('local as 64513;');
     expect(conf).toContain('router id 173.20.0.13;');
-    expect(conf).toContain('if ( net ~ 10.233.64.0/18 ) then');
-    // bird_aggr: the block is exported, the pods' /32s beneath it are not.
-    expect(conf).toContain(
+    expect(conf).toMatch(/connect delay time 2;\n {2}connect retry time 5;\n {2}error wait time 5,30;/);
+    // bird_aggr.cfg: BIRD blackholes the block itself and exports it, not the pods' /32s beneath it.
+    const aggr = file('node6/bird_aggr.cfg');
+    expect(aggr).toContain(
+      'protocol static {\n   # IP blocks for this host.\n   route 10.233.69.0/26 blackhole;\n}',
+    );
+    expect(aggr).toContain(
       'if ( net = 10.233.69.0/26 ) then { accept; }\n      if ( net ~ 10.233.69.0/26 ) then { reject; }',
     );
-    expect(conf).toMatch(/filter calico_export_to_bgp_peers \{\n {2}calico_aggr\(\);/);
-    expect(file('node4/bird.conf')).toContain(
+    // bird_ipam.cfg: the pool is exported; Debian's BIRD has no krt_tunnel, so that line is gone.
+    const ipam = file('node6/bird_ipam.cfg');
+    expect(ipam).toContain('  calico_aggr();');
+    expect(ipam).toContain('  if ( net ~ 10.233.64.0/18 ) then {\n    accept;\n  }');
+    expect(ipam).not.toContain('krt_tunnel');
+    expect(file('node4/bird.cfg')).toContain(
       '# This node (node4) is configured as a route reflector with cluster ID 173.20.0.11;',
     );
   });
@@ -207,7 +227,7 @@ describe('lab plan of the seed topology', () => {
       '/usr/sbin/bird',
       '-f',
       '-c',
-      '/run/rackbgp-lab/seed/node1/bird.conf',
+      '/run/rackbgp-lab/seed/node1/bird.cfg',
       '-s',
       '/run/rackbgp-lab/seed/node1/bird.ctl',
     ]);
@@ -218,15 +238,12 @@ describe('lab plan of the seed topology', () => {
     const d = plan(dual, { workDir: '/w', node: 'node', cli: 'cli' });
     expect(d.processes.filter((x) => x.name === 'bird6')).toHaveLength(6);
     expect(d.sessions.filter((s) => s.family === 6)).toHaveLength(12);
-    expect(nodePeers(dual, dual.racks[0].nodes[2], 6).map((x) => x.ip)).toEqual([
-      'fd00:172:20::b',
-      'fd00:172:20::c',
+    expect(Object.keys(birdPeers(d.files.find((f) => f.path === '/w/node3/bird6.cfg')!.content))).toEqual([
+      'Node_fd00_172_20__b',
+      'Node_fd00_172_20__c',
     ]);
     expect(d.namespaces.find((n) => n.device === 'node1')!.ip).toEqual(
-      expect.arrayContaining([
-        'addr add fd00:172:20::b/64 dev eth1 nodad',
-        'route add blackhole fd00:10:233::/122',
-      ]),
+      expect.arrayContaining(['addr add fd00:172:20::b/64 dev eth1 nodad']),
     );
     expect(d.namespaces.find((n) => n.device === 'node1-pod1')!.ip).toEqual(
       expect.arrayContaining([
@@ -234,7 +251,10 @@ describe('lab plan of the seed topology', () => {
         'route add default via fe80::ecee:eeff:feee:eeee dev eth0',
       ]),
     );
-    const bird6 = d.files.find((f) => f.path === '/w/node1/bird6.conf')!.content;
+    const bird6 = d.files.find((f) => f.path === '/w/node1/bird6.cfg')!.content;
+    expect(d.files.find((f) => f.path === '/w/node1/bird6_aggr.cfg')!.content).toContain(
+      'route fd00:10:233::/122 blackhole;',
+    );
     expect(bird6).toContain('neighbor fd00:172:20::1 as 65001;');
     expect(bird6).toContain('router id 172.20.0.11;');
     expect(bird6).toContain('rr cluster id 172.20.0.11;');
