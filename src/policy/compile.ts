@@ -11,6 +11,7 @@ import {
   type LargeCommunity,
   type OriginCode,
 } from '../wire/index.js';
+import { extCommunityTest, parseExtCommunity } from './ext-community.js';
 import { PrefixSet } from './prefix-set.js';
 import type { EvalState } from './route.js';
 import {
@@ -179,6 +180,7 @@ function compileMatch(m: MatchConfig): Condition[] {
     const test = largeCommunityTest(m['large-community']);
     out.push((s) => s.attrs.largeCommunities?.some(test) === true);
   }
+  if (m['extended-community']) out.push(extCommunityCondition(m['extended-community']));
   if (m['as-path-contains']) {
     const asns = new Set(m['as-path-contains']);
     out.push((s) => s.attrs.asPath?.some((seg) => seg.asns.some((a) => asns.has(a))) === true);
@@ -264,6 +266,7 @@ function compileThen(t: ThenConfig, options: CompileOptions): Modifier[] {
   if (t['next-hop'] !== undefined) out.push(nextHopModifier(t['next-hop']));
   if (t.community) out.push(communityModifier(t.community));
   if (t['large-community']) out.push(largeCommunityModifier(t['large-community']));
+  if (t['extended-community']) out.push(extCommunityModifier(t['extended-community']));
   if (t.prepend) {
     const asn = t.prepend.asn ?? options.localAsn;
     const count = t.prepend.count;
@@ -355,6 +358,55 @@ function largeCommunityModifier(edit: Edit): Modifier {
     const w = s.write();
     if (next.length) w.largeCommunities = next === set ? [...set] : next;
     else delete w.largeCommunities;
+  };
+}
+
+/**
+ * Extended communities: `any` — one of the route's matches some pattern; `all` — every pattern
+ * matches one of the route's. Interned attribute sets share their arrays: remember per array.
+ */
+function extCommunityCondition(m: {
+  readonly any?: readonly string[];
+  readonly all?: readonly string[];
+}): Condition {
+  const any = m.any ? extCommunityTest(m.any) : null;
+  const all = (m.all ?? []).map((p) => extCommunityTest([p]));
+  const memo = new WeakMap<readonly string[], boolean>();
+  return (s) => {
+    const list = s.attrs.extendedCommunities;
+    if (!list) return false;
+    let hit = memo.get(list);
+    if (hit === undefined) {
+      hit = (!any || list.some(any)) && all.every((t) => list.some(t));
+      memo.set(list, hit);
+    }
+    return hit;
+  };
+}
+
+/** set (replace), then remove (patterns), then add (if absent), as for communities; values are 16 hex digits. */
+function extCommunityModifier(edit: Edit): Modifier {
+  const parse = (list: readonly string[]) => [
+    ...new Set(
+      list.map((text) => {
+        const c = parseExtCommunity(text);
+        if (typeof c === 'string') throw new RangeError(c);
+        return c.hex;
+      }),
+    ),
+  ];
+  const set = edit.set ? parse(edit.set) : null;
+  const remove = edit.remove ? extCommunityTest(edit.remove) : null;
+  const add = parse(edit.add ?? []);
+  return (s) => {
+    const current = s.attrs.extendedCommunities ?? [];
+    let next = set ?? current;
+    if (remove) next = next.filter((c) => !remove(c));
+    for (const c of add) if (!next.includes(c)) next = [...next, c];
+    if (next.length === current.length && next.every((c, i) => c === current[i])) return;
+    const w = s.write();
+    if (next.length) w.extendedCommunities = next === set ? [...set] : next;
+    else delete w.extendedCommunities;
   };
 }
 

@@ -4,6 +4,7 @@
  */
 export * from './compile.js';
 export * from './evaluate.js';
+export * from './ext-community.js';
 export { PrefixSet } from './prefix-set.js';
 export { asPathText, type PolicyRoute } from './route.js';
 export * from './schema.js';

@@ -2,10 +2,12 @@
  * The `policies:` config: named import/export policies, each an ordered list of terms with match
  * conditions (all must hold) and actions (`then`), plus a default action. Validated with zod into a
  * normalized form (prefix ranges as {prefix, ge, le}, one-or-many values as lists) that compile.ts
- * turns into closures. Communities: RFC 1997 and IANA well-known names; large: RFC 8092.
+ * turns into closures. Communities: RFC 1997 and IANA well-known names; large: RFC 8092;
+ * extended: RFC 4360, RFC 5668, RFC 10005 (ext-community.ts).
  */
 import { z } from 'zod';
 import { ipFamily } from '../util/ip.js';
+import { parseExtCommunity, parseExtCommunityPattern } from './ext-community.js';
 import {
   addressRange,
   compileAsPathRegex,
@@ -72,6 +74,33 @@ const largeCommunity = checked((s) =>
 const largeCommunityPattern = checked((s) =>
   parseLargeCommunityPattern(s) ? undefined : `'${s}' must be global:local1:local2 (each a number or *)`,
 );
+const extCommunity = checked((s) => {
+  const r = parseExtCommunity(s);
+  return typeof r === 'string' ? r : undefined;
+});
+const extCommunityPattern = checked((s) => {
+  const r = parseExtCommunityPattern(s);
+  return typeof r === 'string' ? r : undefined;
+});
+const isPlainObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A pattern or a list (any of them), or { any: [...], all: [...] } → { any?, all? }. */
+const extCommunityMatch = byShape(
+  isPlainObject,
+  z
+    .strictObject({
+      /** At least one of these is present. */
+      any: oneOrMany(extCommunityPattern).optional(),
+      /** Each of these is present. */
+      all: oneOrMany(extCommunityPattern).optional(),
+    })
+    .refine((o) => o.any || o.all, {
+      message: 'needs any or all',
+      when: (payload) => payload.issues.length === 0,
+    }),
+  oneOrMany(extCommunityPattern).transform((any): { any?: string[]; all?: string[] } => ({ any })),
+);
+
 const addressOrPrefix = checked((s) => {
   const r = addressRange(s);
   return typeof r === 'string' ? r : undefined;
@@ -106,6 +135,8 @@ export const matchSchema = z.strictObject({
   /** Any of these communities is present. */
   community: oneOrMany(communityPattern).optional(),
   'large-community': oneOrMany(largeCommunityPattern).optional(),
+  /** Extended communities (route target, route origin, link bandwidth): any of a list, or { any, all }. */
+  'extended-community': extCommunityMatch.optional(),
   /** Any of these ASNs appears anywhere in AS_PATH (sets and confederation segments included). */
   'as-path-contains': oneOrMany(asn).optional(),
   /** Regex over the AS path as FRR prints it ("65001 65002 {65003,65004}"); `_` = separator or end. */
@@ -150,6 +181,7 @@ const thenObject = z.strictObject({
     .optional(),
   community: communityEdit(community, communityPattern).optional(),
   'large-community': communityEdit(largeCommunity, largeCommunityPattern).optional(),
+  'extended-community': communityEdit(extCommunity, extCommunityPattern).optional(),
   /** Prepend `count` times our own AS, or another AS: { asn, count }. */
   prepend: byShape(
     isNumber,
