@@ -62,6 +62,11 @@ export type NextHopResolution =
       readonly connected: boolean;
       /** The kernel route that resolved it. */
       readonly via: string;
+      /**
+       * That route's metric, the interior cost of RFC 4271 §9.1.2.2 (e); 0 for a connected next
+       * hop (an address's subnet or a link-local one), as FRR's next-hop tracking reports it.
+       */
+      readonly metric: number;
     }
   | { readonly reachable: false; readonly reason: string };
 
@@ -151,7 +156,7 @@ export class NextHopTable {
       if (!dev) return { reachable: false, reason: 'link-local next hop without an interface' };
       const link = this.links.get(dev);
       if (!link?.up) return { reachable: false, reason: `interface ${dev} is down or absent` };
-      return { reachable: true, nextHops: [{ via: nh, dev }], connected: true, via: 'fe80::/64' };
+      return { reachable: true, nextHops: [{ via: nh, dev }], connected: true, via: 'fe80::/64', metric: 0 };
     }
     const m = this.table.lookup(nh);
     if (!m) return { reachable: false, reason: 'no route to the next hop' };
@@ -171,7 +176,9 @@ export class NextHopTable {
       }
     }
     if (out.length === 0) return { reachable: false, reason: `route ${r.prefix} has no usable next hop` };
-    return { reachable: true, nextHops: out, connected, via: r.prefix };
+    // Connected routes come from addresses (protocol kernel): no interior cost.
+    const metric = r.protocol === 'kernel' ? 0 : r.metric;
+    return { reachable: true, nextHops: out, connected, via: r.prefix, metric };
   }
 
   /** Connected prefixes grouped by interface name. */

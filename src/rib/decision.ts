@@ -1,7 +1,7 @@
 /**
  * The BGP decision process (RFC 4271 §9.1.2.2 with RFC 4456 §9 and the usual tie-breaks), pure:
  * compare() returns which path wins and at which step, so every best path carries its reason.
- * Multipath (ECMP) collects the paths equal to the best up to the IGP-metric step.
+ * Multipath (ECMP) collects the paths equal to the best up to and including the IGP-cost step.
  */
 import { parseIPv4, parseIPv6 } from '../util/ip.js';
 import { AsPathSegmentType } from '../wire/index.js';
@@ -23,6 +23,8 @@ export const Step = {
   PEER_ADDRESS: 10,
   PATH_ID: 11,
   STALE: 12,
+  /** RFC 4271 §9.1.2.2 (e); numbered last so the older codes keep their values. */
+  IGP_COST: 13,
 } as const;
 export type StepCode = (typeof Step)[keyof typeof Step];
 
@@ -40,9 +42,10 @@ export const STEP_NAMES: Record<StepCode, string> = {
   10: 'lower peer address',
   11: 'lower path id',
   12: 'not stale',
+  13: 'lower IGP cost',
 };
 
-/** The steps in the order compare() applies them (the codes are not in that order: STALE is 12). */
+/** The steps in the order compare() applies them (the codes are not in that order: STALE is 12, IGP_COST 13). */
 export const STEP_ORDER: readonly StepCode[] = [
   Step.ONLY_PATH,
   Step.REACHABILITY,
@@ -53,6 +56,7 @@ export const STEP_ORDER: readonly StepCode[] = [
   Step.ORIGIN,
   Step.MED,
   Step.EBGP_OVER_IBGP,
+  Step.IGP_COST,
   Step.ROUTER_ID,
   Step.CLUSTER_LIST_LENGTH,
   Step.PEER_ADDRESS,
@@ -72,6 +76,11 @@ export interface DecisionOptions {
   readonly multipathRelax: boolean;
   /** Next-hop reachability (RFC 4271 §9.1.2.1); paths with unreachable next hops are not eligible. */
   readonly reachable: (p: Path) => boolean;
+  /**
+   * Interior cost to a path's next hop (RFC 4271 §9.1.2.2 (e)): the metric of the kernel route that
+   * resolves it, 0 when connected. Absent (fib: false): the step is skipped, as if all were equal.
+   */
+  readonly igpCost?: (p: Path) => number;
 }
 
 /** AS_PATH length for the decision: a set counts 1, confederation segments 0 (RFC 5065 §5.3). */
@@ -136,6 +145,12 @@ export function compare(a: Path, b: Path, o: DecisionOptions): number {
   }
   if (a.peer.ibgp !== b.peer.ibgp && !isLocal(a) && !isLocal(b))
     return win(!a.peer.ibgp, Step.EBGP_OVER_IBGP);
+  if (o.igpCost) {
+    // RFC 4271 §9.1.2.2 (e): prefer the lowest interior cost to the NEXT_HOP.
+    const ga = o.igpCost(a);
+    const gb = o.igpCost(b);
+    if (ga !== gb) return win(ga < gb, Step.IGP_COST);
+  }
   const ia = routerId(a);
   const ib = routerId(b);
   if (ia !== ib) return win(ia < ib, Step.ROUTER_ID); // RFC 4456 §9: ORIGINATOR_ID stands for the router id
@@ -177,8 +192,10 @@ export function select(paths: readonly Path[], o: DecisionOptions): Selection {
   for (const p of paths) {
     if (p === best || multipath.length >= o.maximumPaths || !o.reachable(p)) continue;
     const c = Math.abs(compare(p, best, o));
-    const equalUpToIgp = c === 0 || RANK[c - 1] >= RANK[Step.ROUTER_ID];
-    if (!equalUpToIgp || p.peer.ibgp !== best.peer.ibgp) continue;
+    // Equal through the IGP cost, like FRR and BIRD: ECMP over unequal interior costs would send
+    // traffic the longer way.
+    const equalThroughIgp = c === 0 || RANK[c - 1] >= RANK[Step.ROUTER_ID];
+    if (!equalThroughIgp || p.peer.ibgp !== best.peer.ibgp) continue;
     if (!o.multipathRelax && neighborAs(p) !== neighborAs(best)) continue;
     if (nextHops.has(p.attrs.attrs.nextHop)) continue; // ECMP needs distinct next hops
     nextHops.add(p.attrs.attrs.nextHop);

@@ -91,6 +91,7 @@ describe('NextHopTable.resolve', () => {
       nextHops: [{ via: '10.0.0.2', dev: 'eth1' }],
       connected: true,
       via: '10.0.0.0/24',
+      metric: 0,
     });
     expect(t.resolve('fd00:0:0:1::9')).toMatchObject({
       reachable: true,
@@ -105,6 +106,7 @@ describe('NextHopTable.resolve', () => {
       nextHops: [{ via: '10.0.0.2', dev: 'eth1' }],
       connected: false,
       via: '10.9.0.0/16',
+      metric: 0,
     });
     expect(t.resolve('10.7.7.7')).toMatchObject({ nextHops: [{ via: '10.0.0.7', dev: 'eth1' }] });
   });
@@ -155,12 +157,21 @@ describe('NextHopTable.resolve', () => {
     expect(t.resolve('bogus')).toMatchObject({ reachable: false });
   });
 
+  it("reports the resolving route's metric as the interior cost (RFC 4271 §9.1.2.2 (e)), 0 when connected", () => {
+    expect(t.resolve('10.9.7.1')).toMatchObject({ via: '10.9.7.0/24', metric: 20 });
+    // Two routes to fd99::/48: the kernel uses the lower metric, and so does the cost.
+    expect(t.resolve('fd99::1')).toMatchObject({ nextHops: [{ via: 'fe80::3' }], metric: 10 });
+    // The kernel's own connected route has metric 256 in IPv6; a connected next hop costs nothing.
+    expect(t.resolve('fd00:0:0:1::9')).toMatchObject({ connected: true, metric: 0 });
+  });
+
   it('needs an up interface for an IPv6 link-local next hop', () => {
     expect(t.resolve('fe80::2', 'eth1')).toEqual({
       reachable: true,
       nextHops: [{ via: 'fe80::2', dev: 'eth1' }],
       connected: true,
       via: 'fe80::/64',
+      metric: 0,
     });
     expect(t.resolve('fe80::2')).toMatchObject({ reachable: false });
     expect(t.resolve('fe80::2', 'eth2')).toMatchObject({ reachable: false });
