@@ -1,11 +1,12 @@
 /**
  * The HTTP adapter of the service facade: JSON on loopback by default. GET reads snapshots, POST runs
- * actions; POST needs `Authorization: Bearer <api.token>` when a token is configured, and is refused
+ * actions, DELETE ends a fault (fault-routes.ts); POST and DELETE need `Authorization: Bearer <api.token>` when a token is configured, and are refused
  * on a non-loopback address without one (the token: api.token, or api.token-file read at start; see
  * token.ts). Each route is one line over BgpService.
  */
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
+import { faultDelete, faultGet, faultPost } from './fault-routes.js';
 import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
 
@@ -35,11 +36,12 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
     };
     const url = new URL(req.url ?? '/', 'http://api');
     if (req.method === 'GET') return reply(...get(service, url));
-    if (req.method !== 'POST') return reply(405, { error: 'method not allowed' });
+    if (req.method !== 'POST' && req.method !== 'DELETE') return reply(405, { error: 'method not allowed' });
     if (token ? !bearerMatches(req.headers.authorization, token) : !isLoopback(o.address))
       return reply(token ? 401 : 403, {
         error: token ? 'missing or wrong bearer token' : 'actions need api.token on a non-loopback address',
       });
+    if (req.method === 'DELETE') return reply(...faultDelete(service.speaker, url.pathname));
     readBody(req).then(
       (body) =>
         post(service, url, body).then(
@@ -102,6 +104,8 @@ function read(service: BgpService, url: URL): Answer {
     const routes = service.fibRoutes();
     return routes ? [200, routes] : [409, { error: 'no FIB in this daemon (fib: false, or not started)' }];
   }
+  const fault = faultGet(service.speaker, path);
+  if (fault) return fault;
   if (path === '/api/sessions/stats')
     return [200, { unknownConnections: service.speaker.sessions.stats.unknownConnections }];
   return [404, { error: `no route GET ${path}` }];
@@ -109,6 +113,8 @@ function read(service: BgpService, url: URL): Answer {
 
 async function post(service: BgpService, url: URL, body: Record<string, unknown>): Promise<Answer> {
   const path = url.pathname;
+  const fault = faultPost(service.speaker, path, body);
+  if (fault) return fault;
   if (path === '/api/reload') {
     const r = await service.reload();
     return [r.ok ? 200 : 422, r];

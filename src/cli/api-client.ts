@@ -66,7 +66,7 @@ export function withApi(cmd: Command, json = true): Command {
 
 export async function call<T>(
   t: ApiTarget,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: object,
 ): Promise<{ status: number; body: T }> {
@@ -76,7 +76,7 @@ export async function call<T>(
       method,
       headers: {
         ...(body && { 'content-type': 'application/json' }),
-        ...(t.token && method === 'POST' && { authorization: `Bearer ${t.token}` }),
+        ...(t.token && method !== 'GET' && { authorization: `Bearer ${t.token}` }),
       },
       ...(body && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(TIMEOUT_MS),

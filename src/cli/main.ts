@@ -10,6 +10,7 @@ import { CliError, UsageError } from './api-client.js';
 import { clearCommand } from './commands/clear.js';
 import { configCommand } from './commands/config.js';
 import { decodeCommand } from './commands/decode.js';
+import { faultCommand } from './commands/fault.js';
 import { labCommand } from './commands/lab.js';
 import { neighborCommand, reloadCommand } from './commands/neighbor.js';
 import { runCommand } from './commands/run.js';
@@ -29,7 +30,8 @@ const program = new Command('rackbgp')
   .addCommand(reloadCommand())
   .addCommand(clearCommand())
   .addCommand(configCommand())
-  .addCommand(labCommand());
+  .addCommand(labCommand())
+  .addCommand(faultCommand());
 
 const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
 for (const cmd of all(program)) {

@@ -108,6 +108,19 @@ export class Forwarding {
     this.frozen = true;
   }
 
+  /**
+   * Follows the RIB again after freeze() (fault fib-freeze): every destination of `dests` (the whole
+   * RIB) is set, and every FIB route of a prefix not among them goes.
+   */
+  thaw(dests: Iterable<Dest>): void {
+    this.frozen = false;
+    const all = [...dests];
+    this.update(all);
+    const present = new Set(all.map((d) => keyToText(d.family, d.key)));
+    for (const r of this.driver.routes())
+      if (!present.has(r.route.prefix)) this.driver.remove(r.route.prefix);
+  }
+
   /** Installs or removes the forwarding entry of each destination; local routes are not installed. */
   update(dests: readonly Dest[]): void {
     if (this.frozen) return;

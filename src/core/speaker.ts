@@ -30,6 +30,14 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import {
+  ANY_NEIGHBOR,
+  type FaultEvent,
+  type FaultHandle,
+  FaultRegistry,
+  type FaultSpec,
+  WITHDRAW_ALL_POLICY,
+} from './faults.js';
 import { Forwarding } from './forwarding.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
@@ -60,6 +68,8 @@ export interface SpeakerEvents {
   routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
   /** One run of the decision process and export: its duration and the destinations it changed. */
   flush: [{ seconds: number; destinations: number }];
+  /** A fault (src/core/faults.ts) started or ended. */
+  fault: [FaultEvent];
 }
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
@@ -136,6 +146,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Timers that restart a peer after max-prefix (cancelled by stop()). */
   private readonly restartTimers = new Set<Timer>();
   private current: Readonly<Config>;
+  /** Faults on command (`fault()`, the API, `rackbgp fault`). */
+  readonly faults: FaultRegistry;
 
   /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
   static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
@@ -219,6 +231,24 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       log,
       hooks,
     });
+    this.faults = new FaultRegistry({
+      clock: this.clock,
+      peer: (a) => this.sessions.peers.get(a),
+      applyExport: (a) => this.applyPolicies(a),
+      reannounce: (a) => this.softRefresh(a, 'out'),
+      freezeFib: (frozen) => {
+        if (frozen) this.forwarding?.freeze();
+        else this.forwarding?.thaw([4, 6].flatMap((f) => [...this.routing.rib.tables[f as 4 | 6].values()]));
+        return !!this.forwarding;
+      },
+      emit: (e) => this.emit('fault', e),
+    });
+    this.on('state', (s) => this.faults.sessionState(s.neighbor, s.from, s.to));
+  }
+
+  /** Starts a fault on a neighbor's session (or `*` for fib-freeze); throws FaultError on bad input. */
+  fault(address: string, spec: FaultSpec): FaultHandle {
+    return this.faults.start(address || ANY_NEIGHBOR, spec);
   }
 
   /**
@@ -300,6 +330,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
   async stop(message?: string): Promise<void> {
+    this.faults.stop();
     this.startupTimer?.cancel();
     for (const t of this.restartTimers) t.cancel();
     this.restartTimers.clear();
@@ -408,7 +439,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const s = this.sessions.settingsOf(address);
     this.routing.setPolicies(info, {
       importPolicy: policyChain(s.import, this.policies),
-      exportPolicy: policyChain(s.export, this.policies),
+      exportPolicy: this.faults.blocksExport(address)
+        ? [WITHDRAW_ALL_POLICY]
+        : policyChain(s.export, this.policies),
       ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
     });
     return true;
@@ -513,7 +546,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         advertisementInterval: settings['advertisement-interval'] ?? 0,
         softReconfigurationInbound: settings['soft-reconfiguration-inbound'] ?? false,
         importPolicy: policyChain(settings.import, this.policies),
-        exportPolicy: policyChain(settings.export, this.policies),
+        exportPolicy: this.faults.blocksExport(address)
+          ? [WITHDRAW_ALL_POLICY]
+          : policyChain(settings.export, this.policies),
         ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
         ...(settings['max-prefix'] && {
           maxPrefix: {

@@ -4,11 +4,13 @@
  * message right behind an OPEN in the same segment already decodes with them.
  */
 import type { Socket } from 'node:net';
+import type { Clock } from '../util/clock.js';
 import {
   type AttrIssue,
   type BgpError,
   decodeMessage,
   encodeMessage,
+  endOfRibFamily,
   Framer,
   INITIAL_CONTEXT,
   MAX_MESSAGE_LENGTH,
@@ -16,6 +18,7 @@ import {
   type UpdateContext,
 } from '../wire/index.js';
 import { Priority, type PriorityLevel, TxQueue } from './tx-queue.js';
+import { UpdateDelayLine, type UpdateDelayRule } from './update-delay.js';
 
 export interface ConnectionHandlers {
   message(m: Message, issues: readonly AttrIssue[]): void;
@@ -49,6 +52,11 @@ export class Connection {
   private done = false;
   /** Octets read in this event-loop turn (see READ_BUDGET). */
   private readThisTurn = 0;
+  /** Fault injection (src/core/faults.ts): reading stopped, outbound UPDATEs held back, a dead link. */
+  private readPaused = false;
+  private heldChunks: Buffer[] = [];
+  private delay: UpdateDelayLine | null = null;
+  private deadLinkMs = 0;
 
   constructor(
     readonly socket: Socket,
@@ -98,15 +106,91 @@ export class Connection {
   /** Sends a message at UPDATE priority, behind the UPDATEs queued so far (End-of-RIB, EoRR). */
   sendAfterUpdates(m: Message): void {
     if (this.done) return;
-    this.tx.enqueue(encodeMessage(m, this.ctx, this.maxOut), Priority.UPDATE);
+    const bytes = encodeMessage(m, this.ctx, this.maxOut);
+    if (this.delay) this.delay.push([bytes], true);
+    else this.tx.enqueue(bytes, Priority.UPDATE);
     this.sent(m);
   }
 
   /** Queues pre-encoded UPDATEs (from the packer). */
   sendUpdates(messages: readonly Uint8Array[]): void {
     if (this.done) return;
+    if (this.delay) {
+      this.delay.push(messages);
+      return;
+    }
     for (const m of messages) this.tx.enqueue(m, Priority.UPDATE);
     this.sentUpdates(messages);
+  }
+
+  // ---- fault injection hooks (src/core/faults.ts) ----
+
+  /** `hold`: nothing more is written (KEEPALIVEs included); reading and our hold timer go on. */
+  pauseSending(): void {
+    this.tx.pauseSending();
+  }
+
+  resumeSending(): void {
+    if (!this.done) this.tx.resumeSending();
+  }
+
+  /**
+   * `blackhole`: neither reads nor writes, the TCP connection stays open (a dead link). If the
+   * session ends meanwhile (our hold timer), the socket stays silent for `deadLinkMs`, so the peer
+   * learns of it from its own hold timer, then goes.
+   */
+  blackhole(deadLinkMs: number): void {
+    this.deadLinkMs = deadLinkMs;
+    this.tx.pauseSending();
+    this.readPaused = true;
+    this.socket.pause();
+  }
+
+  /** The link is back: what arrived meanwhile is read, what queued is written. */
+  endBlackhole(): void {
+    if (this.done || !this.readPaused) return;
+    this.readPaused = false;
+    this.tx.resumeSending();
+    this.socket.resume();
+    const held = this.heldChunks;
+    this.heldChunks = [];
+    for (const c of held) this.onData(c);
+  }
+
+  /** `drop`: the TCP connection goes without a NOTIFICATION, as when a switch crashes. */
+  abort(reason: string): void {
+    this.finish(reason);
+  }
+
+  /** `delay-updates` / `delay-eor`: outbound UPDATEs held back by the rule; null releases them now. */
+  setUpdateDelay(rule: UpdateDelayRule | null, clock: Clock): void {
+    if (!rule) {
+      const d = this.delay;
+      this.delay = null;
+      d?.flushAll();
+      return;
+    }
+    if (this.delay) this.delay.setRule(rule);
+    else
+      this.delay = new UpdateDelayLine(
+        rule,
+        clock,
+        (f) => this.isEndOfRib(f),
+        (frames, uncounted) => {
+          if (this.done) return;
+          for (const f of frames) this.tx.enqueue(f, Priority.UPDATE);
+          if (uncounted.length) this.sentUpdates(uncounted);
+        },
+      );
+  }
+
+  /** RFC 4724 §2: an UPDATE with nothing in it (IPv4: 23 octets), or with an empty MP_UNREACH_NLRI. */
+  private isEndOfRib(frame: Uint8Array): boolean {
+    if (frame[18] !== 2) return false;
+    if (frame.length === 23) return true;
+    if (frame.length > 40) return false;
+    const m = this.decodeSent(frame);
+    return m?.type === 'update' && endOfRibFamily(m) !== null;
   }
 
   /** Decodes a message this connection encoded (for packet tracing of pre-encoded UPDATEs). */
@@ -119,7 +203,15 @@ export class Connection {
   close(): void {
     if (this.done) return;
     this.done = true;
+    this.delay?.cancel();
     this.socket.pause();
+    if (this.readPaused) {
+      // Blackholed: a dead link carries no NOTIFICATION and no FIN.
+      this.tx.clear();
+      const t = setTimeout(() => this.socket.destroy(), this.deadLinkMs).unref();
+      this.socket.once('close', () => clearTimeout(t));
+      return;
+    }
     this.tx.flush();
     this.socket.end();
     // Give the NOTIFICATION time to leave, then make sure the socket is gone.
@@ -129,6 +221,10 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.done) return;
+    if (this.readPaused) {
+      this.heldChunks.push(chunk);
+      return;
+    }
     this.framer.push(chunk);
     if (this.readThisTurn === 0) setImmediate(() => this.nextTurn());
     this.readThisTurn += chunk.length;
@@ -154,13 +250,14 @@ export class Connection {
   private nextTurn(): void {
     const paused = this.readThisTurn >= READ_BUDGET;
     this.readThisTurn = 0;
-    if (paused && !this.done) this.socket.resume();
+    if (paused && !this.done && !this.readPaused) this.socket.resume();
   }
 
   /** The socket went away without our asking: report it once. */
   private finish(reason: string): void {
     if (this.done) return;
     this.done = true;
+    this.delay?.cancel();
     this.socket.destroy();
     this.handlers.closed(reason);
   }

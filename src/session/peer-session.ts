@@ -32,6 +32,7 @@ import {
   stepPeer,
 } from './peer.js';
 import { connectPrepared, setTtl } from './socket-options.js';
+import type { UpdateDelayRule } from './update-delay.js';
 
 export interface PeerEndpoint {
   readonly address: string;
@@ -83,6 +84,8 @@ export class PeerSession {
   private notified = false;
   /** Packet tracing: every message sent and received logged at info as its JSON form (off by default). */
   trace = false;
+  /** Fault injection: UPDATEs held back on this and later connections until cleared. */
+  private updateDelay: UpdateDelayRule | null = null;
 
   constructor(
     readonly endpoint: PeerEndpoint,
@@ -150,11 +153,33 @@ export class PeerSession {
     }
     this.applyTtl(socket);
     this.conns.in = this.wrap(socket, 'in');
+    if (this.updateDelay) this.conns.in.setUpdateDelay(this.updateDelay, this.deps.clock);
     this.dispatch({ type: 'Incoming' });
   }
 
   send(m: Message): void {
     this.connection?.send(m);
+  }
+
+  /** Fault `delay-updates` / `delay-eor`: applies to every connection from now on; null ends it. */
+  setUpdateDelay(rule: UpdateDelayRule | null): void {
+    this.updateDelay = rule;
+    for (const c of Object.values(this.conns)) c?.setUpdateDelay(rule, this.deps.clock);
+  }
+
+  /**
+   * Fault `cease`: this NOTIFICATION on the session, then start again (as reset() does). With Cease
+   * 6/9 only where RFC 8538 §5 applies: the N bit sent and received (see hardResetNegotiated).
+   */
+  ceaseAndRestart(notification: NotificationMessage): void {
+    this.stopWith(notification);
+    this.start();
+  }
+
+  /** RFC 8538 §2: both OPENs carried the graceful-restart capability with the N bit. */
+  hardResetNegotiated(): boolean {
+    const local = this.cfg.localOpen.capabilities.find((c) => c.kind === 'graceful-restart');
+    return !!(local?.notification && this.params?.peerGracefulRestart?.notification);
   }
 
   private fsm(side: ConnectionSide) {
@@ -253,6 +278,7 @@ export class PeerSession {
     const socket = this.openSocket();
     const conn = this.wrap(socket, 'out');
     this.conns.out = conn;
+    if (this.updateDelay) conn.setUpdateDelay(this.updateDelay, this.deps.clock);
     socket.once('connect', () => {
       if (this.endpoint.minTtl === undefined) this.applyTtl(socket);
       if (this.conns.out === conn) this.connEvent('out', { type: 'TcpConnected' });

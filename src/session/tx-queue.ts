@@ -20,6 +20,8 @@ export class TxQueue {
   private heads = [0, 0, 0, 0];
   private queuedBytes = 0;
   private scheduled = false;
+  /** Fault injection (`hold`, `blackhole`): nothing is written; messages keep queueing. */
+  private paused = false;
 
   constructor(
     private readonly sink: WritableSink,
@@ -53,6 +55,7 @@ export class TxQueue {
    * the queue is empty or a write reports back-pressure ('drain' calls this again).
    */
   flush(): void {
+    if (this.paused) return;
     while (this.queuedBytes > 0) {
       const chunk = this.take(this.highWater - this.sink.writableLength);
       if (!chunk) return;
@@ -82,6 +85,22 @@ export class TxQueue {
     if (!parts.length) return null;
     this.queuedBytes -= size;
     return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+  }
+
+  /** Stops writing (fault injection); messages queue until resumeSending(). */
+  pauseSending(): void {
+    this.paused = true;
+  }
+
+  /** Writes what queued while paused, in priority order. */
+  resumeSending(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.flush();
+  }
+
+  get sendingPaused(): boolean {
+    return this.paused;
   }
 
   clear(): void {
