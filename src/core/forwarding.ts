@@ -92,6 +92,13 @@ export class Forwarding {
     return this.resolve(p).reachable;
   }
 
+  /** Interior cost to a path's next hop (RFC 4271 §9.1.2.2 (e)); 0 for local paths and connected next hops. */
+  igpCost(p: Path): number {
+    if (p.peer.id === 0) return 0;
+    const r = this.resolve(p);
+    return r.reachable ? r.metric : 0;
+  }
+
   /** Resolver changes (addresses, kernel routes); also retries routes the kernel refused before. */
   onChange(listener: (c: ResolverChange) => void): () => void {
     return this.resolver.onChange((c) => {

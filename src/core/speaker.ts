@@ -9,7 +9,7 @@ import type { FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
 import type { Dest } from '../rib/loc-rib.js';
 import { keyFromText, keyLength, keyToText, type PrefixKey } from '../rib/prefix-key.js';
-import type { PeerInfo } from '../rib/types.js';
+import type { Path, PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
@@ -185,6 +185,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         alwaysCompareMed: config['always-compare-med'],
         maximumPaths: config['maximum-paths'],
         multipathRelax: config['multipath-relax'],
+        // RFC 4271 §9.1.2.2 (e): with fib: true the resolver knows the interior cost to each next hop.
+        ...(config.fib && { igpCost: (path: Path) => this.forwarding?.igpCost(path) ?? 0 }),
       },
       onSharedSubnet: (nextHop, to) => this.subnets.shareSubnet(nextHop, to.address),
       // With fib: true a path waits for the resolver (startForwarding rechecks every path).
