@@ -6,14 +6,17 @@
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
  *
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets] [--multihop]
- *     [--community-every 0]
+ *     [--community-every 0] [--journal 0]
  * With --own-subnets each sink has its own session address (next hop self differs per sink); eBGP
  * one hop away that makes a group per sink (third-party next hops), with --multihop one group.
  * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
 import { parseArgs } from 'node:util';
+import { Journal } from '../src/core/journal.js';
+import { PrefixHistory } from '../src/core/prefix-history.js';
 import { RoutingEngine } from '../src/core/routing.js';
 import type { PeerInfo } from '../src/rib/types.js';
+import { RealClock } from '../src/util/clock.js';
 import {
   AsPathSegmentType,
   decodeMessage,
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     'own-subnets': { type: 'boolean', default: false },
     multihop: { type: 'boolean', default: false },
     'community-every': { type: 'string', default: '0' },
+    /** Event journal size (0: none), wired as the daemon wires it (src/core/prefix-history.ts). */
+    journal: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -117,6 +122,12 @@ async function main(): Promise<void> {
       flushSeconds += s;
     },
   });
+  const journalSize = Number(values.journal);
+  const journal = journalSize
+    ? new Journal({ size: journalSize, clock: new RealClock(), origin: performance.timeOrigin })
+    : undefined;
+  const history = journal && new PrefixHistory({ journal, lookup: (f, k) => engine.rib.get(f, k) });
+  if (history) engine.onChange((dests) => history.decided(dests));
   const gen = peer(1, 65001);
   const received = new Array<number>(sinks).fill(0);
   const messages = new Array<number>(sinks).fill(0);
@@ -172,6 +183,7 @@ async function main(): Promise<void> {
     retainedBytesPerPrefix: Math.round((after - before) / routes),
     heapMiB: Math.round(after / 2 ** 20),
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    ...(journal && { journal: journal.stats(), journalRecords: history?.totals().records }),
   };
   console.log(values.json ? JSON.stringify(result) : result);
 }

@@ -142,6 +142,10 @@ const configShape = z.strictObject({
   'cluster-id': ipv4.optional(),
   /** Milliseconds a new session waits before its initial table, so sessions and routes arriving together go out as one (FRR's coalesce-time). */
   'coalesce-time': z.number().int().min(0).max(10000).default(50),
+  /** The event journal (issue 15): events kept in memory (0: no journal, no per-prefix history). */
+  journal: z
+    .strictObject({ size: z.number().int().min(0).max(10_000_000).default(100_000) })
+    .default({ size: 100_000 }),
   /** ECMP width for best paths installed and used (1: no multipath). */
   'maximum-paths': z.number().int().min(1).max(64).default(1),
   /** Multipath across different neighbor ASes, as lab fabrics use. */

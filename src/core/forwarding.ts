@@ -4,6 +4,7 @@
  * `redistribute connected`, and start-up adoption of routes an earlier run left behind.
  */
 import {
+  type FibChange,
   FibDriver,
   type FibFailure,
   type FibNextHop,
@@ -25,6 +26,8 @@ export interface ForwardingOptions {
   readonly log: Logger;
   /** Whether the process may change routes (CAP_NET_ADMIN); read from /proc/self/status by default. */
   readonly mayChangeRoutes?: boolean;
+  /** Told what the kernel took and refused of each batch (the event journal). */
+  readonly onApplied?: (changes: readonly FibChange[], failed: readonly FibFailure[]) => void;
 }
 
 /** A refused change for the log: the prefix names the family, so no family number. */
@@ -71,6 +74,7 @@ export class Forwarding {
             ),
         }),
         onError: (e) => o.log.warn({ err: e.message }, 'FIB error'),
+        ...(o.onApplied && { onApplied: o.onApplied }),
         onBulk: () => resolver.pauseRouteWatch(),
       });
       await driver.start({ hold: true });

@@ -17,6 +17,8 @@ export interface FibStats extends ReconcilerStats {
 export interface FibDriverOptions {
   /** Called with the changes the kernel refused (logging, metrics). */
   readonly onFailures?: (failures: readonly FibFailure[]) => void;
+  /** Called after each batch with its changes and those refused (the event journal). */
+  readonly onApplied?: (changes: readonly FibChange[], failed: readonly FibFailure[]) => void;
   /** Called when the port failed as a whole (e.g. ip died). */
   readonly onError?: (error: Error) => void;
   /**
@@ -180,6 +182,7 @@ export class FibDriver {
       for (const c of changes) this.refusals.delete(changePrefix(c));
       for (const f of result.failed) this.refusals.set(changePrefix(f.change), f.error);
       if (result.failed.length) this.options.onFailures?.(result.failed);
+      this.options.onApplied?.(changes, result.failed);
       this.resyncs = 0;
     } catch (e) {
       this.options.onError?.(e as Error);

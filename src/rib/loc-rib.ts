@@ -18,6 +18,10 @@ export interface Dest {
   reason: StepCode;
   /** Queued for the next decide(). */
   dirty: boolean;
+  /** Opaque to the RIB, kept by the event journal (src/core/prefix-history.ts): the selection it
+   * last saw, and its per-prefix history. Fields of the Dest, so a full table costs no map. */
+  journalSeen: unknown;
+  journalHistory: unknown;
 }
 
 const NO_MULTIPATH: readonly Path[] = Object.freeze([]);
@@ -89,7 +93,17 @@ export class LocRib {
     if (!d) {
       // A new prefix: the paths array is made with its one element (an empty array grows to 17 slots).
       const path: Path = { peer, pathId, txId: this.takeTxId(), attrs: set, stale: false };
-      d = { family, key, paths: [path], best: null, multipath: NO_MULTIPATH, reason: 0, dirty: false };
+      d = {
+        family,
+        key,
+        paths: [path],
+        best: null,
+        multipath: NO_MULTIPATH,
+        reason: 0,
+        dirty: false,
+        journalSeen: undefined,
+        journalHistory: undefined,
+      };
       table.set(key, d);
       this.count(peer, family, 1);
       this.markDirty(d);
