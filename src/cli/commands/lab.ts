@@ -23,6 +23,9 @@ import { run } from '../../lab/netns.js';
 import { observe } from '../../lab/observe.js';
 import { dotGraph, routeTable, sessionTable, textPicture } from '../../lab/picture.js';
 import { type LabPlan, plan } from '../../lab/plan.js';
+import { loadScenario, ScenarioError } from '../../lab/scenario.js';
+import { formatScenarioReport } from '../../lab/scenario-analysis.js';
+import { runScenario, ScenarioRunError } from '../../lab/scenario-run.js';
 import type { Lab } from '../../lab/schema.js';
 import { formatReport, type VerifyReport, verify } from '../../lab/verify.js';
 
@@ -310,6 +313,48 @@ function verifyCommand(): Command {
     );
 }
 
+function scenarioCommand(): Command {
+  return new Command('scenario')
+    .description(
+      'run a scenario file (faults, restarts, kills, links at set times) while pods probe each other; exit 1 when an expectation fails',
+    )
+    .argument('<file>', 'scenario file (lab/scenarios/*.yaml)')
+    .option('--name <name>', 'lab name')
+    .option('--json', 'print the report as JSON')
+    .option('--report <dir>', 'also write report.json, report.txt and timeline.svg there')
+    .option('--settle <seconds>', 'wait this long for every session to be Established first', '60')
+    .action(
+      guard(
+        async (file: string, opts: { name?: string; json?: boolean; report?: string; settle: string }) => {
+          needRoot('scenario');
+          const { plan: p } = runningLab(undefined, opts.name);
+          const sc = loadScenario(file, p.lab);
+          const settle = Number(opts.settle);
+          if (!Number.isFinite(settle) || settle < 0)
+            throw new LabFailure(`--settle ${opts.settle}: seconds, 0 or more`);
+          const report = await runScenario(p, sc, {
+            settleMs: settle * 1000,
+            log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+          });
+          const text = formatScenarioReport(report);
+          if (opts.report) {
+            const { timelineSvg } = await import('../../lab/timeline-svg.js');
+            mkdirSync(opts.report, { recursive: true });
+            writeFileSync(join(opts.report, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+            writeFileSync(join(opts.report, 'report.txt'), text);
+            writeFileSync(join(opts.report, 'timeline.svg'), timelineSvg(report));
+          }
+          process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : text);
+          if (opts.report && !opts.json)
+            process.stdout.write(
+              `report: ${join(opts.report, 'report.json')}, ${join(opts.report, 'timeline.svg')}\n`,
+            );
+          process.exitCode = report.ok ? 0 : 1;
+        },
+      ),
+    );
+}
+
 function renderCommand(): Command {
   return new Command('render')
     .description(
@@ -356,7 +401,15 @@ function guard<A extends unknown[]>(f: (...args: A) => Promise<void> | void): (.
     try {
       await f(...args);
     } catch (e) {
-      if (!(e instanceof LabFailure || e instanceof LabError)) throw e;
+      if (
+        !(
+          e instanceof LabFailure ||
+          e instanceof LabError ||
+          e instanceof ScenarioError ||
+          e instanceof ScenarioRunError
+        )
+      )
+        throw e;
       process.stderr.write(`rackbgp lab: ${e.message}\n`);
       process.exit(1);
     }
@@ -373,6 +426,7 @@ export function labCommand(): Command {
     execCommand(),
     verifyCommand(),
     downCommand(),
+    scenarioCommand(),
     renderCommand(),
   ]) {
     // addCommand() copies no settings: usage errors exit 2 here as everywhere in rackbgp.
