@@ -48,7 +48,7 @@ type Slot = AttrSet | Hidden;
 type Entry = Slot | Map<number, Slot>;
 
 const NOBODY: readonly Member[] = [];
-const NO_REWRITE = { peer: null, from: null, set: { refs: 0 } as AttrSet };
+const NO_REWRITE = { family: 4 as const, peer: null, from: null, set: { refs: 0 } as AttrSet };
 const setOf = (s: Slot): AttrSet => (s instanceof Hidden ? s.set : s);
 const visibleTo = (s: Slot | undefined, m: Member): AttrSet | null =>
   s === undefined ? null : s instanceof Hidden ? (s.from === m ? null : s.set) : s;
@@ -65,10 +65,17 @@ export class OutGroup {
   private readonly shared: boolean;
   private readonly filter: ExportFilter;
   private readonly options: ExportOptions;
-  /** rewrite() results per source peer and RIB set (valid while the out set is alive). */
-  private readonly rewriteCache = new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>();
+  /**
+   * rewrite() results per family, source peer and RIB set (valid while the out set is alive). By
+   * family: one set (a network's, without next hop) gets an IPv4 or an IPv6 next hop self.
+   */
+  private readonly rewriteCache = {
+    4: new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>(),
+    6: new WeakMap<PeerInfo, WeakMap<AttrSet, AttrSet>>(),
+  };
   /** The last rewrite (runs of prefixes share a source and set): skips two lookups. */
-  private lastRewrite: { peer: PeerInfo | null; from: AttrSet | null; set: AttrSet } = NO_REWRITE;
+  private lastRewrite: { family: 4 | 6; peer: PeerInfo | null; from: AttrSet | null; set: AttrSet } =
+    NO_REWRITE;
   private readonly hiddenCache = new WeakMap<AttrSet, Map<Member, Hidden>>();
   /** The last Hidden made or found (runs of prefixes share one). */
   private lastHidden: Hidden | null = null;
@@ -511,13 +518,14 @@ export class OutGroup {
     if (this.settings.blockExport || !mayExport(path, this.view)) return null;
     const memo = this.lastRewrite;
     let set: AttrSet | undefined;
-    if (memo.from === path.attrs && memo.peer === path.peer && memo.set.refs > 0)
+    if (memo.from === path.attrs && memo.peer === path.peer && memo.family === d.family && memo.set.refs > 0)
       set = this.ctx.store.ref(memo.set);
     else {
-      let byPeer = this.rewriteCache.get(path.peer);
+      const cache = this.rewriteCache[d.family];
+      let byPeer = cache.get(path.peer);
       if (!byPeer) {
         byPeer = new WeakMap();
-        this.rewriteCache.set(path.peer, byPeer);
+        cache.set(path.peer, byPeer);
       }
       set = byPeer.get(path.attrs);
       if (set && set.refs > 0) this.ctx.store.ref(set);
@@ -525,7 +533,7 @@ export class OutGroup {
         set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, this.options, d.family));
         byPeer.set(path.attrs, set);
       }
-      this.lastRewrite = { peer: path.peer, from: path.attrs, set };
+      this.lastRewrite = { family: d.family, peer: path.peer, from: path.attrs, set };
     }
     return this.filter.apply(d.family, d.key, set);
   }

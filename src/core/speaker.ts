@@ -511,9 +511,16 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const local = peer.connection?.localAddress ?? '';
     const iface = this.subnets.interfaceOf(local);
     const directlyConnected = this.subnets.shareSubnet(address, address);
+    // RFC 4760 §3: routes of the other IP family on this session (IPv6 over an IPv4 session, or
+    // the reverse) need a next hop self of that family: like FRR, our global address of that
+    // family on the session's interface.
+    const otherFamily = ipFamily(local) === 4 ? 6 : 4;
+    const other = iface === undefined ? undefined : this.subnets.globalOf(iface, otherFamily);
+    const local4 = ipFamily(local) === 4 ? local : other;
+    const local6 = ipFamily(local) === 6 ? local : other;
     // RFC 2545 §3: our link-local address goes beside a global next hop self to a peer on the link.
     const linkLocal =
-      ipFamily(local) === 6 && directlyConnected && iface !== undefined && !/^fe80:/i.test(local)
+      local6 !== undefined && directlyConnected && iface !== undefined && !/^fe80:/i.test(local6)
         ? this.subnets.linkLocalOf(iface)
         : undefined;
     const info: PeerInfo = {
@@ -524,8 +531,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       routerIdNum: parseIPv4(params.peerRouterId),
       ibgp: params.peerAsn === this.config.asn,
       rrClient: settings['route-reflector-client'] ?? false,
-      ...(ipFamily(local) === 4 && { localAddress4: local }),
-      ...(ipFamily(local) === 6 && { localAddress6: local }),
+      ...(local4 !== undefined && { localAddress4: local4 }),
+      ...(local6 !== undefined && { localAddress6: local6 }),
       directlyConnected,
       ...(directlyConnected && this.subnets.pointToPoint(address) && { pointToPoint: true }),
       ...(iface !== undefined && { interface: iface }),

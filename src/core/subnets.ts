@@ -2,7 +2,7 @@
  * The subnets of this host's (namespace's) interfaces, from os.networkInterfaces(), cached briefly:
  * enough to tell whether a next hop shares a subnet with a peer (RFC 4271 §5.1.3 third-party next hop).
  */
-import { networkInterfaces } from 'node:os';
+import { type NetworkInterfaceInfo, networkInterfaces } from 'node:os';
 import { parseIPv4, parseIPv6 } from '../util/ip.js';
 
 interface Subnet {
@@ -23,6 +23,15 @@ function inSubnet(addr: Uint8Array, s: Subnet): boolean {
     if ((addr[bit >> 3] & m) !== (s.bytes[bit >> 3] & m)) return false;
   }
   return true;
+}
+
+/** The first global (not link-local) address of `family` among one interface's addresses. */
+export function globalAddressOf(
+  list: readonly NetworkInterfaceInfo[] | undefined,
+  family: 4 | 6,
+): string | undefined {
+  const name = family === 4 ? 'IPv4' : 'IPv6';
+  return list?.find((i) => i.family === name && !i.internal && !/^fe80:/i.test(i.address))?.address;
 }
 
 export class LocalSubnets {
@@ -66,6 +75,11 @@ export class LocalSubnets {
   linkLocalOf(name: string): string | undefined {
     const a = networkInterfaces()[name]?.find((i) => i.family === 'IPv6' && /^fe80:/i.test(i.address));
     return a?.address.replace(/%.*$/, '');
+  }
+
+  /** Our first global address of `family` on interface `name`, if it has one. */
+  globalOf(name: string, family: 4 | 6): string | undefined {
+    return globalAddressOf(networkInterfaces()[name], family);
   }
 
   /** Whether `address` is on one of our point-to-point subnets (IPv4 /30 or /31, IPv6 /126 or /127). */
