@@ -5,7 +5,7 @@
  * then the expectations. Everything it starts it stops by PID, whatever happens.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { labBaseDir, type ProcessRecord, readState, statePath } from './executor.js';
@@ -23,7 +23,7 @@ import type {
   StepReport,
   TimedEvent,
 } from './scenario-types.js';
-import { BirdControl, journalToTimed, SwitchWatcher } from './scenario-watch.js';
+import { BirdControl, journalToTimed, parseBirdLog, SwitchWatcher } from './scenario-watch.js';
 import { verify } from './verify.js';
 
 export interface RunOptions {
@@ -180,6 +180,10 @@ export async function runScenario(p: LabPlan, sc: Scenario, opts: RunOptions = {
     }
   })();
 
+  // BIRD's own log lines, when its config logs to a file or stderr (the lab's process log).
+  const birdLogs = p.processes
+    .filter((x) => x.name !== 'rackbgp')
+    .map((x) => ({ proc: x, from: fileSize(x.log) }));
   let prober: Prober | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -256,6 +260,21 @@ export async function runScenario(p: LabPlan, sc: Scenario, opts: RunOptions = {
     // Let the switch agents deliver the journal up to the end.
     await sleep(400);
 
+    for (const { proc, from } of birdLogs)
+      for (const line of parseBirdLog(readTail(proc.log, from))) {
+        const name = /^(\S+):/.exec(line.text)?.[1];
+        const i = p.sessions.findIndex((s) =>
+          s.ends.some((e) => e.device === proc.device && e.protocol === name),
+        );
+        events.push({
+          t: line.t,
+          source: proc.device,
+          origin: 'bird',
+          type: 'bird-log',
+          text: `${line.level} ${line.text}`,
+          ...(i >= 0 && { session: i }),
+        });
+      }
     const window = events.filter((e) => e.t >= t0 - LEAD_MS && e.t <= end).sort((a, b) => a.t - b.t);
     const flows = flowRecords(p, results).map((f) => flowReport(f, window, t0));
     const labels = p.sessions.map((_, i) => sessionLabel(p, i));
@@ -485,4 +504,21 @@ function startDaemons(c: Context, device: string, graceful: boolean): void {
     else st.processes.push(rec);
   }
   writeFileSync(statePath(st.name, c.base), `${JSON.stringify(st, null, 2)}\n`);
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** What was appended to a log since `from` (a restarted daemon appends to the same file). */
+function readTail(file: string, from: number): string {
+  try {
+    return readFileSync(file).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
 }

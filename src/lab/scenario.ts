@@ -285,7 +285,7 @@ export function parseScenario(text: string, file = '<scenario>', lab?: Lab): Sce
         'faults are injected by rackbgp switches',
       );
       const peer = lab ? resolvePeer(lab, f.device, f.peer) : f.peer;
-      if (lab && peer === undefined && devices?.get(f.device))
+      if (lab && peer === undefined && ['spine', 'leaf'].includes(devices?.get(f.device) ?? ''))
         problem(
           [...path, 'fault', 'peer'],
           `${f.device} has no session with '${f.peer}' (name a device it peers with, or its address)`,
