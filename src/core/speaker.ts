@@ -243,7 +243,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         else this.forwarding?.thaw([4, 6].flatMap((f) => [...this.routing.rib.tables[f as 4 | 6].values()]));
         return !!this.forwarding;
       },
-      emit: (e) => this.emit('fault', e),
+      emit: (e) => {
+        log.info({ fault: e.id, peer: e.neighbor, kind: e.kind, detail: e.detail }, `fault ${e.phase}`);
+        this.emit('fault', e);
+      },
     });
     this.on('state', (s) => this.faults.sessionState(s.neighbor, s.from, s.to));
   }

@@ -1,0 +1,248 @@
+/**
+ * Faults on command against a real BIRD 2 peer (issue 15 §2), through `rackbgp fault` (CLI → API →
+ * daemon): what BIRD reports and does for each kind. One session with hold time 3 s, faulted kind
+ * after kind; the session comes back between them. The speaker's kernel FIB is in its namespace.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
+import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
+import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
+
+const missing = requireTools(BIRD2.daemon, BIRD2.client);
+const skip = !isRoot() || missing.length > 0;
+if (process.env.CI === 'true' && skip)
+  throw new Error(`fault tests need root and ${missing.join(', ') || 'BIRD 2'} in CI`);
+
+const SW = '10.99.40.1';
+const BIRD = '10.99.40.2';
+/** Announced by BIRD (static): in the switch's RIB and, with fib: true, its kernel. */
+const BIRD_ROUTE = '10.41.1.0/24';
+
+const birdConfig = `log stderr all;
+router id ${BIRD};
+protocol device { scan time 2; }
+protocol static static4 { ipv4; route ${BIRD_ROUTE} blackhole; }
+protocol bgp sw {
+  local ${BIRD} as 65040;
+  neighbor ${SW} as 65001;
+  hold time 3;
+  keepalive time 1;
+  connect delay time 1;
+  connect retry time 1;
+  error wait time 1,1;
+  debug { states, events, packets };
+  ipv4 { import all; export all; };
+}
+`;
+
+const swConfig = (networks: string[]) => `router-id: ${SW}
+asn: 65001
+fib: true
+networks: [${networks.join(', ')}]
+neighbors:
+  - { address: ${BIRD}, asn: 65040, hold-time: 3, connect-retry-time: 1, idle-hold-time: 1 }
+`;
+
+describe.skipIf(skip)('faults against BIRD 2', () => {
+  let net: TestNet;
+  let bird: BirdHandle;
+  let sw: RackbgpHandle;
+  let birdLog: string;
+
+  /** Prefixes BIRD has from the switch. */
+  const birdRoutes = async () =>
+    [...(await bird.cli('show route protocol sw')).matchAll(/^(\d+\.\d+\.\d+\.\d+\/\d+)/gm)].map((m) => m[1]);
+  const fault = async (...args: string[]) => {
+    const r = await sw.cli(['fault', ...args]);
+    return { ...r, out: r.stdout + r.stderr };
+  };
+  const faultJson = async (...args: string[]) => {
+    const r = await sw.cli(['fault', ...args, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { id: number; kind: string; state: string };
+  };
+  /** Both sides Established again, BIRD with the switch's routes. */
+  const bothUp = async () => {
+    await sw.waitState(BIRD, 'Established', 20_000);
+    await bird.waitEstablished('sw', 20_000);
+    await waitFor('BIRD has the switch routes', async () => (await birdRoutes()).length === 2, 10_000, 100);
+  };
+  const transitions = async () => (await sw.neighbor(BIRD))?.counters.establishedTransitions ?? 0;
+  /** BIRD's log from `offset` on, until it has `re` (BIRD clears `Last error` once the session is back). */
+  const birdLogs = (offset: number, re: RegExp, timeoutMs = 10_000) =>
+    waitFor(`BIRD logs ${re}`, async () => re.test(logSince(offset)) && logSince(offset), timeoutMs, 50);
+  const logSince = (offset: number) => readFileSync(birdLog, 'utf8').slice(offset);
+  const logSize = () => readFileSync(birdLog, 'utf8').length;
+
+  beforeAll(async () => {
+    net = new TestNet('fault');
+    await net.addNode('sw');
+    await net.addNode('bird');
+    await net.link('sw', 'bird', { a: [`${SW}/24`], b: [`${BIRD}/24`] });
+    bird = await startBird(net, 'bird', BIRD2, birdConfig, 'bird2');
+    birdLog = join(net.dir, 'bird-bird2.log');
+    sw = await startRackbgp(net, 'sw', swConfig(['10.40.1.0/24', '10.40.2.0/24']));
+    await bothUp();
+  }, 60_000);
+  afterEach(async () => {
+    // A failed test leaves no fault behind for the next one.
+    const left = JSON.parse((await sw.cli(['fault', 'list', '--json'])).stdout) as {
+      id: number;
+      neighbor: string;
+    }[];
+    for (const f of left) await sw.cli(['fault', 'cancel', f.neighbor, String(f.id)]);
+  });
+  afterAll(async () => {
+    await net?.destroy();
+  });
+
+  it('refuses bad input with exit 2 and the reason', async () => {
+    const cases: [string[], RegExp][] = [
+      [[BIRD, 'explode'], /unknown fault kind 'explode'/],
+      [['10.99.40.9', 'hold'], /no neighbor 10.99.40.9/],
+      [[BIRD, 'hold', '--for', '-3s'], /must not be negative/],
+      [[BIRD, 'hold', '--after', 'soon'], /not a duration/],
+      [[BIRD, 'delay-updates'], /needs a delay/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await fault(...args);
+      expect(r.code, r.out).toBe(2);
+      expect(r.out).toMatch(re);
+    }
+    // RFC 8538: rackbgp does not announce the N bit, so no Hard Reset on this session (exit 1: cannot act).
+    const hard = await fault(BIRD, 'cease', '--subcode', '9');
+    expect(hard.code).toBe(1);
+    expect(hard.out).toMatch(/Hard Reset.*N bit/);
+    expect((await sw.neighbor(BIRD))?.state).toBe('Established');
+  });
+
+  it('drop: BIRD sees the connection closed without a NOTIFICATION', async () => {
+    const before = await transitions();
+    const offset = logSize();
+    const f = await faultJson(BIRD, 'drop');
+    expect(f).toMatchObject({ kind: 'drop', state: 'ended' });
+    const log = await birdLogs(offset, /sw: Connection closed/);
+    expect(log).not.toMatch(/Received:/);
+    const n = await sw.neighbor(BIRD);
+    expect(n?.counters.notificationsOut ?? {}).toEqual({});
+    await bothUp();
+    expect(await transitions()).toBe(before + 1);
+  });
+
+  it('cease: BIRD receives Cease with the chosen subcode', async () => {
+    const offset = logSize();
+    const f = await faultJson(BIRD, 'cease', '--subcode', '4');
+    expect(f.kind).toBe('cease');
+    // With the RFC 8203 shutdown communication.
+    await birdLogs(offset, /<RMT> sw: Received: Administrative reset: "rackbgp fault injection"/);
+    expect((await sw.neighbor(BIRD))?.counters.notificationsOut).toMatchObject({ '6/4': 1 });
+    await bothUp();
+  });
+
+  it("hold: nothing sent, BIRD's hold timer (3 s) expires while the switch still reads", async () => {
+    const t0 = Date.now();
+    const offset = logSize();
+    await faultJson(BIRD, 'hold', '--for', '20s');
+    const log = await birdLogs(offset, /<RMT> sw: Error: Hold timer expired/);
+    const elapsed = Date.now() - t0;
+    expect(log.split('Hold timer expired')[0]).not.toMatch(/Received:|Connection closed/);
+    expect(elapsed).toBeGreaterThan(1_900); // up to one keepalive (1 s) was in flight before the pause
+    expect(elapsed).toBeLessThan(5_000);
+    // Still reading: the switch got BIRD's NOTIFICATION (4/0) and the fault ended with the session.
+    await waitFor('switch received Hold Timer Expired', async () => {
+      const n = await sw.neighbor(BIRD);
+      return n?.counters.lastError?.direction === 'received' && n.counters.lastError.code === 4;
+    });
+    expect(JSON.parse((await sw.cli(['fault', 'list', BIRD, '--json'])).stdout)).toEqual([]);
+    await bothUp();
+  });
+
+  it('blackhole: neither side hears the other, both hold timers expire', async () => {
+    const t0 = Date.now();
+    const offset = logSize();
+    await faultJson(BIRD, 'blackhole', '--for', '30s');
+    await waitFor(
+      'the switch sends Hold Timer Expired (into the void)',
+      async () => {
+        const n = await sw.neighbor(BIRD);
+        return n?.counters.lastError?.direction === 'sent' && n.counters.lastError.code === 4;
+      },
+      10_000,
+      100,
+    );
+    const log = await birdLogs(offset, /<RMT> sw: Error: Hold timer expired/);
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    // Neither our NOTIFICATION nor a FIN reached BIRD before its own timer ran out.
+    expect(log.split('Hold timer expired')[0]).not.toMatch(/Received:|Connection closed/);
+    await bothUp();
+  });
+
+  it('delay-updates: a new route reaches BIRD only after the delay', async () => {
+    const announce = async (networks: string[], prefix: string) => {
+      sw.writeConfig(swConfig(networks));
+      const t0 = Date.now();
+      sw.signal('SIGHUP');
+      await waitFor(`BIRD has ${prefix}`, async () => (await birdRoutes()).includes(prefix), 10_000, 50);
+      return Date.now() - t0;
+    };
+    const baseline = await announce(['10.40.1.0/24', '10.40.2.0/24', '10.40.3.0/24'], '10.40.3.0/24');
+    await faultJson(BIRD, 'delay-updates', '2s', '--for', '20s');
+    const delayed = await announce(
+      ['10.40.1.0/24', '10.40.2.0/24', '10.40.3.0/24', '10.40.4.0/24'],
+      '10.40.4.0/24',
+    );
+    expect(baseline).toBeLessThan(1_500);
+    expect(delayed).toBeGreaterThanOrEqual(2_000);
+    expect(delayed).toBeLessThan(3_500);
+    const list = JSON.parse((await sw.cli(['fault', 'list', '--json'])).stdout) as { id: number }[];
+    expect(list).toHaveLength(1);
+    expect((await fault('cancel', BIRD, String(list[0].id))).code).toBe(0);
+    sw.writeConfig(swConfig(['10.40.1.0/24', '10.40.2.0/24']));
+    sw.signal('SIGHUP');
+    await waitFor('back to two routes', async () => (await birdRoutes()).length === 2, 10_000, 100);
+  });
+
+  it('delay-eor: after a reset BIRD gets the routes at once and End-of-RIB 2 s later', async () => {
+    await faultJson(BIRD, 'delay-eor', '--delay', '2s', '--for', '30s');
+    const offset = logSize();
+    expect((await sw.cli(['neighbor', 'reset', BIRD])).code).toBe(0);
+    await bothUp();
+    // BIRD's log lines carry milliseconds: the first UPDATE of the new session, and End-of-RIB.
+    const lines = (await birdLogs(offset, /Got END-OF-RIB/)).split('\n');
+    const time = (l: string) => {
+      const m = /(\d\d):(\d\d):(\d\d)\.(\d\d\d)/.exec(l);
+      return m ? ((+m[1] * 60 + +m[2]) * 60 + +m[3]) * 1000 + +m[4] : Number.NaN;
+    };
+    const eor = lines.findIndex((l) => /Got END-OF-RIB/.test(l));
+    const update = lines.find((l) => /Got UPDATE/.test(l));
+    expect(update, logSince(offset)).toBeDefined();
+    const gap = time(lines[eor]) - time(update!);
+    expect(gap).toBeGreaterThanOrEqual(1_900);
+    expect(gap).toBeLessThan(3_000);
+    expect(await birdRoutes()).toHaveLength(2);
+  });
+
+  it("withdraw-all empties BIRD's table; reannounce fills it again", async () => {
+    const w = await faultJson(BIRD, 'withdraw-all', '--for', '30s');
+    await waitFor('BIRD table empty', async () => (await birdRoutes()).length === 0, 10_000, 100);
+    expect((await sw.neighbor(BIRD))?.state).toBe('Established');
+    const r = await faultJson(BIRD, 'reannounce');
+    expect(r.id).toBeGreaterThan(w.id);
+    await waitFor('BIRD table refilled', async () => (await birdRoutes()).length === 2, 10_000, 100);
+    expect(JSON.parse((await sw.cli(['fault', 'list', BIRD, '--json'])).stdout)).toEqual([]);
+  });
+
+  it('fib-freeze: the kernel keeps the old route while the RIB changes, then reconciles', async () => {
+    const kernel = () => net.sh('sw', `ip -4 route show ${BIRD_ROUTE}`);
+    await waitFor('kernel has the BIRD route', async () => (await kernel()).includes(BIRD), 10_000, 100);
+    await faultJson('fib-freeze', '--for', '3s');
+    await bird.cli('disable static4');
+    await waitFor('RIB lost the route', async () => (await sw.routes(BIRD_ROUTE)).length === 0, 10_000, 100);
+    expect(await kernel()).toContain(`via ${BIRD}`); // forwarding keeps the old state
+    await waitFor('kernel reconciled to the RIB', async () => (await kernel()).trim() === '', 10_000, 100);
+    await bird.cli('enable static4');
+    await waitFor('kernel follows again', async () => (await kernel()).includes(BIRD), 10_000, 100);
+  });
+});
