@@ -14,6 +14,15 @@ export type {
   NeighborConfig,
   SessionSettings,
 } from './config/schema.js';
+export {
+  FAULT_KINDS,
+  FaultError,
+  type FaultEvent,
+  type FaultHandle,
+  type FaultKind,
+  type FaultSpec,
+  type FaultView,
+} from './core/faults.js';
 export type { ReloadAction, ReloadReport } from './core/reload.js';
 export type { NeighborSnapshot, PathSnapshot, RouteSnapshot } from './core/snapshot.js';
 export { Speaker, type SpeakerEvents, type SpeakerOptions } from './core/speaker.js';
