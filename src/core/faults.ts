@@ -233,11 +233,15 @@ export class FaultRegistry {
     return false;
   }
 
-  /** Session transitions: hold and blackhole end with the session they act on. */
-  sessionState(neighbor: string, from: string, _to: string): void {
-    if (from !== 'Established') return;
-    for (const f of [...this.faults.values()])
-      if (f.neighbor === neighbor && f.state === 'active' && f.conn) this.end(f, 'session ended');
+  /**
+   * Session transitions: hold and blackhole end with the session they act on; delays are put on
+   * the session again (a dynamic neighbor's next session is a new one).
+   */
+  sessionState(neighbor: string, from: string, to: string): void {
+    const mine = [...this.faults.values()].filter((f) => f.neighbor === neighbor && f.state === 'active');
+    if (from === 'Established') for (const f of mine) if (f.conn) this.end(f, 'session ended');
+    if (to !== 'Idle' && mine.some((f) => f.kind === 'delay-updates' || f.kind === 'delay-eor'))
+      this.applyDelay(neighbor);
   }
 
   /** Ends every fault (speaker stop). */

@@ -116,8 +116,9 @@ describe('fault registry', () => {
       { id: 1, neighbor: '10.0.0.2', kind: 'hold', phase: 'end', detail: 'session ended' },
     ]);
     expect(t.reg.list().map((f) => f.kind)).toEqual(['delay-eor']);
+    t.reg.sessionState('10.0.0.2', 'Active', 'OpenSent'); // a new session gets the delay too
     t.clock.advance(60_000);
-    expect(t.delays).toEqual([{ updatesMs: 0, eorMs: 3000 }, null]);
+    expect(t.delays).toEqual([{ updatesMs: 0, eorMs: 3000 }, { updatesMs: 0, eorMs: 3000 }, null]);
   });
 
   it('drop and cease act once; cease sends the chosen subcode with an RFC 8203 text', () => {
