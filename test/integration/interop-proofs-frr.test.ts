@@ -2,13 +2,15 @@
  * Features proven against FRR 8.4 bgpd, each judged by FRR's own view (`vtysh … json`) or by
  * tshark on the wire, not by rackbgp's: 4-octet AS toward a 2-octet-only speaker (RFC 6793 §4.2),
  * MP-BGP IPv4 + IPv6 on one session (RFC 4760), route refresh both ways (RFC 2918), reload
- * without a reset, and export policy (prepend, MED, communities, large communities, next hop).
+ * without a reset, export policy (prepend, MED, communities, large communities, next hop), ADD-PATH
+ * send (all, best N; RFC 7911) and eBGP multihop through a router namespace.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runTcpdump } from './support/capture.js';
-import { FRR, type FrrHandle, startFrr } from './support/frr.js';
+import { FRR, type FrrHandle, type FrrNeighbor, startFrr } from './support/frr.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { LEAF_ASN, type PairAddresses, pairNodes } from './support/pair.js';
+import { forwardedByRouter, pathSources, routedPath } from './support/proof-topologies.js';
 import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 import { runTshark, summarizeTshark, values } from './tshark-json.js';
 
@@ -37,8 +39,10 @@ const AS_TRANS = 23456;
 
 /** FRR's `show bgp ipv4|ipv6 unicast PREFIX json` (the fields read here). */
 interface FrrPath {
+  valid?: boolean;
   aspath: { string: string; segments?: { type: string; list: number[] }[] };
-  med?: number;
+  /** MED. */
+  metric?: number;
   locPrf?: number;
   community?: { string: string };
   largeCommunity?: { string: string };
@@ -124,6 +128,13 @@ interface FrrMessageStats {
   notificationsSent: number;
   notificationsRecv: number;
 }
+/** Session counters of `show bgp neighbors X json` that a reset moves. */
+interface FrrSessionCounters {
+  connectionsEstablished: number;
+  connectionsDropped: number;
+  bgpTimerUpEstablishedEpoch: number;
+}
+
 const frrStats = async (frr: FrrHandle, address: string) =>
   (await frr.neighbor(address))?.messageStats as FrrMessageStats;
 
@@ -296,6 +307,192 @@ describe.skipIf(skip)('interop proofs: FRR 8.4', () => {
     const fn = await frr.neighbor(addr.leaf4);
     expect(fn?.connectionsEstablished).toBe(1);
     expect((await leaf.neighbor(addr.peer4))?.counters.establishedTransitions).toBe(1);
+  });
+
+  it('reload: new export and import policies reach FRR without a reset (prepend, MED, communities, large communities, next hop)', async () => {
+    const frr = await startFrr(net, 'peer', frrConf(addr, dualStackFrr(addr)));
+    const leaf = await startRackbgp(net, 'leaf', dualStackLeaf(addr));
+    await leaf.waitState(addr.peer4, 'Established');
+    await waitFor('FRR has 10.11.2.0/24', async () => frrPathsOrUndefined(frr, 'ipv4', '10.11.2.0/24'));
+    await waitFor(
+      "rackbgp has FRR's 3 routes",
+      async () => (await leaf.neighbor(addr.peer4))?.prefixesReceived === 3,
+    );
+    const before = (await frr.neighbor(addr.leaf4)) as FrrNeighbor & FrrSessionCounters;
+    const statsBefore = await frrStats(frr, addr.leaf4);
+
+    leaf.writeConfig(
+      dualStackLeaf(
+        addr,
+        ', import: [from-frr], export: [to-frr]',
+        `policies:
+  to-frr:
+    - { name: drop, match: { prefix-list: [10.11.2.0/24] }, then: reject }
+    - name: mark
+      then:
+        med: 42
+        prepend: 2
+        community: { add: ["65001:100"] }
+        large-community: { add: "65001:0:7" }
+    - { name: nh4, match: { family: ipv4-unicast }, then: { next-hop: 10.99.3.5 } }
+    - { name: nh6, match: { family: ipv6-unicast }, then: { next-hop: "fd99:3::5" } }
+  from-frr:
+    - { name: drop, match: { prefix-list: [10.12.2.0/24] }, then: reject }
+    - { name: tag, then: { local-pref: 250, community: { add: ["65001:9"] } } }
+`,
+      ),
+    );
+    leaf.signal('SIGHUP');
+
+    // Export: FRR withdrew the rejected prefix and sees every change on the others.
+    await waitFor(
+      'FRR lost 10.11.2.0/24',
+      async () => (await frrPaths(frr, 'ipv4', '10.11.2.0/24')).length === 0,
+    );
+    const [v4] = await waitFor('FRR has the new attributes', async () => {
+      const p = await frrPaths(frr, 'ipv4', '10.11.1.0/24');
+      return p[0]?.metric === 42 ? p : undefined;
+    });
+    expect(v4.aspath.string).toBe('65001 65001 65001');
+    expect(v4.community?.string).toBe('65001:100');
+    expect(v4.largeCommunity?.string).toBe('65001:0:7');
+    expect(v4.nexthops[0].ip).toBe('10.99.3.5');
+    const [v6] = await waitFor('FRR has the new IPv6 attributes', async () => {
+      const p = await frrPaths(frr, 'ipv6', '2001:db8:11:1::/64');
+      return p[0]?.metric === 42 ? p : undefined;
+    });
+    expect(v6.aspath.string).toBe('65001 65001 65001');
+    expect(v6.nexthops.map((h) => h.ip)).toContain('fd99:3::5');
+
+    // Import: rackbgp asked FRR again (ROUTE-REFRESH) and applied the new policy to the answer.
+    await waitFor(
+      'rackbgp dropped 10.12.2.0/24',
+      async () => (await leaf.routes('10.12.2.0/24')).length === 0,
+    );
+    const [mine] = await waitFor('rackbgp tagged 10.12.1.0/24', async () => {
+      const r = await leaf.routes('10.12.1.0/24');
+      return r[0]?.paths[0]?.attributes.localPref === 250 ? r : undefined;
+    });
+    expect(mine.paths[0].attributes.communities).toContain('65001:9');
+    expect((await frrStats(frr, addr.leaf4)).routeRefreshRecv).toBeGreaterThan(statsBefore.routeRefreshRecv);
+
+    // No reset: FRR's session counters and uptime stamp did not move, no NOTIFICATION either way.
+    const after = (await frr.neighbor(addr.leaf4)) as FrrNeighbor & FrrSessionCounters;
+    expect(after.bgpState).toBe('Established');
+    expect(after.connectionsEstablished).toBe(before.connectionsEstablished);
+    expect(after.connectionsDropped).toBe(before.connectionsDropped);
+    // FRR derives the epoch from its uptime each time: ±1 s of rounding, a reset would move it more.
+    expect(
+      Math.abs(after.bgpTimerUpEstablishedEpoch - before.bgpTimerUpEstablishedEpoch),
+    ).toBeLessThanOrEqual(1);
+    const statsAfter = await frrStats(frr, addr.leaf4);
+    expect([statsAfter.notificationsSent, statsAfter.notificationsRecv]).toEqual([0, 0]);
+    expect((await leaf.neighbor(addr.peer4))?.counters.establishedTransitions).toBe(1);
+  });
+
+  it("ADD-PATH send (RFC 7911): all paths, then the best 2, each seen in FRR's own table", async () => {
+    const src = await pathSources(net, 3, LEAF_ASN, '10.30.0.0/24');
+    const frr = await startFrr(
+      net,
+      'peer',
+      frrConf(
+        addr,
+        ` neighbor ${addr.leaf4} remote-as ${LEAF_ASN}
+ neighbor ${addr.leaf4} timers connect 1
+ address-family ipv4 unicast
+  neighbor ${addr.leaf4} activate
+ exit-address-family`,
+      ),
+    );
+    const yaml = (send: string) =>
+      leafConf(
+        addr,
+        LEAF_ASN,
+        'listen: { address: 0.0.0.0, port: 179 }',
+        `  - { address: ${addr.peer4}, asn: ${FRR_ASN}, connect-retry-time: 1, add-paths: { send: ${send} } }\n${src.neighborsYaml}`,
+      ).replace(/^listen: .*\n/m, '');
+    const leaf = await startRackbgp(net, 'leaf', yaml('all'));
+    await waitFor(
+      'rackbgp has the 3 source paths',
+      async () => (await leaf.routes('10.30.0.0/24'))[0]?.paths.length === 3,
+    );
+    const n = await frr.waitEstablished(addr.leaf4);
+    expect(n.neighborCapabilities).toMatchObject({ addPath: { ipv4Unicast: { rxAdvertised: true } } });
+
+    const asPaths = (paths: FrrPath[]) => paths.map((p) => p.aspath.string).sort();
+    const all = await waitFor('FRR has 3 paths for 10.30.0.0/24', async () => {
+      const p = await frrPaths(frr, 'ipv4', '10.30.0.0/24');
+      return p.length === 3 ? p : undefined;
+    });
+    expect(asPaths(all)).toEqual(['65001 65101', '65001 65102', '65001 65103']);
+    expect(new Set(all.map((p) => p.addpathRxId)).size).toBe(3);
+
+    // best 2: the session restarts with the new mode (a reset key), FRR then holds rackbgp's two best.
+    const [route] = await leaf.routes('10.30.0.0/24');
+    const bestAs = route.paths.find((p) => p.best)?.attributes.asPath as { asns: number[] }[];
+    leaf.writeConfig(yaml('2'));
+    leaf.signal('SIGHUP');
+    await waitFor(
+      'FRR saw the reset',
+      async () =>
+        ((await frr.neighbor(addr.leaf4)) as unknown as FrrSessionCounters).connectionsEstablished === 2,
+    );
+    await frr.waitEstablished(addr.leaf4);
+    const two = await waitFor('FRR has 2 paths for 10.30.0.0/24', async () => {
+      const p = await frrPaths(frr, 'ipv4', '10.30.0.0/24');
+      return p.length === 2 ? p : undefined;
+    });
+    expect(asPaths(two)).toContain(`65001 ${bestAs[0].asns[0]}`);
+    expect(src.sources).toHaveLength(3);
+  });
+
+  it('eBGP multihop over a routed path: a router namespace between rackbgp and FRR', async () => {
+    const hop = await routedPath(net, 3);
+    const frr = await startFrr(
+      net,
+      'peer',
+      frrConf(
+        addr,
+        ` neighbor ${hop.leaf4} remote-as ${LEAF_ASN}
+ neighbor ${hop.leaf4} timers connect 1
+ neighbor ${hop.leaf4} ebgp-multihop 2
+ neighbor ${hop.leaf4} update-source ${hop.peer4}
+ address-family ipv4 unicast
+  network 10.12.1.0/24
+  neighbor ${hop.leaf4} activate
+ exit-address-family`,
+      ),
+    );
+    const leaf = await startRackbgp(
+      net,
+      'leaf',
+      `router-id: ${hop.leaf4}
+asn: ${LEAF_ASN}
+listen: { address: ${hop.leaf4}, port: 179 }
+fib: false
+networks: [10.11.1.0/24]
+neighbors:
+  - { address: ${hop.peer4}, asn: ${FRR_ASN}, ebgp-multihop: 2, source-address: ${hop.leaf4}, connect-retry-time: 1 }
+`,
+    );
+    const forwardedBefore = await forwardedByRouter(net);
+    const n = await frr.waitEstablished(hop.leaf4);
+    expect(n.remoteAs).toBe(LEAF_ASN);
+    // rackbgp's route at FRR: next hop rackbgp's address two hops away, resolved through the router.
+    const [p] = await waitFor('FRR has a valid 10.11.1.0/24', async () => {
+      const paths = await frrPaths(frr, 'ipv4', '10.11.1.0/24');
+      return paths[0]?.valid ? paths : undefined;
+    });
+    expect(p.nexthops[0].ip).toBe(hop.leaf4);
+    // FRR's at rackbgp, next hop FRR's address (not on any subnet of the leaf).
+    const [r] = await waitFor('rackbgp has 10.12.1.0/24', async () => {
+      const routes = await leaf.routes('10.12.1.0/24');
+      return routes.length ? routes : undefined;
+    });
+    expect(r.paths[0].nextHop).toBe(hop.peer4);
+    // The session's packets went through the router.
+    expect(await forwardedByRouter(net)).toBeGreaterThan(forwardedBefore);
+    expect((await leaf.neighbor(hop.peer4))?.localAddress).toBe(hop.leaf4);
   });
 });
 
