@@ -142,6 +142,8 @@ const configShape = z.strictObject({
   'cluster-id': ipv4.optional(),
   /** Milliseconds a new session waits before its initial table, so sessions and routes arriving together go out as one (FRR's coalesce-time). */
   'coalesce-time': z.number().int().min(0).max(10000).default(50),
+  /** RFC 7313 §4: seconds after a neighbor's BoRR until its paths not re-sent go when no EoRR comes. */
+  'refresh-stale-time': z.number().int().min(1).max(65535).default(360),
   /** The event journal (issue 15): events kept in memory (0: no journal, no per-prefix history). */
   journal: z
     .strictObject({ size: z.number().int().min(0).max(10_000_000).default(100_000) })

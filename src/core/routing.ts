@@ -211,10 +211,18 @@ export class RoutingEngine {
     this.schedule();
   }
 
-  /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, or timer expiry). */
-  purgeStale(info: PeerInfo, family?: 4 | 6): void {
-    this.rib.flushPeer(info, true, family);
+  /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, EoRR, or timer expiry); returns how many. */
+  purgeStale(info: PeerInfo, family?: 4 | 6): number {
+    const n = this.rib.flushPeer(info, true, family);
     this.schedule();
+    return n;
+  }
+
+  /** RFC 7313 §4: on BoRR the peer's paths of the family turn stale until the refresh replaces them. */
+  markStale(info: PeerInfo, family: 4 | 6): number {
+    const n = this.rib.markStale(info, family);
+    this.schedule();
+    return n;
   }
 
   // ---- import ----

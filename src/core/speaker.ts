@@ -38,6 +38,7 @@ import {
   type FaultSpec,
   WITHDRAW_ALL_POLICY,
 } from './faults.js';
+import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import { Forwarding } from './forwarding.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
@@ -148,6 +149,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private current: Readonly<Config>;
   /** Faults on command (`fault()`, the API, `rackbgp fault`). */
   readonly faults: FaultRegistry;
+  /** RFC 7313 §4 receiver: a neighbor's BoRR … EoRR replaces its paths of the family. */
+  readonly refreshIn: EnhancedRefreshReceiver;
 
   /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
   static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
@@ -201,6 +204,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       coalesceMs: config['coalesce-time'],
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
+    this.refreshIn = new EnhancedRefreshReceiver({
+      clock: this.clock,
+      rib: this.routing,
+      log,
+      staleTime: () => this.config['refresh-stale-time'],
+    });
     const hooks: PeerHooks = {
       established: (peer, params) => this.onEstablished(peer, params),
       down: (peer, reason, byNotification) => this.onDown(peer, reason, byNotification),
@@ -208,8 +217,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       routeRefresh: (peer, m) => {
         // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
         // The end marker is queued behind the re-sent UPDATEs, so it cannot overtake them.
-        if (m.subtype !== RefreshSubtype.NORMAL) return;
         const info = this.infos.get(peer);
+        if (m.subtype !== RefreshSubtype.NORMAL) {
+          const f = familyNumber(m.family);
+          if (!info || !f || !peer.params?.enhancedRouteRefresh) return;
+          if (m.subtype === RefreshSubtype.BORR) this.refreshIn.begin(info, f);
+          else if (m.subtype === RefreshSubtype.EORR) this.refreshIn.end(info, f);
+          return;
+        }
         const enhanced = peer.params?.enhancedRouteRefresh;
         if (enhanced) peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
         if (info) this.routing.refreshOut(info);
@@ -341,6 +356,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.restartTimers.clear();
     for (const r of this.restarting.values()) r.timer.cancel();
     this.restarting.clear();
+    this.refreshIn.stop();
     // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker),
     // unless fib-keep-on-shutdown asks to keep forwarding: then the sessions' withdrawals stay out of it.
     const keep = this.config['fib-keep-on-shutdown'];
@@ -579,6 +595,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (!info || !params) return;
     this.infos.delete(peer);
     this.params.delete(peer);
+    this.refreshIn.peerDown(info);
     const gr = params.peerGracefulRestart;
     // RFC 4724 §4.2: the receiving speaker keeps the routes of a peer that lost its TCP session
     // (not one that sent or got a NOTIFICATION) as stale for the peer's restart time.

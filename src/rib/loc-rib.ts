@@ -161,10 +161,10 @@ export class LocRib {
     return n;
   }
 
-  /** Marks every path of `peer` stale (RFC 4724 §4.2), keeping them in use. */
-  markStale(peer: PeerInfo): number {
+  /** Marks every path of `peer` (or one family's) stale (RFC 4724 §4.2, RFC 7313 §4), keeping them in use. */
+  markStale(peer: PeerInfo, family?: 4 | 6): number {
     let n = 0;
-    for (const table of [this.tables[4], this.tables[6]]) {
+    for (const table of family ? [this.tables[family]] : [this.tables[4], this.tables[6]]) {
       for (const d of table.values()) {
         for (const p of d.paths) {
           if (p.peer === peer && !p.stale) {
