@@ -463,6 +463,7 @@ describe.skipIf(skip)('interop proofs: FRR 8.4', () => {
  exit-address-family`,
       ),
     );
+    const forwardedBefore = await forwardedByRouter(net);
     const leaf = await startRackbgp(
       net,
       'leaf',
@@ -475,7 +476,6 @@ neighbors:
   - { address: ${hop.peer4}, asn: ${FRR_ASN}, ebgp-multihop: 2, source-address: ${hop.leaf4}, connect-retry-time: 1 }
 `,
     );
-    const forwardedBefore = await forwardedByRouter(net);
     const n = await frr.waitEstablished(hop.leaf4);
     expect(n.remoteAs).toBe(LEAF_ASN);
     // rackbgp's route at FRR: next hop rackbgp's address two hops away, resolved through the router.
