@@ -149,8 +149,8 @@ export function checkOutage(
   flows: readonly FlowReport[],
   pods: (name: string) => string[],
 ): ExpectationResult {
-  const scope = flowsFor(flows, e.between && [pods(e.between[0]), pods(e.between[1])]);
-  const where = e.between ? ` between ${e.between[0]} and ${e.between[1]}` : '';
+  const scope = flowsFor(flows, e.between && [e.between[0].flatMap(pods), e.between[1].flatMap(pods)]);
+  const where = e.between ? ` between ${e.between[0].join('+')} and ${e.between[1].join('+')}` : '';
   if (scope.length === 0) return { text: e.text, ok: false, detail: `no probe flow${where}` };
   const worst = scope.reduce((a, f) => (f.longest.ms > a.longest.ms ? f : a));
   const lost = scope.reduce((n, f) => n + f.lost, 0);

@@ -32,7 +32,7 @@ async function poll() {
     if (text !== neighbors) { neighbors = text; out({ k: 'n', t: now(), list: JSON.parse(text) }); }
     while (journal) {
       const e = await get('/api/events?since=' + since + '&limit=2000');
-      if (e.status === 404) { journal = false; out({ k: 'nojournal' }); break; }
+      if (e.status === 404 || e.status === 409) { journal = false; out({ k: 'nojournal' }); break; }
       if (e.status !== 200 || !e.body.events) break;
       if (e.body.events.length) out({ k: 'e', events: e.body.events });
       if (typeof e.body.next === 'number') since = e.body.next;

@@ -72,13 +72,18 @@ const stepSchema = z
       });
   });
 
-const between = z.tuple([z.string(), z.string()]);
+/** Each side of `between`: a pod or node name, or a list of them. */
+const side = z
+  .union([z.string(), z.array(z.string()).min(1)])
+  .transform((v) => (typeof v === 'string' ? [v] : v));
+const between = z.tuple([side, side]);
+type Between = readonly [readonly string[], readonly string[]];
 const outageBound = (key: 'max' | 'min') =>
   z.union([
-    duration.transform((ms) => ({ ms, between: undefined as [string, string] | undefined })),
+    duration.transform((ms) => ({ ms, between: undefined as Between | undefined })),
     z.strictObject({ [key]: duration, between: between.optional() }).transform((o) => ({
       ms: o[key] as number,
-      between: o.between as [string, string] | undefined,
+      between: o.between as Between | undefined,
     })),
   ]);
 const expectSchema = z
@@ -159,7 +164,8 @@ export type Expectation =
   | {
       readonly type: 'max-outage' | 'min-outage';
       readonly ms: number;
-      readonly between?: readonly [string, string];
+      /** Two groups of pod or node names: the flows from one group to the other, both ways. */
+      readonly between?: Between;
       readonly text: string;
     };
 
@@ -374,8 +380,9 @@ export function parseScenario(text: string, file = '<scenario>', lab?: Lab): Sce
     const key = e['max-outage'] ? 'max-outage' : 'min-outage';
     const b = (e['max-outage'] ?? e['min-outage'])!;
     if (b.between && lab)
-      b.between.forEach((d, j) => {
-        needDevice([...path, key, 'between', j], d, ['node', 'pod'], 'name pods or nodes (their pods)');
+      b.between.forEach((names, j) => {
+        for (const d of names)
+          needDevice([...path, key, 'between', j], d, ['node', 'pod'], 'name pods or nodes (their pods)');
       });
     return { type: key, ms: b.ms, ...(b.between && { between: b.between }), text: src };
   });

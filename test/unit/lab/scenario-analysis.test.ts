@@ -153,17 +153,17 @@ describe('outage expectations', () => {
         'want ≤ 0ms: longest gap 4000 ms (node3-pod1 → node4-pod1 at 1.00 s), 400 packets lost in 2 flows',
     });
     expect(
-      checkOutage({ type: 'max-outage', ms: 0, between: ['node1', 'node4'], text: 'x' }, flows, pods),
+      checkOutage({ type: 'max-outage', ms: 0, between: [['node1'], ['node4']], text: 'x' }, flows, pods),
     ).toEqual({ text: 'x', ok: true, detail: 'no packet lost in 1 flows between node1 and node4' });
     expect(
-      checkOutage({ type: 'max-outage', ms: 5000, between: ['node4', 'node3'], text: 'x' }, flows, pods).ok,
+      checkOutage({ type: 'max-outage', ms: 5000, between: [['node4'], ['node3', 'node6']], text: 'x' }, flows, pods).ok,
     ).toBe(true);
   });
   it('min-outage asks for a measured outage; no flow in scope fails', () => {
     expect(checkOutage({ type: 'min-outage', ms: 1000, text: 'x' }, flows, pods).ok).toBe(true);
     expect(checkOutage({ type: 'min-outage', ms: 5000, text: 'x' }, flows, pods).ok).toBe(false);
     expect(
-      checkOutage({ type: 'max-outage', ms: 0, between: ['node1', 'node2'], text: 'x' }, flows, pods),
+      checkOutage({ type: 'max-outage', ms: 0, between: [['node1'], ['node2']], text: 'x' }, flows, pods),
     ).toEqual({ text: 'x', ok: false, detail: 'no probe flow between node1 and node2' });
   });
 });

@@ -95,7 +95,7 @@ expect:
       {
         type: 'max-outage',
         ms: 2000,
-        between: ['node3', 'node4-pod1'],
+        between: [['node3'], ['node4-pod1']],
         text: 'max-outage: { max: 2s, between: [node3, node4-pod1] }',
       },
       { type: 'sessions', withinMs: 60_000, text: 'sessions: established' },
