@@ -7,6 +7,7 @@
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
 import { faultDelete, faultGet, faultPost } from './fault-routes.js';
+import { journalRead, streamEvents } from './journal-http.js';
 import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
 
@@ -35,6 +36,8 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
       res.end(`${JSON.stringify(body)}\n`);
     };
     const url = new URL(req.url ?? '/', 'http://api');
+    if (req.method === 'GET' && url.pathname === '/api/events/stream')
+      return streamEvents(service.speaker.journal, req, res, url);
     if (req.method === 'GET') return reply(...get(service, url));
     if (req.method !== 'POST' && req.method !== 'DELETE') return reply(405, { error: 'method not allowed' });
     if (token ? !bearerMatches(req.headers.authorization, token) : !isLoopback(o.address))
@@ -71,6 +74,8 @@ const yes = (v: string | null) => v === '1' || v === 'true';
 function read(service: BgpService, url: URL): Answer {
   const path = url.pathname;
   const q = url.searchParams;
+  const journal = journalRead(service.speaker.journal, url);
+  if (journal) return journal;
   if (path === '/api/status') return [200, service.status()];
   if (path === '/api/neighbors')
     return [200, yes(q.get('detail')) ? service.neighborDetails() : service.neighbors()];

@@ -415,8 +415,11 @@ export class BgpService {
         try {
           next = this.options.loadConfig();
         } catch (e) {
-          if (e instanceof ConfigError) return rejected(e.problems);
-          throw e;
+          if (!(e instanceof ConfigError)) throw e;
+          // Journaled like an applied reload (the Speaker emits those).
+          const report = rejected(e.problems);
+          this.speaker.emit('reload', report);
+          return report;
         }
       }
       return this.speaker.reconfigure(next);

@@ -10,6 +10,7 @@ import { CliError, UsageError } from './api-client.js';
 import { clearCommand } from './commands/clear.js';
 import { configCommand } from './commands/config.js';
 import { decodeCommand } from './commands/decode.js';
+import { eventsCommand, showHistoryCommand } from './commands/events.js';
 import { faultCommand } from './commands/fault.js';
 import { labCommand } from './commands/lab.js';
 import { neighborCommand, reloadCommand } from './commands/neighbor.js';
@@ -25,13 +26,14 @@ const program = new Command('rackbgp')
   .version(packageVersion(), '-V, --version')
   .addCommand(decodeCommand())
   .addCommand(runCommand())
-  .addCommand(showCommand())
+  .addCommand(showCommand().addCommand(showHistoryCommand()))
   .addCommand(neighborCommand())
   .addCommand(reloadCommand())
   .addCommand(clearCommand())
   .addCommand(configCommand())
   .addCommand(labCommand())
-  .addCommand(faultCommand());
+  .addCommand(faultCommand())
+  .addCommand(eventsCommand());
 
 const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
 for (const cmd of all(program)) {

@@ -31,7 +31,7 @@ export function eventDetail(e: JournalEvent): string {
       const note = n
         ? ` ${n.code}/${n.subcode}${n.text ? ` ${n.text}` : ''}${n.communication ? ` "${n.communication}"` : ''}`
         : '';
-      return `${str(d.cause)}${note}: ${str(d.reason)}`;
+      return n ? `${str(d.cause)}${note}` : `${str(d.cause)}: ${str(d.reason)}`;
     }
     case 'eor-sent':
     case 'eor-received':

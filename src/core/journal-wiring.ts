@@ -172,7 +172,11 @@ export class JournalWiring {
     emitter.on('endOfRibSent', ({ neighbor, family }: { neighbor: string; family: string }) =>
       j.add('eor-sent', { peer: neighbor, family }),
     );
-    emitter.on('gracefulRestart', (g: GracefulRestartAnnouncement) => this.gracefulRestart(g));
+    // The Speaker announces these from inside the session's down handling, before the FSM's
+    // state change is told: journal them right after it.
+    emitter.on('gracefulRestart', (g: GracefulRestartAnnouncement) =>
+      queueMicrotask(() => this.gracefulRestart(g)),
+    );
     emitter.on('reload', (r: ReloadReport) => this.reload(r));
     emitter.on(
       'fibApplied',

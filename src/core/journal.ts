@@ -97,18 +97,22 @@ export interface HopView {
   readonly stale?: true;
 }
 
-export function pathView(p: Path): HopView {
+/**
+ * A path as events show it. Paths are rendered when read and their stale mark changes in place,
+ * so it is shown only by route-stale events (`stale`), which are about it.
+ */
+export function pathView(p: Path, stale = false): HopView {
   const a = p.attrs.attrs;
   return {
     peer: p.peer.id === 0 ? 'local' : p.peer.address,
     ...(a.nextHop !== undefined && { nextHop: a.nextHop }),
     ...(p.pathId !== 0 && { pathId: p.pathId }),
-    ...(p.stale && { stale: true as const }),
+    ...(stale && p.stale && { stale: true as const }),
   };
 }
 
 export const setPaths = (s: PathSet): readonly Path[] => (s === null ? [] : 'peer' in s ? [s] : s);
-export const setView = (s: PathSet): HopView[] => setPaths(s).map(pathView);
+export const setView = (s: PathSet, stale = false): HopView[] => setPaths(s).map((p) => pathView(p, stale));
 
 export class Journal {
   readonly size: number;
@@ -268,7 +272,7 @@ export class Journal {
     if (!isRouteCode(code)) return { ...base, ...(this.a[i] as object) };
     const before = setView(this.a[i] as PathSet);
     if (code === ROUTE.withdraw) return { ...base, before, after: [], cause: this.b[i] as string };
-    return { ...base, before, after: setView(this.b[i] as PathSet) };
+    return { ...base, before, after: setView(this.b[i] as PathSet, code === ROUTE.stale) };
   }
 }
 

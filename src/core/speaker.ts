@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import type { FibStats } from '../fib/index.js';
+import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
 import type { Dest } from '../rib/loc-rib.js';
 import { keyFromText, keyLength, keyToText, type PrefixKey } from '../rib/prefix-key.js';
@@ -30,6 +30,7 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../wire/index.js';
+import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import {
   ANY_NEIGHBOR,
   type FaultEvent,
@@ -38,8 +39,19 @@ import {
   type FaultSpec,
   WITHDRAW_ALL_POLICY,
 } from './faults.js';
-import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import { Forwarding } from './forwarding.js';
+import type { EventFilter, JournalEvent } from './journal.js';
+import {
+  endOfRibFamilies,
+  type GracefulRestartAnnouncement,
+  grPurged,
+  grSkipped,
+  grStarted,
+  type JournalHost,
+  type JournalWiring,
+  journalOff,
+  wireJournal,
+} from './journal-wiring.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { RoutingEngine } from './routing.js';
@@ -69,6 +81,14 @@ export interface SpeakerEvents {
   routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
   /** One run of the decision process and export: its duration and the destinations it changed. */
   flush: [{ seconds: number; destinations: number }];
+  /** End-of-RIB handed to a neighbor's session (RFC 4724 §2). */
+  endOfRibSent: [{ neighbor: string; family: string }];
+  /** Graceful-restart helper outcomes (RFC 4724 §4.2), for the journal. */
+  gracefulRestart: [GracefulRestartAnnouncement];
+  /** A configuration reload, applied or not. */
+  reload: [ReloadReport];
+  /** What the kernel took and refused of one FIB batch. */
+  fibApplied: [{ changes: readonly FibChange[]; failed: readonly FibFailure[] }];
   /** A fault (src/core/faults.ts) started or ended. */
   fault: [FaultEvent];
 }
@@ -147,6 +167,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Timers that restart a peer after max-prefix (cancelled by stop()). */
   private readonly restartTimers = new Set<Timer>();
   private current: Readonly<Config>;
+  /** The event journal (issue 15, src/core/journal-wiring.ts); undefined with `journal: { size: 0 }`. */
+  readonly journal: JournalWiring | undefined;
   /** Faults on command (`fault()`, the API, `rackbgp fault`). */
   readonly faults: FaultRegistry;
   /** RFC 7313 §4 receiver: a neighbor's BoRR … EoRR replaces its paths of the family. */
@@ -248,6 +270,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       log,
       hooks,
     });
+    this.journal = wireJournal(this as unknown as JournalHost, {
+      size: config.journal.size,
+      clock: this.clock,
+    });
     this.faults = new FaultRegistry({
       clock: this.clock,
       peer: (a) => this.sessions.peers.get(a),
@@ -314,7 +340,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Kernel FIB, next-hop resolution and connected prefixes (fib: true). */
   private async startForwarding(): Promise<void> {
-    const fwd = await Forwarding.start({ metric: this.config['fib-metric'], log: this.log });
+    const fwd = await Forwarding.start({
+      metric: this.config['fib-metric'],
+      log: this.log,
+      onApplied: (changes, failed) => this.emit('fibApplied', { changes, failed }),
+    });
     this.forwarding = fwd;
     this.routing.onChange((dests) => fwd.update(dests));
     fwd.onChange((c) => {
@@ -372,7 +402,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */
   reconfigure(next: Readonly<Config>): ReloadReport {
     requireValidated(next, 'reconfigure()');
-    return applyReload(
+    const report = applyReload(
       {
         config: this.config,
         sessions: this.sessions,
@@ -394,6 +424,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       next,
     );
+    this.emit('reload', report);
+    return report;
   }
 
   /**
@@ -415,6 +447,19 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Resolves once the neighbor is Established; rejects on timeout with its state and last error. */
   waitForEstablished(address: string, options?: WaitOptions): Promise<NeighborSnapshot> {
     return waitForEstablished(this, address, options);
+  }
+
+  /** Journal events from `since` (default: the next) as they happen, as an async iterator. */
+  events(filter?: Omit<EventFilter, 'limit'>): AsyncIterableIterator<JournalEvent> {
+    return (this.journal ?? journalOff()).events(filter);
+  }
+
+  /** The first journal event matching `predicate`; rejects on timeout with the recent journal. */
+  waitFor(
+    predicate: (e: JournalEvent) => boolean,
+    options?: { timeout?: number; since?: number },
+  ): Promise<JournalEvent> {
+    return (this.journal ?? journalOff()).waitFor(predicate, options);
   }
 
   /** Paths received and prefixes advertised per family; zeros when the session is not up. */
@@ -563,7 +608,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.routing.peerUp(
       info,
       params,
-      { sendUpdates: (messages) => peer.connection?.sendUpdates(messages) },
+      {
+        sendUpdates: (messages) => {
+          peer.connection?.sendUpdates(messages);
+          if (this.journal)
+            for (const family of endOfRibFamilies(messages))
+              this.emit('endOfRibSent', { neighbor: address, family });
+        },
+      },
       {
         export: {
           nextHopSelf: settings['next-hop-self'] ?? false,
@@ -600,6 +652,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     // RFC 4724 §4.2: the receiving speaker keeps the routes of a peer that lost its TCP session
     // (not one that sent or got a NOTIFICATION) as stale for the peer's restart time.
     if (!gr || !params.localGracefulRestart || byNotification || gr.restartTime === 0) {
+      const skipped = grSkipped(peer.endpoint.address, params, byNotification);
+      if (skipped) this.emit('gracefulRestart', skipped);
       this.routing.peerDown(info);
       return;
     }
@@ -612,6 +666,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.endRestart(address, 'restart time expired'),
     );
     this.restarting.set(address, { info, families, timer, until: Date.now() + gr.restartTime * 1000 });
+    this.emit(
+      'gracefulRestart',
+      grStarted(address, gr, families, (f) => this.routing.rib.countOf(info, f)),
+    );
     this.log.info(
       { peer: address, reason, restartTime: gr.restartTime },
       'graceful restart: keeping routes stale',
@@ -661,6 +719,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       if (!gr?.families.get(code)) {
         this.routing.purgeStale(r.info, f);
         r.families.delete(f);
+        const why = 'the restarted peer did not set the forwarding-state bit for it (RFC 4724 §4.2)';
+        this.emit('gracefulRestart', grPurged(address, [f], why, r.families.size));
       }
     }
     if (!r.families.size) {
@@ -674,10 +734,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private endRestart(address: string, why: string, family?: 4 | 6): void {
     const r = this.restarting.get(address);
     if (!r) return;
-    for (const f of family ? [family] : [...r.families]) {
+    const purged = family ? [family] : [...r.families];
+    for (const f of purged) {
       this.routing.purgeStale(r.info, f);
       r.families.delete(f);
     }
+    this.emit('gracefulRestart', grPurged(address, purged, why, r.families.size));
     if (!r.families.size) {
       r.timer.cancel();
       this.restarting.delete(address);

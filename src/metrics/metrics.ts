@@ -297,6 +297,71 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     [],
     (set) => set({}, service.speaker.sessions.stats.unknownConnections),
   );
+  // The event journal (issue 15): only series of bounded cardinality (per neighbor, per kind).
+  const journal = service.speaker.journal;
+  if (journal) {
+    const stat = (name: string, kind: 'gauge' | 'counter', help: string, value: () => number) =>
+      series(kind, name, help, [], (set) => set({}, value()));
+    stat(
+      'rackbgp_journal_events_total',
+      'counter',
+      'Events recorded in the journal since start',
+      () => journal.journal.stats().recorded,
+    );
+    stat(
+      'rackbgp_journal_dropped_total',
+      'counter',
+      'Journal events overwritten by newer ones (journal.size reached)',
+      () => journal.journal.stats().dropped,
+    );
+    stat(
+      'rackbgp_journal_events',
+      'gauge',
+      'Events held in the journal (at most journal.size)',
+      () => journal.journal.stats().length,
+    );
+    stat(
+      'rackbgp_journal_prefix_records',
+      'gauge',
+      'Prefixes with a history record (changed after their first announcement)',
+      () => journal.history.totals().records,
+    );
+    stat(
+      'bgp_prefix_flaps_total',
+      'counter',
+      'Times a prefix lost its best path, summed over all prefixes',
+      () => journal.history.totals().flaps,
+    );
+    series(
+      'counter',
+      'bgp_prefix_outage_seconds_total',
+      'Ended outages summed over all prefixes: no-best (no best path), no-fib (no kernel route)',
+      ['kind'],
+      (set) => {
+        for (const [kind, v] of Object.entries(journal.history.totals().outageSeconds)) set({ kind }, v);
+      },
+    );
+    perPeer(
+      'counter',
+      'bgp_peer_down_seconds_total',
+      'Seconds the session was not Established since it first came up',
+      [],
+      (n, set) => {
+        const t = journal.sessionTotals().get(n.address);
+        if (t) set({}, t.downSeconds);
+      },
+    );
+    perPeer(
+      'counter',
+      'bgp_peer_session_losses_total',
+      'Established sessions lost, by cause (hold-timer, tcp-reset, admin, notification-sent, notification-received, error)',
+      ['cause'],
+      (n, set) => {
+        const t = journal.sessionTotals().get(n.address);
+        for (const [cause, v] of Object.entries(t?.downs ?? {})) set({ cause }, v);
+      },
+    );
+  }
   // Observed as it happens (not on scrape): the time of each decision + export run.
   const processing = new Histogram({
     name: 'bgp_update_processing_seconds',

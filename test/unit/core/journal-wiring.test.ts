@@ -99,7 +99,7 @@ describe('JournalWiring', () => {
     expect(w.sessionTotals().get('192.0.2.1')?.downSeconds).toBe(2);
   });
 
-  it('journals faults, End-of-RIB both ways, graceful restart and reloads', () => {
+  it('journals faults, End-of-RIB both ways, graceful restart and reloads', async () => {
     const { e, w } = wired();
     e.emit('fault', { id: 3, neighbor: '192.0.2.1', kind: 'hold', phase: 'start' });
     e.emit('endOfRib', { neighbor: '192.0.2.1', family: 'ipv4-unicast' });
@@ -118,6 +118,7 @@ describe('JournalWiring', () => {
       families: ['ipv4-unicast'],
       why: 'End-of-RIB',
     });
+    await Promise.resolve(); // graceful-restart events are journaled after the state change that caused them
     e.emit('fault', { id: 3, neighbor: '192.0.2.1', kind: 'hold', phase: 'end', detail: 'for elapsed' });
     e.emit('reload', {
       ok: false,
