@@ -2,7 +2,8 @@
  * What may be advertised to whom and how it is rewritten: iBGP split horizon and RFC 4456 §6
  * reflection, well-known communities (RFC 1997), eBGP rewrites (RFC 4271 §5.1: AS prepend, next
  * hop self unless third-party, LOCAL_PREF and MED not passed on), reflection stamps (RFC 4456 §8),
- * and the Partial bit on passed-on unknown attributes (RFC 4271 §5). Pure.
+ * the Partial bit on passed-on unknown attributes (RFC 4271 §5), and non-transitive extended
+ * communities kept inside the AS (RFC 4360 §6). Pure.
  */
 
 import type { AsPathSegment } from '../wire/index.js';
@@ -87,6 +88,13 @@ export function rewrite(
     delete out.originatorId;
     delete out.clusterList;
     if (!isLocal) delete out.med; // RFC 4271 §5.1.4: a received MED is not passed to other ASes
+    if (a.extendedCommunities?.some(nonTransitive)) {
+      // RFC 4360 §6: a non-transitive extended community SHOULD be removed before crossing the AS
+      // boundary (outbound policy may still set one, e.g. link bandwidth toward this peer).
+      const kept = a.extendedCommunities.filter((c) => !nonTransitive(c));
+      if (kept.length) out.extendedCommunities = kept;
+      else delete out.extendedCommunities;
+    }
     // RFC 4271 §5.1.3: a third-party next hop only toward a peer one IP hop away, on the shared subnet.
     const thirdParty =
       a.nextHop !== undefined && !isLocal && to.directlyConnected && o.onSharedSubnet(a.nextHop, to);
@@ -102,6 +110,11 @@ export function rewrite(
     out.clusterList = [local.clusterId, ...(a.clusterList ?? [])];
   }
   return out;
+}
+
+/** RFC 4360 §2: the T bit (0x40 of the type octet, the first two hex digits) set = non-transitive. */
+function nonTransitive(community: string): boolean {
+  return (Number.parseInt(community.slice(0, 2), 16) & 0x40) !== 0;
 }
 
 /** Next hop self: our address, with our link-local one beside it where we have one (RFC 2545 §3). */

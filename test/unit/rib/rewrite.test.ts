@@ -294,3 +294,20 @@ describe('inputs are never mutated', () => {
     }
   });
 });
+
+describe('extended communities (RFC 4360 §6)', () => {
+  const RT = '0002fde800000064'; // rt:65000:100, transitive
+  const LB = '4004fde849989680'; // lb:65000 (1.25 MB/s), non-transitive
+  const received = () => frozen(EBGP_IN, attrs({ extendedCommunities: [RT, LB] }));
+
+  test('non-transitive ones are removed toward eBGP, transitive ones kept', () => {
+    expect(toEbgp(received()).extendedCommunities).toEqual([RT]);
+    expect('extendedCommunities' in toEbgp(frozen(EBGP_IN, attrs({ extendedCommunities: [LB] })))).toBe(
+      false,
+    );
+  });
+
+  test('all kept toward iBGP', () => {
+    expect(toIbgp(received()).extendedCommunities).toEqual([RT, LB]);
+  });
+});
