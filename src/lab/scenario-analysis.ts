@@ -51,7 +51,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 /** Events this long before a gap may have caused it; this long after it, ended it. */
 export const LEAD_MS = 3000;
 export const TRAIL_MS = 1000;
-const MAX_EVENTS_PER_GAP = 16;
+const MAX_EVENTS_PER_GAP = 20;
 
 /**
  * The events that line up with a gap of a flow: inside [start − LEAD_MS, end + TRAIL_MS]; session
@@ -64,6 +64,19 @@ export function eventsForGap(gap: Gap, flow: { src: string; dst: string }, event
       e.t <= gap.end + TRAIL_MS &&
       (!e.prefix || covers(e.prefix, flow.src) || covers(e.prefix, flow.dst)),
   );
+}
+
+/**
+ * At most MAX_EVENTS_PER_GAP events: all when they fit, else the first half of those that may have
+ * started the gap and the last half of those that may have ended it (a long gap has both ends).
+ */
+export function pickEvents(list: readonly TimedEvent[], gap: Gap): TimedEvent[] {
+  if (list.length <= MAX_EVENTS_PER_GAP) return [...list];
+  const half = MAX_EVENTS_PER_GAP / 2;
+  const mid = (gap.start + gap.end) / 2;
+  const early = list.filter((e) => e.t < mid).slice(0, half);
+  const late = list.filter((e) => e.t >= mid).slice(-half);
+  return [...early, ...late];
 }
 
 export const toReportEvent = (e: TimedEvent, t0: number): ReportEvent => ({
@@ -82,9 +95,7 @@ export function flowReport(f: FlowRecord, events: readonly TimedEvent[], t0: num
     start: new Date(g.start).toISOString(),
     ms: g.ms,
     lost: g.lost,
-    events: eventsForGap(g, f, events)
-      .slice(0, MAX_EVENTS_PER_GAP)
-      .map((e) => toReportEvent(e, t0)),
+    events: pickEvents(eventsForGap(g, f, events), g).map((e) => toReportEvent(e, t0)),
   });
   const reports = gaps.map(gapReport);
   const longest = reports.reduce<GapReport | undefined>((a, g) => (!a || g.ms > a.ms ? g : a), undefined);

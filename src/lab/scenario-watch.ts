@@ -75,10 +75,22 @@ export function journalEventText(e: JournalEvent): string {
   const { seq: _s, time: _time, t: _t, type, peer, prefix, ...rest } = e;
   const detail = Object.entries(rest)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
-    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${hops(v) ?? (typeof v === 'object' ? JSON.stringify(v) : String(v))}`)
     .join(' ');
   const text = [type, peer, prefix, detail].filter(Boolean).join(' ');
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+/** Paths or FIB next hops (`[{ nextHop }]`, `[{ via }]`) as `a+b`, `-` for none; undefined otherwise. */
+function hops(v: unknown): string | undefined {
+  if (!Array.isArray(v)) return undefined;
+  if (v.length === 0) return '-';
+  const out = v.map((x) =>
+    x && typeof x === 'object'
+      ? ((x as { nextHop?: string; via?: string }).nextHop ?? (x as { via?: string }).via)
+      : undefined,
+  );
+  return out.every((x) => typeof x === 'string') ? out.join('+') : undefined;
 }
 
 export function journalToTimed(

@@ -9,6 +9,7 @@ import {
   findGaps,
   flowReport,
   formatScenarioReport,
+  pickEvents,
   sessionRows,
 } from '../../../src/lab/scenario-analysis.js';
 import type { FlowRecord, ScenarioReport, TimedEvent } from '../../../src/lab/scenario-types.js';
@@ -118,6 +119,26 @@ describe('events around a gap', () => {
   });
 });
 
+describe('pickEvents', () => {
+  it('keeps all events that fit, else those around the start and around the end of the gap', () => {
+    const gap = { start: T0 + 10_000, end: T0 + 20_000, ms: 10_000, lost: 1000 };
+    const at = (t: number): TimedEvent => ({
+      t: T0 + t,
+      source: 'x',
+      origin: 'bird',
+      type: 't',
+      text: String(t),
+    });
+    const few = [at(9000), at(21_000)];
+    expect(pickEvents(few, gap)).toEqual(few);
+    const many = Array.from({ length: 40 }, (_, i) => at(8000 + i * 300));
+    const picked = pickEvents(many, gap).map((e) => Number(e.text));
+    expect(picked).toHaveLength(20);
+    expect(picked.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => 8000 + i * 300));
+    expect(picked.slice(10)).toEqual(Array.from({ length: 10 }, (_, i) => 8000 + (30 + i) * 300));
+  });
+});
+
 describe('sessionRows', () => {
   it('a session is down from the first end saying so until both ends are up again', () => {
     const rows = sessionRows(
@@ -156,7 +177,11 @@ describe('outage expectations', () => {
       checkOutage({ type: 'max-outage', ms: 0, between: [['node1'], ['node4']], text: 'x' }, flows, pods),
     ).toEqual({ text: 'x', ok: true, detail: 'no packet lost in 1 flows between node1 and node4' });
     expect(
-      checkOutage({ type: 'max-outage', ms: 5000, between: [['node4'], ['node3', 'node6']], text: 'x' }, flows, pods).ok,
+      checkOutage(
+        { type: 'max-outage', ms: 5000, between: [['node4'], ['node3', 'node6']], text: 'x' },
+        flows,
+        pods,
+      ).ok,
     ).toBe(true);
   });
   it('min-outage asks for a measured outage; no flow in scope fails', () => {

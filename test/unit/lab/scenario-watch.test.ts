@@ -70,6 +70,32 @@ describe('journal events', () => {
     expect(
       journalEventText({ seq: 1, type: 'best-change', prefix: '10.233.64.0/26', after: ['172.20.0.12'] }),
     ).toBe('best-change 10.233.64.0/26 after=["172.20.0.12"]');
+    // Paths and FIB next hops shortened to their addresses.
+    expect(
+      journalEventText({
+        seq: 2,
+        type: 'best-change',
+        peer: '172.20.0.11',
+        prefix: '10.233.66.0/26',
+        before: [
+          { peer: '172.20.0.11', nextHop: '172.20.0.11', pathId: 8 },
+          { peer: '172.20.0.12', nextHop: '172.20.0.12', pathId: 10 },
+        ],
+        after: [{ peer: '172.20.0.12', nextHop: '172.20.0.12', pathId: 10 }],
+      }),
+    ).toBe('best-change 172.20.0.11 10.233.66.0/26 before=172.20.0.11+172.20.0.12 after=172.20.0.12');
+    expect(
+      journalEventText({
+        seq: 3,
+        type: 'fib-install',
+        prefix: '10.233.66.0/26',
+        op: 'replace',
+        nextHops: [{ via: '172.20.0.12', dev: 'br0' }],
+      }),
+    ).toBe('fib-install 10.233.66.0/26 op=replace nextHops=172.20.0.12');
+    expect(journalEventText({ seq: 4, type: 'route-withdraw', prefix: '10.0.0.0/8', after: [] })).toBe(
+      'route-withdraw 10.0.0.0/8 after=-',
+    );
   });
   it('with the high-resolution time, and the lab session of (switch, peer)', () => {
     const te = journalToTimed('leaf1', e, (d, peer) =>
