@@ -197,6 +197,11 @@ describe.skipIf(skip)('interop proofs: FRR 8.4', () => {
     expect(route.paths[0].attributes).not.toHaveProperty('as4Path');
 
     // tshark, an independent decoder, on what crossed the wire (per BGP message, not per frame).
+    // (Polled until both UPDATEs are in the file: tcpdump gets packets from the kernel in batches.)
+    await waitFor('both UPDATEs captured', async () => {
+      const nlri = runTshark(capture.file).messages.flatMap((m) => summarizeTshark(m.tree).nlri ?? []);
+      return nlri.includes('10.11.1.0/24') && nlri.includes('10.12.1.0/24');
+    });
     const wire = runTshark(await capture.stop()).messages.map((m) => summarizeTshark(m.tree) as WireSummary);
     expect(wire.filter((m) => m.type === 'open').map((m) => m.myAs)).toEqual(
       expect.arrayContaining([AS_TRANS, FRR_ASN]),
