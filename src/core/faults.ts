@@ -3,8 +3,9 @@
  * FIB), each started after `after` and ended after `for` by Clock timers, announced at start and end.
  * The mechanics live where they act: the session's socket hooks (src/session/connection.ts), the
  * export (withdraw-all blocks it), the FIB (fib-freeze). Ending a fault restores what it changed.
- * Lifetime: drop, cease and reannounce act once; hold and blackhole act on the session up when they
- * start and end with it; delay-updates, delay-eor, withdraw-all and fib-freeze hold until `for`
+ * Lifetime: drop and cease act once, and with `for` keep the neighbor down that long (a switch that
+ * takes that long to come back); reannounce acts once; hold and blackhole act on the session up when
+ * they start and end with it; delay-updates, delay-eor, withdraw-all and fib-freeze hold until `for`
  * (or cancel), across session restarts.
  */
 import type { CompiledPolicy } from '../policy/index.js';
@@ -86,8 +87,12 @@ export interface FaultPeer {
   readonly sessionState: string;
   readonly params: { readonly holdTime: number } | undefined;
   readonly connection: FaultConnection | undefined;
-  ceaseAndRestart(n: NotificationMessage): void;
-  hardResetNegotiated(): boolean;
+  /** This NOTIFICATION as it is, then start again (`restart` false: the fault's end starts it). */
+  ceaseAndRestart(n: NotificationMessage, restart?: boolean): void;
+  /** Stops the neighbor (the NOTIFICATION goes on live connections only). */
+  stopWith(n: NotificationMessage): void;
+  start(): void;
+  hardResetBits(): { readonly local: boolean; readonly peer: boolean };
   setUpdateDelay(rule: UpdateDelayRule | null): void;
 }
 
@@ -135,8 +140,11 @@ export function parseDuration(v: string | number, what: string): number {
 
 /** Kinds that act on the session up when they start (it must be Established). */
 const NEEDS_SESSION: ReadonlySet<FaultKind> = new Set(['drop', 'cease', 'hold', 'blackhole']);
-/** Kinds that act once: `for` does not apply. */
-const ONE_SHOT: ReadonlySet<FaultKind> = new Set(['drop', 'cease', 'reannounce']);
+/** Kinds that act once; drop and cease with `for` keep the neighbor down that long. */
+const ONCE: ReadonlySet<FaultKind> = new Set(['drop', 'cease', 'reannounce']);
+const DOWN_FOR: ReadonlySet<FaultKind> = new Set(['drop', 'cease']);
+const oneShot = (f: { kind: FaultKind; forMs: number | undefined }) =>
+  ONCE.has(f.kind) && !(DOWN_FOR.has(f.kind) && f.forMs !== undefined);
 
 interface Fault {
   readonly id: number;
@@ -173,8 +181,8 @@ export class FaultRegistry {
       );
     const afterMs = spec.after === undefined ? 0 : parseDuration(spec.after, 'after');
     const forMs = spec.for === undefined ? undefined : parseDuration(spec.for, 'for');
-    if (forMs !== undefined && ONE_SHOT.has(kind))
-      throw new FaultError(`${kind} acts once: 'for' does not apply to it`, 400);
+    if (forMs !== undefined && kind === 'reannounce')
+      throw new FaultError(`reannounce acts once: 'for' does not apply to it`, 400);
     const isDelay = kind === 'delay-updates' || kind === 'delay-eor';
     if (isDelay && spec.delay === undefined)
       throw new FaultError(
@@ -255,11 +263,14 @@ export class FaultRegistry {
     const up = peer?.sessionState === 'Established';
     if (now && NEEDS_SESSION.has(f.kind) && !up)
       return `${f.kind} acts on an Established session; ${f.neighbor} is ${peer?.sessionState ?? 'gone'}`;
-    if (f.kind === 'cease' && f.subcode === CeaseSubcode.HARD_RESET && up && !peer?.hardResetNegotiated())
+    const bits = f.kind === 'cease' && f.subcode === CeaseSubcode.HARD_RESET && up && peer?.hardResetBits();
+    if (bits && !(bits.local && bits.peer)) {
+      const lacking = [!bits.local && 'rackbgp', !bits.peer && f.neighbor].filter(Boolean).join(' nor ');
       return (
-        `cease subcode 9 (Hard Reset, RFC 8538) needs the graceful-restart N bit in both OPENs, and ` +
-        `this session has not negotiated it (rackbgp does not announce the N bit); use another subcode, e.g. 4`
+        `cease subcode 9 (Hard Reset, RFC 8538) needs the graceful-restart N bit in both OPENs; ` +
+        `${lacking} announced it on this session; use another subcode, e.g. 4 (Administrative Reset)`
       );
+    }
     if (now && f.kind === 'reannounce' && !up && !this.withdrawing(f.neighbor))
       return `reannounce needs an Established session or a withdraw-all to end; ${f.neighbor} is ${peer?.sessionState}`;
     return null;
@@ -310,7 +321,7 @@ export class FaultRegistry {
       phase: 'start',
       ...(detail && { detail }),
     });
-    if (ONE_SHOT.has(f.kind)) this.end(f, 'done');
+    if (oneShot(f)) this.end(f, 'done');
     else if (f.forMs !== undefined)
       f.timer = this.ports.clock.setTimer(f.forMs, () => this.end(f, 'time up'));
   }
@@ -321,7 +332,10 @@ export class FaultRegistry {
     switch (f.kind) {
       case 'drop':
         peer?.connection?.abort('dropped by fault injection');
-        return 'TCP connection closed without NOTIFICATION';
+        if (f.forMs === undefined) return 'TCP connection closed without NOTIFICATION';
+        // The connection is gone: stopping sends nothing, and connections from the peer are refused.
+        peer?.stopWith(shutdownNotification(CeaseSubcode.ADMINISTRATIVE_SHUTDOWN));
+        return `TCP connection closed without NOTIFICATION; down for ${f.forMs} ms`;
       case 'cease': {
         const sub = f.subcode!;
         // RFC 8538 §3: the Hard Reset data is the encapsulated NOTIFICATION's code and subcode.
@@ -336,8 +350,9 @@ export class FaultRegistry {
             : sub === CeaseSubcode.ADMINISTRATIVE_SHUTDOWN || sub === CeaseSubcode.ADMINISTRATIVE_RESET
               ? shutdownNotification(sub, 'rackbgp fault injection') // RFC 8203 communication
               : { type: 'notification', code: ErrorCode.CEASE, subcode: sub, data: new Uint8Array(0) };
-        peer?.ceaseAndRestart(n);
-        return `NOTIFICATION Cease 6/${sub} sent`;
+        peer?.ceaseAndRestart(n, f.forMs === undefined);
+        if (f.forMs === undefined) return `NOTIFICATION Cease 6/${sub} sent`;
+        return `NOTIFICATION Cease 6/${sub} sent; down for ${f.forMs} ms`;
       }
       case 'hold':
         f.conn = peer?.connection;
@@ -380,6 +395,10 @@ export class FaultRegistry {
     if (!wasActive) return;
     let detail = why;
     switch (f.kind) {
+      case 'drop':
+      case 'cease':
+        if (f.forMs !== undefined) this.ports.peer(f.neighbor)?.start();
+        break;
       case 'hold':
         f.conn?.resumeSending();
         break;
@@ -431,11 +450,7 @@ export class FaultRegistry {
       kind: f.kind,
       state: f.state === 'over' ? 'ended' : f.state,
       startsAt: iso(f.startsAt),
-      endsAt: ONE_SHOT.has(f.kind)
-        ? iso(f.startsAt)
-        : f.forMs === undefined
-          ? null
-          : iso(f.startsAt + f.forMs),
+      endsAt: oneShot(f) ? iso(f.startsAt) : f.forMs === undefined ? null : iso(f.startsAt + f.forMs),
       ...(f.subcode !== undefined && { subcode: f.subcode }),
       ...(f.delayMs !== undefined && { delayMs: f.delayMs }),
     };

@@ -118,17 +118,25 @@ describe.skipIf(skip)('faults against BIRD 2', () => {
     expect((await sw.neighbor(BIRD))?.state).toBe('Established');
   });
 
-  it('drop: BIRD sees the connection closed without a NOTIFICATION', async () => {
+  it('drop: BIRD sees the connection closed without a NOTIFICATION; with --for, no session that long', async () => {
     const before = await transitions();
-    const offset = logSize();
+    let offset = logSize();
     const f = await faultJson(BIRD, 'drop');
     expect(f).toMatchObject({ kind: 'drop', state: 'ended' });
-    const log = await birdLogs(offset, /sw: Connection closed/);
-    expect(log).not.toMatch(/Received:/);
-    const n = await sw.neighbor(BIRD);
-    expect(n?.counters.notificationsOut ?? {}).toEqual({});
+    expect(await birdLogs(offset, /sw: Connection closed/)).not.toMatch(/Received:/);
     await bothUp();
     expect(await transitions()).toBe(before + 1);
+
+    // A switch that takes 3 s to come back: BIRD's connection attempts are refused meanwhile.
+    offset = logSize();
+    const t0 = Date.now();
+    const down = await faultJson(BIRD, 'drop', '--for', '3s');
+    expect(down.state).toBe('active');
+    expect(await birdLogs(offset, /sw: Connection closed/)).not.toMatch(/Received:/);
+    await sw.waitState(BIRD, 'Established', 20_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(3_000);
+    expect((await sw.neighbor(BIRD))?.counters.notificationsOut ?? {}).toEqual({});
+    await bothUp();
   });
 
   it('cease: BIRD receives Cease with the chosen subcode', async () => {

@@ -16,7 +16,7 @@ import { UpdateDelayLine } from '../../../src/session/update-delay.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { NotificationMessage } from '../../../src/wire/index.js';
 
-function fakePeer(state = 'Established', hardReset = false) {
+function fakePeer(state = 'Established', hardReset = { local: false, peer: false }) {
   const calls: string[] = [];
   const notifications: NotificationMessage[] = [];
   const delays: (UpdateDelayRule | null)[] = [];
@@ -30,14 +30,22 @@ function fakePeer(state = 'Established', hardReset = false) {
       endBlackhole: () => calls.push('endBlackhole'),
       abort: () => calls.push('abort'),
     },
-    ceaseAndRestart: (n) => notifications.push(n),
-    hardResetNegotiated: () => hardReset,
+    ceaseAndRestart: (n, restart = true) => {
+      notifications.push(n);
+      if (!restart) calls.push('stop');
+    },
+    stopWith: (n) => {
+      calls.push('stop');
+      notifications.push(n);
+    },
+    start: () => calls.push('start'),
+    hardResetBits: () => hardReset,
     setUpdateDelay: (r) => delays.push(r),
   };
   return { peer, calls, notifications, delays };
 }
 
-function setup(opts: { state?: string; hardReset?: boolean; fib?: boolean } = {}) {
+function setup(opts: { state?: string; hardReset?: { local: boolean; peer: boolean }; fib?: boolean } = {}) {
   const clock = new ManualClock();
   const p = fakePeer(opts.state, opts.hardReset);
   const events: FaultEvent[] = [];
@@ -142,13 +150,31 @@ describe('fault registry', () => {
     ]);
   });
 
+  it('drop and cease with `for` keep the neighbor down that long, then start it', () => {
+    const t = setup();
+    const d = t.reg.start('10.0.0.2', { kind: 'drop', for: '5s' });
+    expect(d).toMatchObject({ state: 'active', endsAt: new Date(1_700_000_005_000).toISOString() });
+    expect(t.calls).toEqual(['abort', 'stop']);
+    t.clock.advance(5000);
+    expect(t.calls).toEqual(['abort', 'stop', 'start']);
+    t.reg.start('10.0.0.2', { kind: 'cease', subcode: 2, for: 1000 });
+    expect(t.notifications.at(-1)).toMatchObject({ code: 6, subcode: 2 });
+    t.clock.advance(1000);
+    expect(t.calls.slice(3)).toEqual(['stop', 'start']);
+    expect(t.phases()).toEqual(['1 drop start', '1 drop end', '2 cease start', '2 cease end']);
+  });
+
   it('Hard Reset only where the N bit was negotiated (RFC 8538), with the encapsulated 6/4', () => {
     const no = setup();
     const r = status(() => no.reg.start('10.0.0.2', { kind: 'cease', subcode: 9 }));
     expect(r?.[0]).toBe(409);
-    expect(r?.[1]).toMatch(/N bit/);
+    expect(r?.[1]).toMatch(/N bit in both OPENs; rackbgp nor 10.0.0.2 announced it/);
     expect(no.notifications).toEqual([]);
-    const yes = setup({ hardReset: true });
+    const half = setup({ hardReset: { local: true, peer: false } });
+    expect(status(() => half.reg.start('10.0.0.2', { kind: 'cease', subcode: 9 }))?.[1]).toMatch(
+      /; 10.0.0.2 announced it/,
+    );
+    const yes = setup({ hardReset: { local: true, peer: true } });
     yes.reg.start('10.0.0.2', { kind: 'cease', subcode: 9 });
     expect(yes.notifications[0]).toMatchObject({ code: 6, subcode: 9, data: Uint8Array.of(6, 4) });
   });
@@ -206,7 +232,7 @@ describe('fault registry', () => {
       ['10.0.0.2', { kind: 'hold', for: '-5s' }, 400, /must not be negative/],
       ['10.0.0.2', { kind: 'hold', for: -1 }, 400, /≥ 0/],
       ['10.0.0.2', { kind: 'hold', after: '10 parsecs' }, 400, /not a duration/],
-      ['10.0.0.2', { kind: 'drop', for: '10s' }, 400, /acts once/],
+      ['10.0.0.2', { kind: 'reannounce', for: '10s' }, 400, /acts once/],
       ['10.0.0.2', { kind: 'delay-updates' }, 400, /needs a delay/],
       ['10.0.0.2', { kind: 'hold', delay: '1s' }, 400, /delay-updates and delay-eor only/],
       ['10.0.0.2', { kind: 'hold', subcode: 2 }, 400, /cease only/],
