@@ -49,7 +49,7 @@ const restartStep = z.strictObject({
 const killStep = z.strictObject({ device: z.string() });
 const linkStep = z.strictObject({
   device: z.string(),
-  interface: z.string().default('eth1'),
+  interface: z.string().optional(),
   state: z.enum(['down', 'up']),
   for: duration.optional(),
 });
@@ -336,7 +336,9 @@ export function parseScenario(text: string, file = '<scenario>', lab?: Lab): Sce
       action = {
         type: 'link',
         device: l.device,
-        interface: l.interface,
+        // A pod's only interface is eth0; nodes' uplink and leaves' first uplink are eth1.
+        interface:
+          l.interface ?? (devices?.get(l.device) === 'pod' || /-pod\d+$/.test(l.device) ? 'eth0' : 'eth1'),
         state: l.state,
         ...(l.for !== undefined && { forMs: l.for }),
       };

@@ -52,6 +52,7 @@ steps:
   - wait: 3s
   - link: { device: node3, state: down, for: 5s }
   - kill: { device: node5 }
+  - link: { device: node6-pod1, state: down }
   - at: 20s
     fault: { device: leaf1, peer: node1, kind: hold, for: 10s }
 expect:
@@ -69,10 +70,11 @@ expect:
       [2000, 'wait', 5],
       [5000, 'link', 6],
       [5000, 'kill', 7],
-      [20_000, 'fault', 8],
+      [5000, 'link', 8],
+      [20_000, 'fault', 9],
     ]);
     // The fault's peer is resolved to leaf1's neighbor address for node1.
-    expect(sc.steps[4].action).toEqual({
+    expect(sc.steps[5].action).toEqual({
       type: 'fault',
       device: 'leaf1',
       peer: '172.20.0.11',
@@ -87,6 +89,8 @@ expect:
       state: 'down',
       forMs: 5000,
     });
+    // A pod's only interface is eth0.
+    expect(sc.steps[4].action).toMatchObject({ device: 'node6-pod1', interface: 'eth0' });
     // Duration: the last step's end (fault at 20 s for 10 s) plus 10 s of tail.
     expect(sc.durationMs).toBe(40_000);
     expect(sc.rate).toBe(100);
@@ -113,6 +117,7 @@ expect:
       'wait 3s',
       'link node3 eth1 down for 5s',
       'kill node5',
+      'link node6-pod1 eth0 down',
       'fault hold on leaf1 toward node1 172.20.0.11 for 10s',
     ]);
   });
