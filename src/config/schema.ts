@@ -82,8 +82,15 @@ const sessionSettings = {
   /** Names of policies applied on import / export, in order. */
   import: z.array(z.string()).optional(),
   export: z.array(z.string()).optional(),
+  /** RFC 4724: true (restart time 120 s), false, or the restart time and RFC 8538's N bit (default off). */
   'graceful-restart': z
-    .union([z.boolean(), z.strictObject({ 'restart-time': z.number().int().min(1).max(4095) })])
+    .union([
+      z.boolean(),
+      z.strictObject({
+        'restart-time': z.number().int().min(1).max(4095).optional(),
+        notification: z.boolean().optional(),
+      }),
+    ])
     .optional(),
   'extended-message': z.boolean().optional(),
   'required-capabilities': z.array(z.enum(CAPABILITY_NAMES)).optional(),
@@ -142,6 +149,20 @@ const configShape = z.strictObject({
   'cluster-id': ipv4.optional(),
   /** Milliseconds a new session waits before its initial table, so sessions and routes arriving together go out as one (FRR's coalesce-time). */
   'coalesce-time': z.number().int().min(0).max(10000).default(50),
+  /**
+   * Graceful restart of this daemon (`rackbgp restart`, RFC 4724 §4.1) and as helper (§4.2); what each
+   * session announces is its own `graceful-restart`.
+   */
+  'graceful-restart': z
+    .strictObject({
+      /** After a restart: longest wait for End-of-RIB from every GR neighbor before selecting and sending (FRR: 360). */
+      'selection-deferral-time': z.number().int().min(1).max(3600).default(360),
+      /** Helper: after a restarted neighbor is back, longest wait for its End-of-RIB (BIRD, FRR: 360). */
+      'stale-path-time': z.number().int().min(1).max(3600).default(360),
+      /** Where `rackbgp restart` leaves the marker the next run reads (one file per router-id). */
+      'state-dir': z.string().min(1).default('/run/rackbgp'),
+    })
+    .default({ 'selection-deferral-time': 360, 'stale-path-time': 360, 'state-dir': '/run/rackbgp' }),
   /** RFC 7313 §4: seconds after a neighbor's BoRR until its paths not re-sent go when no EoRR comes. */
   'refresh-stale-time': z.number().int().min(1).max(65535).default(360),
   /** The event journal (issue 15): events kept in memory (0: no journal, no per-prefix history). */

@@ -25,6 +25,7 @@ import {
   familyName,
   IPV4_UNICAST,
   IPV6_UNICAST,
+  type NotificationMessage,
   Origin,
   RefreshSubtype,
   type SessionParams,
@@ -40,13 +41,11 @@ import {
   WITHDRAW_ALL_POLICY,
 } from './faults.js';
 import { Forwarding } from './forwarding.js';
+import { GracefulRestartHelper } from './graceful-restart.js';
 import type { EventFilter, JournalEvent } from './journal.js';
 import {
   endOfRibFamilies,
   type GracefulRestartAnnouncement,
-  grPurged,
-  grSkipped,
-  grStarted,
   type JournalHost,
   type JournalWiring,
   journalOff,
@@ -94,9 +93,6 @@ export interface SpeakerEvents {
 }
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
-
-/** Seconds a restarted peer has to send End-of-RIB before its stale routes go (BIRD: 360). */
-const STALE_PATH_TIME = 360;
 
 /** Seconds routes left in the kernel by an earlier run are kept at start before reconciling. */
 const STARTUP_HOLD_SECONDS = 15;
@@ -155,11 +151,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly routing: RoutingEngine;
   private readonly infos = new Map<PeerSession, PeerInfo>();
   private readonly params = new Map<PeerSession, SessionParams>();
-  /** RFC 4724 helper state per neighbor address: the previous session's paths, kept stale. */
-  private readonly restarting = new Map<
-    string,
-    { info: PeerInfo; families: Set<4 | 6>; timer: Timer; until: number }
-  >();
+  /** RFC 4724 §4.2 / RFC 8538 receiving side: neighbors' paths kept stale across their restart. */
+  readonly gracefulRestart: GracefulRestartHelper;
   private readonly clock: Clock;
   private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
@@ -226,6 +219,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       coalesceMs: config['coalesce-time'],
     });
     this.routing.onChange((dests) => this.emitRoutes(dests));
+    this.gracefulRestart = new GracefulRestartHelper({
+      clock: this.clock,
+      routing: this.routing,
+      log,
+      stalePathTime: () => this.config['graceful-restart']['stale-path-time'],
+      announce: (g) => this.emit('gracefulRestart', g),
+    });
     this.refreshIn = new EnhancedRefreshReceiver({
       clock: this.clock,
       rib: this.routing,
@@ -234,7 +234,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     });
     const hooks: PeerHooks = {
       established: (peer, params) => this.onEstablished(peer, params),
-      down: (peer, reason, byNotification) => this.onDown(peer, reason, byNotification),
+      down: (peer, reason, byNotification, notification) =>
+        this.onDown(peer, reason, byNotification, notification),
       update: (peer, m) => this.onUpdate(peer, m),
       routeRefresh: (peer, m) => {
         // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
@@ -384,8 +385,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.startupTimer?.cancel();
     for (const t of this.restartTimers) t.cancel();
     this.restartTimers.clear();
-    for (const r of this.restarting.values()) r.timer.cancel();
-    this.restarting.clear();
+    this.gracefulRestart.stop();
     this.refreshIn.stop();
     // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker),
     // unless fib-keep-on-shutdown asks to keep forwarding: then the sessions' withdrawals stay out of it.
@@ -544,7 +544,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         prefixesReceived: info ? this.routing.receivedCount(info) : 0,
         prefixesSent: info ? this.routing.advertisedCount(info) : 0,
         dynamic: this.sessions.isDynamic(p.endpoint.address),
-        gracefulRestart: this.restartState(p.endpoint.address),
+        gracefulRestart: this.gracefulRestart.state(p.endpoint.address),
       });
     });
   }
@@ -604,7 +604,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     };
     this.infos.set(peer, info);
     this.params.set(peer, params);
-    this.resumeAfterRestart(address, params);
+    this.gracefulRestart.sessionUp(address, params);
     this.routing.peerUp(
       info,
       params,
@@ -641,39 +641,24 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.emit('established', { neighbor: address, params });
   }
 
-  private onDown(peer: PeerSession, reason: string, byNotification: boolean): void {
+  private onDown(
+    peer: PeerSession,
+    reason: string,
+    byNotification: boolean,
+    notification: NotificationMessage | null = null,
+  ): void {
     const info = this.infos.get(peer);
     const params = this.params.get(peer);
     if (!info || !params) return;
     this.infos.delete(peer);
     this.params.delete(peer);
     this.refreshIn.peerDown(info);
-    const gr = params.peerGracefulRestart;
-    // RFC 4724 §4.2: the receiving speaker keeps the routes of a peer that lost its TCP session
-    // (not one that sent or got a NOTIFICATION) as stale for the peer's restart time.
-    if (!gr || !params.localGracefulRestart || byNotification || gr.restartTime === 0) {
-      const skipped = grSkipped(peer.endpoint.address, params, byNotification);
-      if (skipped) this.emit('gracefulRestart', skipped);
-      this.routing.peerDown(info);
-      return;
-    }
-    const families = new Set([...gr.families.keys()].map(familyNumber).filter((f): f is 4 | 6 => f !== 0));
-    this.routing.peerDown(info, true);
-    for (const f of [4, 6] as const) if (!families.has(f)) this.routing.purgeStale(info, f);
-    const address = peer.endpoint.address;
-    this.restarting.get(address)?.timer.cancel();
-    const timer = this.clock.setTimer(gr.restartTime * 1000, () =>
-      this.endRestart(address, 'restart time expired'),
-    );
-    this.restarting.set(address, { info, families, timer, until: Date.now() + gr.restartTime * 1000 });
-    this.emit(
-      'gracefulRestart',
-      grStarted(address, gr, families, (f) => this.routing.rib.countOf(info, f)),
-    );
-    this.log.info(
-      { peer: address, reason, restartTime: gr.restartTime },
-      'graceful restart: keeping routes stale',
-    );
+    this.gracefulRestart.sessionDown(peer.endpoint.address, info, params, {
+      reason,
+      byNotification,
+      notification,
+      notificationGr: peer.hardResetNegotiated(),
+    });
   }
 
   /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
@@ -707,55 +692,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
   }
 
-  /** A restarted peer is back: purge what it may not keep; the rest waits for its End-of-RIB. */
-  private resumeAfterRestart(address: string, params: SessionParams): void {
-    const r = this.restarting.get(address);
-    if (!r) return;
-    r.timer.cancel();
-    const gr = params.peerGracefulRestart;
-    for (const f of [...r.families]) {
-      // RFC 4724 §4.2: without the forwarding-state bit for a family, its stale routes go now.
-      const code = f === 4 ? IPV4_UNICAST : IPV6_UNICAST;
-      if (!gr?.families.get(code)) {
-        this.routing.purgeStale(r.info, f);
-        r.families.delete(f);
-        const why = 'the restarted peer did not set the forwarding-state bit for it (RFC 4724 §4.2)';
-        this.emit('gracefulRestart', grPurged(address, [f], why, r.families.size));
-      }
-    }
-    if (!r.families.size) {
-      this.restarting.delete(address);
-      return;
-    }
-    // Stale routes not refreshed by End-of-RIB within this time go anyway (BIRD's stale time).
-    r.timer = this.clock.setTimer(STALE_PATH_TIME * 1000, () => this.endRestart(address, 'no End-of-RIB'));
-  }
-
-  private endRestart(address: string, why: string, family?: 4 | 6): void {
-    const r = this.restarting.get(address);
-    if (!r) return;
-    const purged = family ? [family] : [...r.families];
-    for (const f of purged) {
-      this.routing.purgeStale(r.info, f);
-      r.families.delete(f);
-    }
-    this.emit('gracefulRestart', grPurged(address, purged, why, r.families.size));
-    if (!r.families.size) {
-      r.timer.cancel();
-      this.restarting.delete(address);
-      this.log.info({ peer: address, why }, 'graceful restart: stale routes purged');
-    }
-  }
-
   /** Graceful-restart helper state of a neighbor, for snapshots. */
   restartState(address: string): { families: string[]; until: number } | undefined {
-    const r = this.restarting.get(address);
-    return (
-      r && {
-        families: [...r.families].map(unicastName),
-        until: r.until,
-      }
-    );
+    return this.gracefulRestart.state(address);
   }
 
   private onUpdate(peer: PeerSession, m: UpdateMessage): void {
@@ -764,7 +703,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const eor = endOfRibFamily(m);
     if (eor !== null) {
       const f = familyNumber(eor);
-      if (f) this.endRestart(peer.endpoint.address, 'End-of-RIB', f);
+      if (f) this.gracefulRestart.endOfRib(peer.endpoint.address, f);
       this.log.info({ peer: peer.endpoint.address, family: familyName(eor) }, 'End-of-RIB received');
       this.emit('endOfRib', { neighbor: peer.endpoint.address, family: familyName(eor) });
       return;

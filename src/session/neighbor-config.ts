@@ -53,21 +53,44 @@ export function familiesFor(address: string, s: SessionSettings): Family[] {
   return names.map(familyFromName);
 }
 
-export function localCapabilities(config: Config, address: string, s: SessionSettings): Capability[] {
+/** What this run says of its own restart in the GR capability (RFC 4724 §3). */
+export interface LocalRestartState {
+  /** R bit: this run is a graceful restart still deferring its selection (RFC 4724 §4.1). */
+  readonly restarting: boolean;
+  /** F bit per family: forwarding (kernel routes) survived, or there is none to lose (fib: false). */
+  readonly forwardingPreserved: boolean;
+}
+
+/** Forwarding survives a restart of this daemon when it owns no data plane or leaves its routes in the kernel. */
+export const forwardingSurvives = (config: Config): boolean => !config.fib || config['fib-keep-on-shutdown'];
+
+/** A first start: no R bit; F as the configuration allows. */
+export const firstStart = (config: Config): LocalRestartState => ({
+  restarting: false,
+  forwardingPreserved: forwardingSurvives(config),
+});
+
+export function localCapabilities(
+  config: Config,
+  address: string,
+  s: SessionSettings,
+  restart: LocalRestartState = firstStart(config),
+): Capability[] {
   const families = familiesFor(address, s);
   const caps: Capability[] = families.map((family) => ({ kind: 'multiprotocol', family }));
   caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
   if (s['extended-message'] !== false) caps.push({ kind: 'extended-message' });
   const gr = s['graceful-restart'] ?? true;
   if (gr !== false) {
-    // Receiving-speaker (helper) only, RFC 4724 §3: the capability with no <AFI, SAFI> entries,
-    // since rackbgp keeps no forwarding state across its own restart.
+    // RFC 4724 §3: the session's families with the Forwarding State bit make us a restarting speaker
+    // too, when forwarding survives a restart (fib: false, fib-keep-on-shutdown, or `rackbgp restart`
+    // kept the kernel routes); otherwise no <AFI, SAFI>: helper only. R after a restart (§4.1); N: RFC 8538.
     caps.push({
       kind: 'graceful-restart',
-      restarting: false,
-      notification: false,
-      restartTime: gr === true ? SESSION_DEFAULTS.restartTime : gr['restart-time'],
-      families: [],
+      restarting: restart.restarting,
+      notification: gr !== true && gr.notification === true,
+      restartTime: gr === true ? SESSION_DEFAULTS.restartTime : (gr['restart-time'] ?? SESSION_DEFAULTS.restartTime),
+      families: restart.forwardingPreserved ? families.map((family) => ({ family, forwarding: true })) : [],
     });
   }
   caps.push({ kind: 'four-octet-as', asn: config.asn });
@@ -76,7 +99,12 @@ export function localCapabilities(config: Config, address: string, s: SessionSet
   return caps;
 }
 
-export function peerConfig(config: Config, peer: NeighborIdentity, s: SessionSettings): PeerConfig {
+export function peerConfig(
+  config: Config,
+  peer: NeighborIdentity,
+  s: SessionSettings,
+  restart: LocalRestartState = firstStart(config),
+): PeerConfig {
   const holdTime = s['hold-time'] ?? SESSION_DEFAULTS.holdTime;
   const passive = s.passive ?? false;
   return {
@@ -88,7 +116,7 @@ export function peerConfig(config: Config, peer: NeighborIdentity, s: SessionSet
       asn: config.asn,
       holdTime,
       routerId: config['router-id'],
-      capabilities: localCapabilities(config, peer.address, s),
+      capabilities: localCapabilities(config, peer.address, s, restart),
     }),
     passive,
     connectRetryTime: s['connect-retry-time'] ?? SESSION_DEFAULTS.connectRetryTime,

@@ -21,6 +21,7 @@ import {
 import { Connection } from './connection.js';
 import { countNotification, newCounters, type PeerCounters } from './counters.js';
 import type { FsmAction, FsmEvent, SessionState } from './fsm.js';
+import { withHardReset } from './hard-reset.js';
 import {
   type ConnectionSide,
   initialPeerState,
@@ -49,7 +50,12 @@ export interface PeerEndpoint {
 export interface PeerHooks {
   established(peer: PeerSession, params: SessionParams): void;
   /** An Established session ended; `byNotification` when a NOTIFICATION was sent or received (no GR then). */
-  down(peer: PeerSession, reason: string, byNotification: boolean): void;
+  down(
+    peer: PeerSession,
+    reason: string,
+    byNotification: boolean,
+    notification?: NotificationMessage | null,
+  ): void;
   update(peer: PeerSession, m: UpdateMessage, issues: readonly AttrIssue[]): void;
   routeRefresh(peer: PeerSession, m: RouteRefreshMessage): void;
   stateChange(peer: PeerSession, from: SessionState, to: SessionState): void;
@@ -82,6 +88,10 @@ export class PeerSession {
   private readonly closing = new Set<Connection>();
   /** Set when a NOTIFICATION was sent or received while handling the current event. */
   private notified = false;
+  /** The last NOTIFICATION sent or received (what `notified` refers to; RFC 8538 tells Hard Reset apart). */
+  private lastNotification: NotificationMessage | null = null;
+  /** Set while a fault's NOTIFICATION goes out as given. */
+  private exactNotification = false;
   /** Packet tracing: every message sent and received logged at info as its JSON form (off by default). */
   trace = false;
   /** Fault injection: UPDATEs held back on this and later connections until cleared. */
@@ -168,25 +178,24 @@ export class PeerSession {
   }
 
   /**
-   * Fault `cease`: this NOTIFICATION on the session, then start again as reset() does (`restart`
-   * false: the fault's end starts it). With Cease
+   * Fault `cease`: this NOTIFICATION on the session, then start again (as reset() does). With Cease
    * 6/9 only where RFC 8538 §5 applies: the N bit sent and received (see hardResetNegotiated).
    */
-  ceaseAndRestart(notification: NotificationMessage, restart = true): void {
-    this.stopWith(notification);
-    if (restart) this.start();
-  }
-
-  /** RFC 8538 §2: which OPENs of the session carried the graceful-restart capability with the N bit. */
-  hardResetBits(): { readonly local: boolean; readonly peer: boolean } {
-    const local = this.cfg.localOpen.capabilities.find((c) => c.kind === 'graceful-restart');
-    return { local: !!local?.notification, peer: !!this.params?.peerGracefulRestart?.notification };
+  ceaseAndRestart(notification: NotificationMessage): void {
+    // A fault sends exactly the NOTIFICATION asked for (no Hard Reset encapsulation).
+    this.exactNotification = true;
+    try {
+      this.stopWith(notification);
+    } finally {
+      this.exactNotification = false;
+    }
+    this.start();
   }
 
   /** RFC 8538 §2: both OPENs carried the graceful-restart capability with the N bit. */
   hardResetNegotiated(): boolean {
-    const b = this.hardResetBits();
-    return b.local && b.peer;
+    const local = this.cfg.localOpen.capabilities.find((c) => c.kind === 'graceful-restart');
+    return !!(local?.notification && this.params?.peerGracefulRestart?.notification);
   }
 
   private fsm(side: ConnectionSide) {
@@ -230,7 +239,10 @@ export class PeerSession {
       case 'send': {
         const c = this.conns[side];
         if (!c) return;
-        c.send(a.message);
+        // RFC 8538 §3: with the N bit exchanged, a NOTIFICATION that ends the session for good goes as Hard Reset.
+        const m = a.message;
+        const hard = m.type === 'notification' && !this.exactNotification && this.hardResetNegotiated();
+        c.send(hard ? withHardReset(m) : m);
         return;
       }
       case 'close': {
@@ -275,7 +287,8 @@ export class PeerSession {
           { peer: this.endpoint.address, side, reason: a.reason },
           a.wasEstablished ? 'session down' : 'connection down',
         );
-        if (a.wasEstablished) this.deps.hooks.down(this, a.reason, this.notified);
+        if (a.wasEstablished)
+          this.deps.hooks.down(this, a.reason, this.notified, this.notified ? this.lastNotification : null);
         return;
     }
   }
@@ -366,6 +379,7 @@ export class PeerSession {
         if (m.type === 'notification') {
           countNotification(this.counters, m, 'sent', this.deps.wallClock());
           this.notified = true;
+          this.lastNotification = m;
         }
       },
       (frames) => {
@@ -415,6 +429,7 @@ export class PeerSession {
   private receivedNotification(n: NotificationMessage): void {
     countNotification(this.counters, n, 'received', this.deps.wallClock());
     this.notified = true;
+    this.lastNotification = n;
     this.deps.log.warn({ peer: this.endpoint.address, ...this.counters.lastError }, 'NOTIFICATION received');
   }
 
