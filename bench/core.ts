@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const before = heap();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   // One socket read's worth of UPDATEs per turn, as the daemon gets them.
   let i = 0;
   const feed = () => {
@@ -172,11 +173,13 @@ async function main(): Promise<void> {
   feed();
   await finished;
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const after = heap();
   const result = {
     routes,
     sinks,
     seconds: Number(seconds.toFixed(3)),
+    cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     flushSeconds: Number(flushSeconds.toFixed(3)),
     updatesPerSink: messages[0],
     distinctBuffers: distinct.size,
