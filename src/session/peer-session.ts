@@ -178,10 +178,11 @@ export class PeerSession {
   }
 
   /**
-   * Fault `cease`: this NOTIFICATION on the session, then start again (as reset() does). With Cease
-   * 6/9 only where RFC 8538 §5 applies: the N bit sent and received (see hardResetNegotiated).
+   * Fault `cease`: this NOTIFICATION on the session, then start again as reset() does (`restart`
+   * false: the fault's end starts it). With Cease 6/9 only where RFC 8538 §5 applies: the N bit
+   * sent and received (see hardResetNegotiated).
    */
-  ceaseAndRestart(notification: NotificationMessage): void {
+  ceaseAndRestart(notification: NotificationMessage, restart = true): void {
     // A fault sends exactly the NOTIFICATION asked for (no Hard Reset encapsulation).
     this.exactNotification = true;
     try {
@@ -189,13 +190,19 @@ export class PeerSession {
     } finally {
       this.exactNotification = false;
     }
-    this.start();
+    if (restart) this.start();
+  }
+
+  /** RFC 8538 §2: which OPENs of the session carried the graceful-restart capability with the N bit. */
+  hardResetBits(): { readonly local: boolean; readonly peer: boolean } {
+    const local = this.cfg.localOpen.capabilities.find((c) => c.kind === 'graceful-restart');
+    return { local: !!local?.notification, peer: !!this.params?.peerGracefulRestart?.notification };
   }
 
   /** RFC 8538 §2: both OPENs carried the graceful-restart capability with the N bit. */
   hardResetNegotiated(): boolean {
-    const local = this.cfg.localOpen.capabilities.find((c) => c.kind === 'graceful-restart');
-    return !!(local?.notification && this.params?.peerGracefulRestart?.notification);
+    const b = this.hardResetBits();
+    return b.local && b.peer;
   }
 
   private fsm(side: ConnectionSide) {

@@ -2,9 +2,11 @@
  * Faults on command against a real BIRD 2 peer (issue 15 §2), through `rackbgp fault` (CLI → API →
  * daemon): what BIRD reports and does for each kind. One session with hold time 3 s, faulted kind
  * after kind; the session comes back between them. The speaker's kernel FIB is in its namespace.
+ * Then the library call, on two in-process speakers on loopback.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FaultError, type FaultEvent, Speaker, validateConfig } from 'rackbgp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
@@ -252,5 +254,74 @@ describe.skipIf(skip)('faults against BIRD 2', () => {
     await waitFor('kernel reconciled to the RIB', async () => (await kernel()).trim() === '', 10_000, 100);
     await bird.cli('enable static4');
     await waitFor('kernel follows again', async () => (await kernel()).includes(BIRD), 10_000, 100);
+  });
+});
+
+describe('faults in the library', () => {
+  it('speaker.fault(): a handle with id and cancel, fault events, FaultError on bad input', async () => {
+    const nodeConfig = (networks: string[]) => ({
+      'router-id': '10.0.0.2',
+      asn: 64512,
+      fib: false, // in the test's own namespace: never touch its kernel routes
+      listen: { address: '127.0.0.2', port: 17971 },
+      networks,
+      // Loopback next hops are martians (rejected on import): announce a documentation address instead.
+      policies: {
+        'next-hop': [
+          // biome-ignore lint/suspicious/noThenProperty: `then` is the policy term's action, as in the YAML file
+          { name: 'doc', then: { action: 'accept' as const, 'next-hop': '192.0.2.2' } },
+        ],
+      },
+      neighbors: [
+        {
+          address: '127.0.0.1',
+          asn: 64512,
+          port: 17970,
+          'source-address': '127.0.0.2',
+          export: ['next-hop'],
+        },
+      ],
+    });
+    const rr = Speaker.fromConfig({
+      'router-id': '10.0.0.1',
+      asn: 64512,
+      fib: false,
+      listen: { address: '127.0.0.1', port: 17970 },
+      neighbors: [
+        { address: '127.0.0.2', asn: 64512, port: 17971, 'source-address': '127.0.0.1', passive: true },
+      ],
+    });
+    const node = Speaker.fromConfig(nodeConfig(['10.244.1.0/26']));
+    const events: FaultEvent[] = [];
+    node.on('fault', (e) => events.push(e));
+    try {
+      await rr.start();
+      await node.start();
+      await rr.waitForPrefix('10.244.1.0/26', { timeout: 10_000 });
+
+      const gone = new Promise<string>((r) => rr.once('routeWithdrawn', (w) => r(w.prefix)));
+      const h = node.fault('127.0.0.1', { kind: 'withdraw-all' });
+      expect(h).toMatchObject({ id: 1, kind: 'withdraw-all', state: 'active', endsAt: null });
+      expect(await gone).toBe('10.244.1.0/26');
+      expect(h.cancel()).toBe(true);
+      await rr.waitForPrefix('10.244.1.0/26', { timeout: 5_000 });
+
+      node.fault('127.0.0.1', { kind: 'delay-updates', delay: '600ms', for: '10s' });
+      const t0 = performance.now();
+      node.reconfigure(validateConfig(nodeConfig(['10.244.1.0/26', '10.244.2.0/26'])));
+      await rr.waitForPrefix('10.244.2.0/26', { timeout: 5_000 });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(590);
+
+      expect(() => node.fault('127.0.0.1', { kind: 'melt' })).toThrow(FaultError);
+      expect(() => node.fault('127.0.0.9', { kind: 'hold' })).toThrow(/no neighbor 127.0.0.9/);
+      expect(events.map((e) => `${e.id} ${e.kind} ${e.phase}`)).toEqual([
+        '1 withdraw-all start',
+        '1 withdraw-all end',
+        '2 delay-updates start',
+      ]);
+    } finally {
+      await Promise.all([rr.stop(), node.stop()]);
+    }
+    expect(events.at(-1)).toMatchObject({ id: 2, phase: 'end', detail: 'speaker stopped' });
   });
 });
