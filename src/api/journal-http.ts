@@ -1,5 +1,5 @@
 /**
- * The journal over HTTP (issue 15 §1): `GET /api/events?since=&peer=&prefix=&type=&limit=` →
+ * The journal over HTTP (issue 15 §1): `GET /api/events?since=&peer=&prefix=&type=&limit=|tail=` →
  * `{ events, next, oldest }`; `GET /api/events/stream?since=` as Server-Sent Events (`id: SEQ`,
  * `event: TYPE`, `data: JSON`) that replays from `since` before it follows, so a client that
  * connects and then acts never misses the first event; `GET /api/history/PREFIX` → the prefix's
@@ -37,6 +37,8 @@ const int = (
 export function eventFilter(q: URLSearchParams): EventFilter {
   const since = int(q.get('since'), 'since', 0);
   const limit = int(q.get('limit'), 'limit', 1, MAX_LIMIT);
+  const tail = int(q.get('tail'), 'tail', 1, MAX_LIMIT);
+  if (limit !== undefined && tail !== undefined) throw new BadQuery('give limit or tail, not both');
   const type = q.get('type');
   if (type !== null && !isEventType(type))
     throw new BadQuery(`type must be one of ${EVENT_TYPES.join(', ')}`);
@@ -47,6 +49,7 @@ export function eventFilter(q: URLSearchParams): EventFilter {
   return {
     ...(since !== undefined && { since }),
     ...(limit !== undefined && { limit }),
+    ...(tail !== undefined && { tail }),
     ...(type !== null && { type: type as EventType }),
     ...(prefix !== null && { prefix }),
     ...(peer !== null && peer !== '' && { peer }),
@@ -72,8 +75,9 @@ export function journalRead(j: JournalWiring | undefined, url: URL): Answer | un
     if (e instanceof BadQuery) return [400, { error: e.message }];
     throw e;
   }
-  const limit = f.limit ?? 10_000;
-  const events = j.journal.query({ ...f, limit });
+  // `tail`: the last N; otherwise the first `limit` (default 10,000) from `since`.
+  const limit = f.tail === undefined ? (f.limit ?? 10_000) : Number.POSITIVE_INFINITY;
+  const events = j.journal.query(f.tail === undefined ? { ...f, limit } : f);
   const next = events.length === limit ? events[events.length - 1].seq + 1 : j.journal.next;
   return [200, { events, next, oldest: j.journal.oldest }];
 }

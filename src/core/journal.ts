@@ -68,6 +68,8 @@ export interface EventFilter {
   readonly prefix?: string;
   readonly type?: EventType;
   readonly limit?: number;
+  /** Only the last `tail` matching events (from `since` on), instead of the first `limit`. */
+  readonly tail?: number;
 }
 
 export interface JournalOptions {
@@ -232,18 +234,26 @@ export class Journal {
 
   /** Events from `since` (default: the oldest held) matching the filter, oldest first. */
   query(f: EventFilter = {}): JournalEvent[] {
-    const out: JournalEvent[] = [];
-    const limit = f.limit ?? Number.POSITIVE_INFINITY;
     const type = f.type === undefined ? -1 : typeCode(f.type);
     const want = f.prefix === undefined ? undefined : prefixMatcher(f.prefix);
-    for (let seq = Math.max(f.since ?? 0, this.oldest); seq < this.nextSeq && out.length < limit; seq++) {
+    const matches = (seq: number) => {
       const i = seq % this.size;
-      if (type >= 0 && this.types[i] !== type) continue;
-      if (want && !want(this.families[i], this.prefixes[i])) continue;
-      if (f.peer !== undefined && !this.involves(i, f.peer)) continue;
-      out.push(this.render(seq));
+      if (type >= 0 && this.types[i] !== type) return false;
+      if (want && !want(this.families[i], this.prefixes[i])) return false;
+      return f.peer === undefined || this.involves(i, f.peer);
+    };
+    const first = Math.max(f.since ?? 0, this.oldest);
+    const found: number[] = [];
+    if (f.tail !== undefined) {
+      for (let seq = this.nextSeq - 1; seq >= first && found.length < f.tail; seq--)
+        if (matches(seq)) found.push(seq);
+      found.reverse();
+    } else {
+      const limit = f.limit ?? Number.POSITIVE_INFINITY;
+      for (let seq = first; seq < this.nextSeq && found.length < limit; seq++)
+        if (matches(seq)) found.push(seq);
     }
-    return out;
+    return found.map((seq) => this.render(seq));
   }
 
   /** The event names the peer, or (route events) a path before or after is from it. */

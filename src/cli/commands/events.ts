@@ -88,7 +88,11 @@ async function follow(o: EventsOptions, q: URLSearchParams): Promise<void> {
 export async function showEvents(o: EventsOptions): Promise<void> {
   const q = eventsQuery(o);
   if (o.follow) return follow(o, q);
-  if (!q.has('since')) q.set('since', '0');
+  // Without --since: the last --limit events (matching the filters), not the oldest held.
+  if (!q.has('since')) {
+    q.set('tail', q.get('limit') ?? '10000');
+    q.delete('limit');
+  }
   const r = await getJson<{ events: JournalEvent[]; next: number; oldest: number }>(
     target(o),
     `/api/events?${q}`,
@@ -106,14 +110,20 @@ export function eventsCommand(): Command {
     new Command('events')
       .description('the event journal: sessions, End-of-RIB, graceful restart, route and FIB changes, faults')
       .option('-f, --follow', 'keep printing events as they happen (replays from --since first)')
-      .option('--since <seq>', 'from this sequence number (default: all held; with --follow: new ones)')
+      .option(
+        '--since <seq>',
+        'from this sequence number (default: the last --limit held; with --follow: new ones)',
+      )
       .option(
         '--peer <address>',
         'only events of this neighbor (route events: a path from it before or after)',
       )
       .option('--prefix <prefix>', 'only events of this prefix')
       .addOption(new Option('--type <type>', 'only events of this type').choices(EVENT_TYPES))
-      .option('--limit <n>', 'at most this many events (without --follow; default 10000)'),
+      .option(
+        '--limit <n>',
+        'at most this many events (without --follow; default 10000): the first from --since, else the last',
+      ),
   ).action((o: EventsOptions) => showEvents(o));
 }
 

@@ -67,6 +67,10 @@ describe('Journal', () => {
     // since before the oldest starts at the oldest; since is inclusive.
     expect(j.query({ since: 2 })[0].seq).toBe(7);
     expect(j.query({ since: 9 }).map((e) => e.seq)).toEqual([9, 10]);
+    // tail: the last N (matching), oldest first.
+    expect(j.query({ tail: 2 }).map((e) => e.seq)).toEqual([9, 10]);
+    expect(j.query({ tail: 9 }).map((e) => e.seq)).toEqual([7, 8, 9, 10]);
+    expect(j.query({ tail: 1, type: 'session-up' })).toEqual([]);
   });
 
   it('with size 0 records nothing', () => {
