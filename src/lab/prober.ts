@@ -21,14 +21,15 @@ const cfg = JSON.parse(process.argv[1]);
 const now = () => performance.timeOrigin + performance.now();
 const interval = 1000 / cfg.rate;
 const rx = {};
-const sock = dgram.createSocket('udp4');
-sock.on('error', () => {});
-sock.on('message', (m, from) => {
+// One socket per family: cfg.ip (and cfg.ip6 on a dual-stack lab), each to its own targets.
+const socks = [{ type: 'udp4', ip: cfg.ip, targets: cfg.targets }];
+if (cfg.ip6) socks.push({ type: 'udp6', ip: cfg.ip6, targets: cfg.targets6 });
+const onMessage = (m, from) => {
   if (m.length < 12) return;
   const r = rx[from.address] || (rx[from.address] = { seq: [], sentAt: [] });
   r.seq.push(m.readUInt32BE(0));
   r.sentAt.push(Math.round(m.readDoubleBE(4) * 10) / 10);
-});
+};
 let timer, startAt = 0, lastSentAt = 0, sent = 0;
 const tick = () => {
   const due = Math.floor((now() - startAt) / interval) + 1;
@@ -37,13 +38,20 @@ const tick = () => {
     const t = now();
     b.writeUInt32BE(sent, 0);
     b.writeDoubleBE(t, 4);
-    for (const ip of cfg.targets) sock.send(b, cfg.port, ip);
+    for (const k of socks) for (const ip of k.targets) k.sock.send(b, cfg.port, ip);
     if (sent === 0) startAt = t;
     lastSentAt = t;
     sent++;
   }
 };
-sock.bind(cfg.port, cfg.ip, () => process.stdout.write('ready\n'));
+let bound = 0;
+for (const k of socks) {
+  k.sock = dgram.createSocket(k.type === 'udp6' ? { type: 'udp6', ipv6Only: true } : 'udp4');
+  // Until bound, an error (no such address) ends the agent with the reason; later ones are losses.
+  k.sock.on('error', (e) => bound < socks.length && (process.stdout.write('error: ' + e.message + '\n'), process.exit(1)));
+  k.sock.on('message', onMessage);
+  k.sock.bind(cfg.port, k.ip, () => ++bound === socks.length && process.stdout.write('ready\n'));
+}
 let buf = '';
 process.stdin.on('data', (d) => {
   buf += d;
@@ -80,25 +88,30 @@ export function probeTargets(p: LabPlan): Map<PodPlan, PodPlan[]> {
   return new Map(p.pods.map((a) => [a, p.pods.filter((b) => b.rack !== a.rack)]));
 }
 
-/** Agents' results → one record per directed flow, in pod order. */
+/** Agents' results → one record per directed flow (per family on a dual-stack lab), in pod order. */
 export function flowRecords(p: LabPlan, results: ReadonlyMap<string, AgentResult>): FlowRecord[] {
   const out: FlowRecord[] = [];
   for (const [from, targets] of probeTargets(p)) {
     const sender = results.get(from.device);
-    for (const to of targets) {
-      const got = results.get(to.device)?.rx[from.ip];
-      out.push({
-        from: from.device,
-        to: to.device,
-        src: from.ip,
-        dst: to.ip,
-        sent: sender?.sent ?? 0,
-        startAt: sender?.startAt ?? 0,
-        lastSentAt: sender?.lastSentAt ?? 0,
-        intervalMs: sender?.intervalMs ?? 0,
-        received: got ? got.seq.map((seq, i) => ({ seq, sentAt: got.sentAt[i] })) : [],
-      });
-    }
+    for (const to of targets)
+      for (const [src, dst] of [
+        [from.ip, to.ip],
+        [from.ip6, to.ip6],
+      ]) {
+        if (!src || !dst) continue;
+        const got = results.get(to.device)?.rx[src];
+        out.push({
+          from: from.device,
+          to: to.device,
+          src,
+          dst,
+          sent: sender?.sent ?? 0,
+          startAt: sender?.startAt ?? 0,
+          lastSentAt: sender?.lastSentAt ?? 0,
+          intervalMs: sender?.intervalMs ?? 0,
+          received: got ? got.seq.map((seq, i) => ({ seq, sentAt: got.sentAt[i] })) : [],
+        });
+      }
   }
   return out;
 }
@@ -120,7 +133,14 @@ export class Prober {
     try {
       for (const [pod, targets] of probeTargets(p)) {
         if (!targets.length) continue;
-        const cfg = { ip: pod.ip, port: PROBE_PORT, rate, targets: targets.map((t) => t.ip) };
+        const targets6 = targets.flatMap((t) => (t.ip6 ? [t.ip6] : []));
+        const cfg = {
+          ip: pod.ip,
+          port: PROBE_PORT,
+          rate,
+          targets: targets.map((t) => t.ip),
+          ...(pod.ip6 && targets6.length && { ip6: pod.ip6, targets6 }),
+        };
         const child = spawn(
           'ip',
           ['netns', 'exec', pod.ns, nodeBin, '-e', PROBER_AGENT, JSON.stringify(cfg)],
@@ -135,7 +155,7 @@ export class Prober {
         agents.map(async (a) => {
           const first = await withTimeout(a.lines.next(), 10_000, `prober in ${a.pod.device} did not start`);
           if (first.done || first.value !== 'ready')
-            throw new Error(`prober in ${a.pod.device} did not start`);
+            throw new Error(`prober in ${a.pod.device} did not start${first.done ? '' : `: ${first.value}`}`);
         }),
       );
     } catch (e) {

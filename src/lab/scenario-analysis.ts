@@ -168,7 +168,7 @@ export function checkOutage(
   const seen =
     worst.longest.ms === 0
       ? `no packet lost in ${scope.length} flows${where}`
-      : `longest gap ${fmtMs(worst.longest.ms)} (${worst.from} → ${worst.to} at ${fmtAt(worst.longest.startMs)}), ${lost} packets lost in ${scope.length} flows${where}`;
+      : `longest gap ${fmtMs(worst.longest.ms)} (${flowLabel(worst)} at ${fmtAt(worst.longest.startMs)}), ${lost} packets lost in ${scope.length} flows${where}`;
   const ok = e.type === 'max-outage' ? worst.longest.ms <= e.ms : worst.longest.ms >= e.ms;
   return {
     text: e.text,
@@ -176,6 +176,10 @@ export function checkOutage(
     detail: `${ok ? '' : `want ${e.type === 'max-outage' ? '≤' : '≥'} ${msText(e.ms)}: `}${seen}`,
   };
 }
+
+/** `node1-pod1 → node4-pod1`, with `(IPv6)` for the IPv6 flow of a dual-stack lab. */
+export const flowLabel = (f: { from: string; to: string; dst: string }) =>
+  `${f.from} → ${f.to}${f.dst.includes(':') ? ' (IPv6)' : ''}`;
 
 export const fmtMs = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 export const fmtAt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -193,12 +197,12 @@ export function formatScenarioReport(r: ScenarioReport, opts: { sessionLabels?: 
       `  ${fmtAt(s.atMs).padStart(8)}  ${s.ok ? '' : 'FAILED '}${s.text}${s.error ? `: ${s.error}` : ''}`,
     );
   out.push('', 'FLOWS (sent, lost, longest gap at its start)');
-  const w = Math.max(...r.flows.map((f) => `${f.from} → ${f.to}`.length), 10);
+  const w = Math.max(...r.flows.map((f) => flowLabel(f).length), 10);
   for (const f of r.flows) {
     const gap =
       f.longest.ms > 0 ? `${fmtMs(f.longest.ms).padStart(8)} at ${fmtAt(f.longest.startMs)}` : '       -';
     out.push(
-      `  ${`${f.from} → ${f.to}`.padEnd(w)}  ${String(f.sent).padStart(6)} sent  ${String(f.lost).padStart(5)} lost  ${gap}`,
+      `  ${flowLabel(f).padEnd(w)}  ${String(f.sent).padStart(6)} sent  ${String(f.lost).padStart(5)} lost  ${gap}`,
     );
   }
   const lossy = r.flows.filter((f) => f.longest.ms > 0);
@@ -213,7 +217,7 @@ export function formatScenarioReport(r: ScenarioReport, opts: { sessionLabels?: 
     for (const flows of groups.values()) {
       for (const f of flows)
         out.push(
-          `  ${f.from} → ${f.to}: ${fmtMs(f.longest.ms)} from ${fmtAt(f.longest.startMs)} to ${fmtAt(f.longest.startMs + f.longest.ms)} (${f.longest.lost} lost)`,
+          `  ${flowLabel(f)}: ${fmtMs(f.longest.ms)} from ${fmtAt(f.longest.startMs)} to ${fmtAt(f.longest.startMs + f.longest.ms)} (${f.longest.lost} lost)`,
         );
       const events = flows[0].longest.events;
       if (!events.length) out.push('      (no event recorded around it)');

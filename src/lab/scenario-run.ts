@@ -207,7 +207,9 @@ export async function runScenario(p: LabPlan, sc: Scenario, opts: RunOptions = {
         `lab ${p.lab.name} is not converged after ${msText(opts.settleMs ?? 60_000)}: not Established: ${down.join('; ')} (rackbgp lab verify)`,
       );
     }
-    prober = await Prober.start(p, sc.rate);
+    prober = await Prober.start(p, sc.rate).catch((e: Error) => {
+      throw new ScenarioRunError(e.message);
+    });
     await sleep(300);
     prober.go();
     const t0 = now();

@@ -3,6 +3,7 @@
  * BGP session (down intervals in orange, the events seen on it as ticks), the steps as dashed
  * vertical lines, all on one time axis in seconds after the probes started. Pure: report → SVG text.
  */
+import { flowLabel } from './scenario-analysis.js';
 import type { ScenarioReport } from './scenario-types.js';
 
 const LABEL_W = 300;
@@ -37,7 +38,7 @@ export function timelineSvg(r: ScenarioReport): string {
   const sessionEvents = r.events.filter((e) => e.session !== undefined && e.origin !== 'step');
   const otherEvents = r.events.filter((e) => e.session === undefined && e.origin !== 'step');
   const rows: { label: string; kind: 'flow' | 'session' | 'other' }[] = [
-    ...r.flows.map((f) => ({ label: `${f.from} → ${f.to}`, kind: 'flow' as const })),
+    ...r.flows.map((f) => ({ label: flowLabel(f), kind: 'flow' as const })),
     ...r.sessions.map((s) => ({ label: s.label, kind: 'session' as const })),
     ...(otherEvents.length ? [{ label: 'other events', kind: 'other' as const }] : []),
   ];
@@ -83,7 +84,7 @@ export function timelineSvg(r: ScenarioReport): string {
         g.startMs,
         g.startMs + g.ms,
         '#d62728',
-        `${f.from} → ${f.to}: ${g.lost} lost, ${g.ms} ms from ${(g.startMs / 1000).toFixed(2)} s`,
+        `${flowLabel(f)}: ${g.lost} lost, ${g.ms} ms from ${(g.startMs / 1000).toFixed(2)} s`,
       );
   });
   const sessionRow = (k: number) => r.flows.length + k;

@@ -7,13 +7,14 @@ import {
   checkOutage,
   eventsForGap,
   findGaps,
+  flowLabel,
   flowReport,
   formatScenarioReport,
   pickEvents,
   sessionRows,
 } from '../../../src/lab/scenario-analysis.js';
 import type { FlowRecord, ScenarioReport, TimedEvent } from '../../../src/lab/scenario-types.js';
-import { SEED } from './fixtures.js';
+import { DUAL, SEED } from './fixtures.js';
 
 const T0 = 1_700_000_000_000;
 const lab = loadLab(SEED);
@@ -218,6 +219,28 @@ describe('flowRecords (prober results → flows)', () => {
       'node5-pod1',
       'node6-pod1',
     ]);
+  });
+});
+
+describe('flowRecords on a dual-stack lab', () => {
+  it('has an IPv4 and an IPv6 flow per direction, told apart by their addresses', () => {
+    const dual = plan(loadLab(DUAL), { workDir: '/w', node: '/usr/bin/node', cli: '/cli.js' });
+    const results = new Map(
+      dual.pods.map((pod) => [
+        pod.device,
+        { sent: 3, startAt: T0, lastSentAt: T0 + 20, intervalMs: 10, rx: {} },
+      ]),
+    );
+    const flows = flowRecords(dual, results);
+    expect(flows).toHaveLength(36);
+    const both = flows.filter((f) => f.from === 'node1-pod1' && f.to === 'node4-pod1');
+    expect(both.map((f) => flowLabel(f))).toEqual([
+      'node1-pod1 → node4-pod1',
+      'node1-pod1 → node4-pod1 (IPv6)',
+    ]);
+    expect(both[1].src).toContain(':');
+    // Nothing arrived: one gap over the whole run.
+    expect(findGaps(both[1])).toEqual([{ start: T0, end: T0 + 30, ms: 30, lost: 3 }]);
   });
 });
 
