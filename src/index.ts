@@ -23,6 +23,17 @@ export {
   type FaultSpec,
   type FaultView,
 } from './core/faults.js';
+export {
+  EVENT_TYPES,
+  type EventFilter,
+  type EventType,
+  type HopView,
+  type JournalEvent,
+  type JournalStats,
+} from './core/journal.js';
+export { formatEvent } from './core/journal-text.js';
+export type { GracefulRestartAnnouncement, JournalWiring } from './core/journal-wiring.js';
+export type { OutageView, PrefixSummary } from './core/prefix-history.js';
 export type { ReloadAction, ReloadReport } from './core/reload.js';
 export type { NeighborSnapshot, PathSnapshot, RouteSnapshot } from './core/snapshot.js';
 export { Speaker, type SpeakerEvents, type SpeakerOptions } from './core/speaker.js';
