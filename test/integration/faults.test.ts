@@ -325,3 +325,58 @@ describe('faults in the library', () => {
     expect(events.at(-1)).toMatchObject({ id: 2, phase: 'end', detail: 'speaker stopped' });
   });
 });
+
+describe('Hard Reset (RFC 8538) where the N bit is negotiated', () => {
+  it('cease subcode 9 goes out as Cease/Hard Reset with the encapsulated 6/4; 6/4 stays as asked', async () => {
+    const speaker = (id: string, self: string, peer: string, port: number, peerPort: number) =>
+      Speaker.fromConfig({
+        'router-id': id,
+        asn: 64512,
+        fib: false, // in the test's own namespace: never touch its kernel routes
+        listen: { address: self, port },
+        neighbors: [
+          {
+            address: peer,
+            asn: 64512,
+            port: peerPort,
+            'source-address': self,
+            'connect-retry-time': 1,
+            'idle-hold-time': 1,
+            'graceful-restart': { notification: true },
+          },
+        ],
+      });
+    const a = speaker('10.0.0.1', '127.0.0.1', '127.0.0.2', 17972, 17973);
+    const b = speaker('10.0.0.2', '127.0.0.2', '127.0.0.1', 17973, 17972);
+    const bFrom = async () => b.neighbors().find((n) => n.address === '127.0.0.1')!;
+    try {
+      await a.start();
+      await b.start();
+      await a.waitForEstablished('127.0.0.2', { timeout: 10_000 });
+      a.fault('127.0.0.2', { kind: 'cease', subcode: 9 });
+      await waitFor(
+        'B receives Hard Reset',
+        async () => (await bFrom()).counters.notificationsIn['6/9'] === 1,
+        5_000,
+        20,
+      );
+      expect((await bFrom()).counters.lastError).toMatchObject({
+        direction: 'received',
+        code: 6,
+        subcode: 9,
+        data: '0604',
+      });
+      await a.waitForEstablished('127.0.0.2', { timeout: 10_000 });
+      a.fault('127.0.0.2', { kind: 'cease', subcode: 4 });
+      await waitFor(
+        'B receives 6/4',
+        async () => (await bFrom()).counters.notificationsIn['6/4'] === 1,
+        5_000,
+        20,
+      );
+      expect((await bFrom()).counters.notificationsIn['6/9']).toBe(1);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});
