@@ -3,13 +3,15 @@
  * End-of-RIB both ways, route and FIB events per prefix, a shutdown by BIRD journaled with its
  * NOTIFICATION and the helper's reason not to keep routes, a crash journaled as a TCP loss with
  * the paths kept stale; `rackbgp show history` with the outage windows; `rackbgp events --json`
- * and its filters; the SSE stream replaying from seq 1 before it follows. And the memory bound
+ * and its filters; the SSE stream replaying from seq 1 before it follows. The library's events()
+ * and waitFor() on in-process speakers (loopback, fib: false). And the memory bound
  * under a 1M-route load (the routing core with the journal as the daemon wires it).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { type JournalEvent as LibraryEvent, Speaker } from 'rackbgp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/core/journal.js';
 import type { PrefixSummary } from '../../src/core/prefix-history.js';
@@ -251,4 +253,79 @@ describe('event journal under a 1M-route load', () => {
     // fields, present either way.
     expect(on.heapMiB - off.heapMiB).toBeLessThan(12);
   }, 300_000);
+});
+
+describe('event journal in the library', () => {
+  it('events() replays then follows; waitFor() resolves, or rejects with the recent journal', async () => {
+    // fib: false: in-process speakers share the test runner's namespace; its kernel stays alone.
+    const rr = Speaker.fromConfig({
+      'router-id': '10.0.0.1',
+      asn: 64512,
+      fib: false,
+      listen: { address: '127.0.0.1', port: 17941 },
+      neighbors: [
+        { address: '127.0.0.2', asn: 64512, port: 17942, 'source-address': '127.0.0.1', passive: true },
+      ],
+    });
+    const node = Speaker.fromConfig({
+      'router-id': '10.0.0.2',
+      asn: 64512,
+      fib: false,
+      journal: { size: 0 },
+      listen: { address: '127.0.0.2', port: 17942 },
+      networks: ['10.244.1.0/26'],
+      // Loopback next hops are martians: announce a documentation address instead.
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the policy term's action, as in the YAML file
+      policies: { nh: [{ name: 'doc', then: { action: 'accept', 'next-hop': '192.0.2.2' } }] },
+      neighbors: [
+        {
+          address: '127.0.0.1',
+          asn: 64512,
+          port: 17941,
+          'source-address': '127.0.0.2',
+          'connect-retry-time': 1,
+          export: ['nh'],
+        },
+      ],
+    });
+    try {
+      const up = rr.waitFor((e) => e.type === 'session-up', { timeout: 10_000 });
+      await rr.start();
+      await node.start();
+      expect(await up).toMatchObject({ peer: '127.0.0.2', peerAs: 64512 });
+      const announced = await rr.waitFor((e) => e.type === 'route-announce' && e.prefix === '10.244.1.0/26', {
+        since: 1,
+        timeout: 10_000,
+      });
+      expect(announced.after).toEqual([{ peer: '127.0.0.2', nextHop: '192.0.2.2' }]);
+
+      const seen: LibraryEvent[] = [];
+      const iterator = rr.events({ since: 1 });
+      for await (const e of iterator) {
+        seen.push(e);
+        if (e.type === 'session-down') break;
+        if (e.seq === announced.seq) await node.stop('maintenance');
+      }
+      expect(seen[0].seq).toBe(1);
+      expect(seen.map((e) => e.seq)).toEqual(seen.map((_, i) => i + 1));
+      expect(seen.at(-1)).toMatchObject({
+        peer: '127.0.0.2',
+        cause: 'notification-received',
+        notification: { code: 6, subcode: 2, communication: 'maintenance' },
+      });
+
+      const timedOut = await rr
+        .waitFor(() => false, { timeout: 300 })
+        .catch((e: Error & { events: LibraryEvent[] }) => e);
+      expect(timedOut).toBeInstanceOf(Error);
+      expect((timedOut as Error).message).toMatch(
+        /timed out after 300 ms waiting for a journal event; the last \d+:/,
+      );
+      expect((timedOut as Error).message).toContain('session-down 127.0.0.2');
+      expect((timedOut as { events: LibraryEvent[] }).events.length).toBeGreaterThan(0);
+      expect(() => node.events()).toThrow(/the event journal is off/);
+    } finally {
+      await Promise.all([rr.stop(), node.stop()]);
+    }
+  });
 });
