@@ -52,6 +52,7 @@ const RESTART_KEYS = [
   'multipath-relax',
   'always-compare-med',
   'coalesce-time',
+  'journal',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface NeighborChange {
