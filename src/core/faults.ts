@@ -106,6 +106,8 @@ export interface FaultPorts {
   applyExport(address: string): void;
   /** Sends the neighbor its whole Adj-RIB-Out again; false when the session is not up. */
   reannounce(address: string): boolean;
+  /** There is a kernel FIB (fib: true, started). */
+  hasFib(): boolean;
   /** Freezes (true) or thaws the FIB; false when there is none (fib: false). */
   freezeFib(frozen: boolean): boolean;
   emit(e: FaultEvent): void;
@@ -200,7 +202,7 @@ export class FaultRegistry {
         400,
       );
     const f: Fault = {
-      id: this.nextId++,
+      id: this.nextId,
       neighbor,
       kind,
       forMs,
@@ -213,6 +215,7 @@ export class FaultRegistry {
     // What can be checked now is refused now rather than failing later unseen.
     const problem = this.precondition(f, afterMs === 0);
     if (problem) throw new FaultError(problem, 409);
+    this.nextId++;
     this.faults.set(f.id, f);
     if (afterMs > 0) f.timer = this.ports.clock.setTimer(afterMs, () => this.activate(f));
     else this.activate(f);
@@ -271,6 +274,8 @@ export class FaultRegistry {
         `${lacking} announced it on this session; use another subcode, e.g. 4 (Administrative Reset)`
       );
     }
+    if (now && f.kind === 'fib-freeze' && !this.ports.hasFib())
+      return 'fib-freeze needs the kernel FIB, and this speaker runs with fib: false';
     if (now && f.kind === 'reannounce' && !up && !this.withdrawing(f.neighbor))
       return `reannounce needs an Established session or a withdraw-all to end; ${f.neighbor} is ${peer?.sessionState}`;
     return null;
@@ -299,18 +304,7 @@ export class FaultRegistry {
       });
       return;
     }
-    if (f.kind === 'fib-freeze' && !this.frozen() && !this.ports.freezeFib(true)) {
-      this.faults.delete(f.id);
-      f.state = 'over';
-      this.ports.emit({
-        id: f.id,
-        neighbor: f.neighbor,
-        kind: f.kind,
-        phase: 'end',
-        detail: 'not started: no FIB (fib: false)',
-      });
-      return;
-    }
+    if (f.kind === 'fib-freeze' && !this.frozen()) this.ports.freezeFib(true);
     f.state = 'active';
     f.startsAt = this.ports.clock.now();
     const detail = this.apply(f);

@@ -59,6 +59,7 @@ function setup(opts: { state?: string; hardReset?: { local: boolean; peer: boole
       ports.push(`reannounce ${a}`);
       return true;
     },
+    hasFib: () => opts.fib ?? true,
     freezeFib: (frozen) => {
       ports.push(frozen ? 'freeze' : 'thaw');
       return opts.fib ?? true;
@@ -205,11 +206,22 @@ describe('fault registry', () => {
     expect(t.ports).toEqual(['freeze', 'thaw']);
     expect(t.events.at(-1)?.detail).toMatch(/reconciled/);
     const none = setup({ fib: false });
+    expect(status(() => none.reg.start('*', { kind: 'fib-freeze' }))).toEqual([
+      409,
+      'fib-freeze needs the kernel FIB, and this speaker runs with fib: false',
+    ]);
     none.reg.start('*', { kind: 'fib-freeze', after: '1s' });
     none.clock.advance(1000);
     expect(none.events).toEqual([
-      { id: 1, neighbor: '*', kind: 'fib-freeze', phase: 'end', detail: 'not started: no FIB (fib: false)' },
+      {
+        id: 1, // refused requests take no id
+        neighbor: '*',
+        kind: 'fib-freeze',
+        phase: 'end',
+        detail: 'not started: fib-freeze needs the kernel FIB, and this speaker runs with fib: false',
+      },
     ]);
+    expect(none.ports).toEqual([]);
   });
 
   it('delay faults combine per neighbor: the longest of each kind applies', () => {
