@@ -66,17 +66,36 @@ export function eventsForGap(gap: Gap, flow: { src: string; dst: string }, event
   );
 }
 
+/** Route and FIB events: many per change; sessions, steps and faults come first when space is short. */
+const ROUTE_EVENT = /^(route-|fib-|best-change|eor-)/;
+
+/** At most `n` of `list`: all when they fit, else the first half before mid-gap and the last half after. */
+function ends(list: readonly TimedEvent[], n: number, mid: number): TimedEvent[] {
+  if (list.length <= n) return [...list];
+  const early = list.filter((e) => e.t < mid);
+  const late = list.filter((e) => e.t >= mid);
+  const nEarly = Math.min(early.length, Math.max(Math.ceil(n / 2), n - late.length));
+  return [...early.slice(0, nEarly), ...late.slice(late.length - (n - nEarly))];
+}
+
 /**
- * At most MAX_EVENTS_PER_GAP events: all when they fit, else the first half of those that may have
- * started the gap and the last half of those that may have ended it (a long gap has both ends).
+ * At most MAX_EVENTS_PER_GAP events: all when they fit; else session, step and fault events first,
+ * then route and FIB events, each from both ends of the gap (a long gap has a start and an end).
  */
 export function pickEvents(list: readonly TimedEvent[], gap: Gap): TimedEvent[] {
   if (list.length <= MAX_EVENTS_PER_GAP) return [...list];
-  const half = MAX_EVENTS_PER_GAP / 2;
   const mid = (gap.start + gap.end) / 2;
-  const early = list.filter((e) => e.t < mid).slice(0, half);
-  const late = list.filter((e) => e.t >= mid).slice(-half);
-  return [...early, ...late];
+  const first = ends(
+    list.filter((e) => !ROUTE_EVENT.test(e.type)),
+    MAX_EVENTS_PER_GAP,
+    mid,
+  );
+  const routes = ends(
+    list.filter((e) => ROUTE_EVENT.test(e.type)),
+    MAX_EVENTS_PER_GAP - first.length,
+    mid,
+  );
+  return [...first, ...routes].sort((a, b) => a.t - b.t);
 }
 
 export const toReportEvent = (e: TimedEvent, t0: number): ReportEvent => ({

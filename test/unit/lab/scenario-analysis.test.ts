@@ -121,15 +121,15 @@ describe('events around a gap', () => {
 });
 
 describe('pickEvents', () => {
+  const gap = { start: T0 + 10_000, end: T0 + 20_000, ms: 10_000, lost: 1000 };
+  const at = (t: number, type = 'bird-state'): TimedEvent => ({
+    t: T0 + t,
+    source: 'x',
+    origin: 'bird',
+    type,
+    text: String(t),
+  });
   it('keeps all events that fit, else those around the start and around the end of the gap', () => {
-    const gap = { start: T0 + 10_000, end: T0 + 20_000, ms: 10_000, lost: 1000 };
-    const at = (t: number): TimedEvent => ({
-      t: T0 + t,
-      source: 'x',
-      origin: 'bird',
-      type: 't',
-      text: String(t),
-    });
     const few = [at(9000), at(21_000)];
     expect(pickEvents(few, gap)).toEqual(few);
     const many = Array.from({ length: 40 }, (_, i) => at(8000 + i * 300));
@@ -137,6 +137,16 @@ describe('pickEvents', () => {
     expect(picked).toHaveLength(20);
     expect(picked.slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => 8000 + i * 300));
     expect(picked.slice(10)).toEqual(Array.from({ length: 10 }, (_, i) => 8000 + (30 + i) * 300));
+  });
+  it('keeps session events before route and FIB events when space is short', () => {
+    const routes = Array.from({ length: 30 }, (_, i) =>
+      at(9000 + i, i % 2 ? 'fib-remove' : 'route-withdraw'),
+    );
+    const list = [...routes, at(9500, 'session-down'), at(19_000, 'bird-state')].sort((a, b) => a.t - b.t);
+    const picked = pickEvents(list, gap);
+    expect(picked).toHaveLength(20);
+    expect(picked.filter((e) => e.type === 'session-down' || e.type === 'bird-state')).toHaveLength(2);
+    expect(picked.map((e) => e.t)).toEqual([...picked.map((e) => e.t)].sort((a, b) => a - b));
   });
 });
 
