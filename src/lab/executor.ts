@@ -155,19 +155,31 @@ export async function labUp(
     mkdirSync(dirname(f.path), { recursive: true });
     writeFileSync(f.path, f.content);
   }
-  // Switches first: calico-node's BIRD dials its leaf, and retries only every 5 s (connect retry time 5).
+  // rackbgp first (the leaves wait for their reflectors, which dial them 3 s or more later), then
+  // the BIRDs, each at its planned offset from a whole second of CLOCK_MONOTONIC (plan.ts
+  // birdStartAt: BIRD 1.6's timers tick in those seconds), then wait until every daemon answers.
   const switches = p.processes.filter((x) => x.name === 'rackbgp');
-  const birds = p.processes.filter((x) => x.name !== 'rackbgp');
-  for (const group of [switches, birds]) {
-    const started = group.map((proc) => {
-      const rec = startProcess(proc);
-      state.processes.push(rec);
-      return { proc, rec };
-    });
+  const birds = p.processes
+    .filter((x) => x.name !== 'rackbgp')
+    .sort((a, b) => (a.startAt ?? 0) - (b.startAt ?? 0));
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
+  const start = (proc: ProcessPlan) => {
+    const rec = startProcess(proc);
+    state.processes.push(rec);
     saveState(state, base);
-    await Promise.all(started.map(({ proc, rec }) => waitReady(proc, rec, opts.readyTimeoutMs ?? 20_000)));
-    lap(group === switches ? 'rackbgp' : 'bird');
+    return { proc, rec };
+  };
+  const started = switches.map(start);
+  const firstAt = Math.min(...birds.map((x) => x.startAt ?? 0));
+  const t0 = monotonicMs();
+  // This second if its first start is still 50 ms or more away, else the next.
+  const second = Math.floor(t0 / 1000) * 1000 + (t0 % 1000 < firstAt - 50 ? 0 : 1000);
+  for (const proc of birds) {
+    await sleep(Math.max(0, second + (proc.startAt ?? 0) - monotonicMs()));
+    started.push(start(proc));
   }
+  await Promise.all(started.map(({ proc, rec }) => waitReady(proc, rec, readyTimeoutMs)));
+  lap('daemons');
   state.ready = true;
   saveState(state, base);
   log(
@@ -175,6 +187,9 @@ export async function labUp(
   );
   return { state, times };
 }
+
+/** CLOCK_MONOTONIC in ms (libuv's hrtime), the clock whose whole seconds BIRD 1.6's timers use. */
+export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1_000_000n);
 
 /** Names rackbgp's route protocol for iproute2, so `ip route show proto rackbgp` works in the lab. */
 function nameRouteProtocol(log: (line: string) => void): void {

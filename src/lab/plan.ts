@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { hostAt, withLength } from './addr.js';
 import { nodeBirdFiles } from './calico-lab.js';
 import { API_PORT, labSessions, type Session, switchConfig } from './peerings.js';
-import { type Lab, type LabNode, labNodes } from './schema.js';
+import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 
 export type Role = 'spine' | 'leaf' | 'node' | 'pod';
 
@@ -43,6 +43,8 @@ export interface ProcessPlan {
   readonly log: string;
   /** How to tell it is up: rackbgp's API answers, or BIRD's control socket does. */
   readonly ready: { readonly api: number } | { readonly socket: string; readonly client: string };
+  /** BIRDs: when to start, in ms after a whole second of CLOCK_MONOTONIC (birdStartAt). */
+  readonly startAt?: number;
 }
 
 export interface PodPlan {
@@ -110,6 +112,27 @@ export function nodePods(lab: Lab, node: LabNode): PodPlan[] {
       ...(node.block6 && { ip6: hostAt(node.block6, i) }),
     };
   });
+}
+
+/**
+ * When `lab up` starts a node's BIRDs, in ms after a whole second of CLOCK_MONOTONIC: the
+ * clients at 400, then the rack's i-th reflector at i × 1000, as kubelet starts calico-node pods
+ * at different times. Why: selector BGPPeers have no `passive`, both BIRDs of a pair dial, and
+ * BIRD 1.6 takes a connection arriving while the session is Established (graceful restart on) as
+ * the neighbour restarting and drops the session. Its timers tick in whole monotonic seconds
+ * (`connect delay time 2`: the first dial at start second + 2, re-armed the same way after a
+ * refused dial or a drop), and a peer's SYN wakes a BIRD whose timer is due in that second, so
+ * two BIRDs started in the same second dial each other at once and flap in lock-step (13–80 s).
+ * With this order each pair has one first dialer whose connection arrives while the other
+ * listens and is not yet due: a client dials both reflectors at 2.4 s (they listen since 1 s and
+ * 2 s, due at 3 s and 4 s); reflector 1 dials reflector 2 at 3 s (due at 4 s). The clients start
+ * mid-second so their dial lands after reflector 2 listens and before reflector 1 is due. With a
+ * third reflector, pairs two apart can still collide (no schedule avoids it for three BIRDs that
+ * all dial each other).
+ */
+export function birdStartAt(rack: Rack, node: LabNode): number {
+  const i = rack.nodes.filter(isReflector).indexOf(node);
+  return i < 0 ? 400 : (i + 1) * 1000;
 }
 
 export function plan(lab: Lab, opts: PlanOptions): LabPlan {
@@ -245,7 +268,7 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
       ready: { api: API_PORT },
     });
   }
-  for (const node of labNodes(lab)) {
+  for (const [rack, node] of lab.racks.flatMap((r) => r.nodes.map((n) => [r, n] as const))) {
     const dir = join(opts.workDir, node.name);
     for (const family of dual ? ([4, 6] as const) : ([4] as const)) {
       const name = family === 4 ? 'bird' : 'bird6';
@@ -258,10 +281,12 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
         device: node.name,
         ns: ns(node.name),
         name,
-        // -f: stays in the foreground, so the PID we record is BIRD's own.
-        argv: [join(bird, name), '-f', '-c', conf, '-s', socket],
+        // -d as calico-node runs it: in the foreground (the PID we record is BIRD's own), logging
+        // to stderr, i.e. to the log beside the config, not to the host's syslog.
+        argv: [join(bird, name), '-d', '-c', conf, '-s', socket],
         log: join(dir, `${name}.log`),
         ready: { socket, client: join(bird, family === 4 ? 'birdc' : 'birdc6') },
+        startAt: birdStartAt(rack, node),
       });
     }
   }

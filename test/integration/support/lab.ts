@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { LabState } from '../../../src/lab/executor.js';
+import { type LabState, monotonicMs } from '../../../src/lab/executor.js';
 import type { VerifyReport } from '../../../src/lab/verify.js';
 import { CLI } from './rackbgp.js';
 
@@ -66,6 +66,12 @@ export class LabCli {
     rmSync(this.base, { recursive: true, force: true });
     return { run, namespacesLeft: stdout.includes(`rbl-${this.name}-`), processesLeft, filesLeft };
   }
+}
+
+/** Waits until CLOCK_MONOTONIC (whose whole seconds BIRD 1.6's timers tick in) reads `atMs`. */
+export async function untilMonotonic(atMs: number): Promise<void> {
+  const wait = atMs - monotonicMs();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 }
 
 function cmdline(pid: number): string {

@@ -225,12 +225,31 @@ describe('lab plan of the seed topology', () => {
     ]);
     expect(p.processes[3].argv).toEqual([
       '/usr/sbin/bird',
-      '-f',
+      '-d',
       '-c',
       '/run/rackbgp-lab/seed/node1/bird.cfg',
       '-s',
       '/run/rackbgp-lab/seed/node1/bird.ctl',
     ]);
+  });
+
+  it('staggers the BIRDs by monotonic second: clients at 0.4 s, then reflector 1, then reflector 2', () => {
+    // Every pair of BIRDs that both dial then has one first dialer (BIRD 1.6, connect delay 2 s):
+    // a client dials both reflectors at 2.4 s, before either is due (3 s, 4 s) and after both
+    // listen; reflector 1 dials reflector 2 at 3 s, a second before reflector 2 is due.
+    expect(p.processes.filter((x) => x.name !== 'rackbgp').map((x) => `${x.device}@${x.startAt}`)).toEqual([
+      'node1@1000',
+      'node2@2000',
+      'node3@400',
+      'node4@1000',
+      'node5@2000',
+      'node6@400',
+    ]);
+    expect(p.processes.filter((x) => x.name === 'rackbgp').every((x) => x.startAt === undefined)).toBe(true);
+    const dual = plan(loadLab(DUAL), { workDir: '/w', node: 'node', cli: 'cli' });
+    const at = (device: string, name: string) =>
+      dual.processes.find((x) => x.device === device && x.name === name)!.startAt;
+    expect([at('node2', 'bird'), at('node2', 'bird6'), at('node6', 'bird6')]).toEqual([2000, 2000, 400]);
   });
 
   it('dual stack (lab/dual-stack.yaml) adds bird6, IPv6 sessions, a listener on ::, addresses and pod routes', () => {
