@@ -34,8 +34,9 @@ export function block(i: number, j: number, perClient: number): string {
 
 /**
  * The calico-node BIRD 1.6 config with three changes for the benchmark: the session starts
- * `disabled;`, the blocks are static blackhole routes (Calico has Felix program them in the kernel,
- * where BIRD learns them), and the kernel protocol exports nothing, so 200 clients × 3,200 kernel
+ * `disabled;`, the blocks are blackholes of a `protocol static` appended here (as calico-node's
+ * bird_aggr.cfg has BIRD blackhole each IPAM block, `route <block> blackhole;`), and the kernel
+ * protocol exports nothing (calico-node's installs the blackholes), so 200 clients × 3,200 kernel
  * routes do not compete with the DUT for the CPUs.
  */
 export function clientConfig(i: number, perClient: number): string {
@@ -61,7 +62,7 @@ export function clientConfig(i: number, perClient: number): string {
     conf = conf.replace(from, to);
   }
   const routes = Array.from({ length: perClient }, (_, j) => `  route ${block(i, j, perClient)} blackhole;`);
-  // Calico logs to syslog; here session events go to the client's log file.
+  // calico-node's BIRD (-d) logs everything to stderr; here only session events, to the client's log.
   conf = `log stderr { warning, error, fatal, bug, trace };\n${conf}`;
   return `${conf}\n# This node's IPAM blocks.\nprotocol static calico_blocks {\n${routes.join('\n')}\n}\n`;
 }
