@@ -283,7 +283,7 @@ function verifyCommand(): Command {
     .argument('[file]', 'lab file (to name the lab)')
     .option('--name <name>', 'lab name')
     .option('--json', 'machine-readable report')
-    .option('--wait <seconds>', 'retry until everything passes or this long has passed', '150')
+    .option('--wait <seconds>', 'retry until everything passes or this long has passed', '30')
     .option('-v, --verbose', 'list every ping')
     .action(
       guard(
