@@ -106,7 +106,9 @@ function sameSenders(a: PathSet, b: PathSet): boolean {
   const x = Array.isArray(a) ? (a as readonly Path[]) : [a as Path];
   const y = Array.isArray(b) ? (b as readonly Path[]) : [b as Path];
   if (x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i].peer !== y[i].peer || x[i].pathId !== y[i].pathId) return false;
+  // By address: a neighbor back after a restart is a new PeerInfo, its paths replace the stale ones.
+  for (let i = 0; i < x.length; i++)
+    if (x[i].peer.address !== y[i].peer.address || x[i].pathId !== y[i].pathId) return false;
   return true;
 }
 

@@ -2,7 +2,7 @@
  * The event journal against a real calico-node BIRD (issue 15 §1): session up with capabilities,
  * End-of-RIB both ways, route and FIB events per prefix, a shutdown by BIRD journaled with its
  * NOTIFICATION and the helper's reason not to keep routes, a crash journaled as a TCP loss with
- * the paths kept stale; `rackbgp show history` with the outage windows; `rackbgp events --json`
+ * the paths kept stale until the restarted BIRD's End-of-RIB; `rackbgp show history` with the outage windows; `rackbgp events --json`
  * and its filters; the SSE stream replaying from seq 1 before it follows. The library's events()
  * and waitFor() on in-process speakers (loopback, fib: false). And the memory bound
  * under a 1M-route load (the routing core with the journal as the daemon wires it).
@@ -177,6 +177,27 @@ neighbors: [{ address: ${NODE}, asn: 64512, passive: true }]
       stalePaths: { 'ipv4-unicast': 1 },
     });
     await waitEvent(leaf, 'route-stale', (e) => e.type === 'route-stale' && e.prefix === BLOCK);
+
+    // BIRD back in graceful-restart recovery (-R): its End-of-RIB ends the helper; the stale path
+    // is replaced by the fresh one (same neighbor, same next hop).
+    const restarted = await startBird(net, 'node1', BIRD1, config, 'bird-restarted', ['-R']);
+    await restarted.waitEstablished(PROTOCOL);
+    const ended = await waitEvent(
+      leaf,
+      'gr-helper-end after End-of-RIB',
+      (e) => e.type === 'gr-helper-end' && e.seq > kept.seq,
+    );
+    expect(ended).toMatchObject({
+      outcome: 'stale paths purged, helper done',
+      families: ['ipv4-unicast'],
+      why: 'End-of-RIB',
+    });
+    const fresh = await waitEvent(
+      leaf,
+      'route-replace',
+      (e) => e.type === 'route-replace' && e.prefix === BLOCK,
+    );
+    expect(fresh).toMatchObject({ before: [{ nextHop: NODE }], after: [{ nextHop: NODE }] });
 
     // The SSE follower started at seq 1 saw everything, in order, without a gap.
     const all = await events(leaf);

@@ -209,6 +209,20 @@ describe('PrefixHistory', () => {
     ]);
   });
 
+  it("a restarted neighbor's fresh path replaces its stale one (a new session, the same address)", () => {
+    const { journal, rib, decide } = setup();
+    rib.update(4, K, A, 0, attrs('192.0.2.1'));
+    decide();
+    rib.markStale(A);
+    decide();
+    const again = { ...A }; // the new session's PeerInfo
+    rib.update(4, K, again, 0, attrs('192.0.2.1'));
+    decide();
+    rib.flushPeer(A, true);
+    decide();
+    expect(journal.query().map((e) => e.type)).toEqual(['route-announce', 'route-replace']);
+  });
+
   it('a prefix never seen has no summary; a malformed one neither', () => {
     const { history } = setup();
     expect(history.summary('10.9.0.0/24')).toBeUndefined();
