@@ -160,7 +160,12 @@ maximum-paths: 4`;
   }
   // Dual stack: one listener on :: takes IPv4 (mapped) and IPv6 connections; 0.0.0.0 would refuse IPv6.
   const listen = lab.calico.pool6 ? '\nlisten: { address: "::", port: 179 }' : '';
+  // Graceful restart (`rackbgp lab restart DEVICE`): the kernel routes outlive the daemon, so the
+  // GR capability lists the families with F (RFC 4724 §3); after a restart the switch waits at most
+  // 30 s for End-of-RIB (FRR's 360 s suits a real fabric, not a lab).
   const text = `${head}${listen}
+fib-keep-on-shutdown: true
+graceful-restart: { selection-deferral-time: 30 }
 api: { address: 127.0.0.1, port: ${API_PORT} }
 defaults:
   connect-retry-time: 2

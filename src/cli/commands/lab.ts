@@ -355,6 +355,42 @@ function scenarioCommand(): Command {
     );
 }
 
+function restartCommand(): Command {
+  return new Command('restart')
+    .description(
+      "restart a switch's rackbgp or a node's BIRD: --graceful (default; RFC 4724: rackbgp restart, BIRD -R) or --hard (Cease first)",
+    )
+    .argument('<device>', 'a spine, leaf or node of the running lab')
+    .option('--name <name>', 'lab name')
+    .option('--graceful', 'graceful restart: no NOTIFICATION, forwarding kept (default)')
+    .option('--hard', 'stop with Cease (SIGTERM) and start again: peers drop the routes')
+    .option('--json', 'print the result as JSON')
+    .action(
+      guard(
+        async (
+          device: string,
+          opts: { name?: string; graceful?: boolean; hard?: boolean; json?: boolean },
+        ) => {
+          needRoot('restart');
+          if (opts.graceful && opts.hard) throw new LabFailure('--graceful and --hard exclude each other');
+          const { plan: p } = runningLab(undefined, opts.name);
+          const { restartDevice } = await import('../../lab/device-restart.js');
+          const r = await restartDevice(p, device, {
+            graceful: !opts.hard,
+            log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`),
+          });
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(r, null, 2)}\n`
+              : `${device} restarted ${r.graceful ? 'gracefully' : 'hard'}: ${r.daemons
+                  .map((d) => `${d.name} (${d.signal}, back after ${d.downMs} ms)`)
+                  .join(', ')}\n`,
+          );
+        },
+      ),
+    );
+}
+
 function renderCommand(): Command {
   return new Command('render')
     .description(
@@ -427,6 +463,7 @@ export function labCommand(): Command {
     verifyCommand(),
     downCommand(),
     scenarioCommand(),
+    restartCommand(),
     renderCommand(),
   ]) {
     // addCommand() copies no settings: usage errors exit 2 here as everywhere in rackbgp.
