@@ -135,6 +135,7 @@ export function flowReport(f: FlowRecord, events: readonly TimedEvent[], t0: num
 /**
  * Each session's down intervals: from the first sample of an end saying not Established to the
  * first sample after which both ends are up again; a session still down at `end` is down to it.
+ * Samples from before `t0` set the state the run starts in; intervals are clipped to [t0, end].
  */
 export function sessionRows(
   labels: readonly string[],
@@ -152,11 +153,17 @@ export function sessionRows(
       const bad = [...ends.entries()].find(([, v]) => !v.up);
       if (bad && !open) open = { start: s.t, text: `${bad[0]}: ${bad[1].text}` };
       else if (!bad && open) {
-        down.push({ startMs: round(open.start - t0), endMs: round(s.t - t0), text: open.text });
+        if (s.t > t0)
+          down.push({
+            startMs: round(Math.max(open.start, t0) - t0),
+            endMs: round(s.t - t0),
+            text: open.text,
+          });
         open = undefined;
       }
     }
-    if (open) down.push({ startMs: round(open.start - t0), endMs: round(end - t0), text: open.text });
+    if (open)
+      down.push({ startMs: round(Math.max(open.start, t0) - t0), endMs: round(end - t0), text: open.text });
     return { label, down };
   });
 }

@@ -280,12 +280,7 @@ export async function runScenario(p: LabPlan, sc: Scenario, opts: RunOptions = {
     const window = events.filter((e) => e.t >= t0 - LEAD_MS && e.t <= end).sort((a, b) => a.t - b.t);
     const flows = flowRecords(p, results).map((f) => flowReport(f, window, t0));
     const labels = p.sessions.map((_, i) => sessionLabel(p, i));
-    const sessions = sessionRows(
-      labels,
-      samples.filter((s) => s.t >= t0 - LEAD_MS),
-      t0,
-      end,
-    );
+    const sessions = sessionRows(labels, samples, t0, end);
     if (watchers.some((w) => !w.journal))
       notes.push(
         `no journal (GET /api/events) on ${watchers

@@ -171,6 +171,23 @@ describe('sessionRows', () => {
   });
 });
 
+describe('sessionRows before the start', () => {
+  it('a session down and up again before t0 has no row entry; one down across t0 starts at 0', () => {
+    const rows = sessionRows(
+      ['a', 'b'],
+      [
+        { t: T0 - 3000, session: 0, device: 'node2', up: false, text: 'start Active' },
+        { t: T0 - 2500, session: 0, device: 'node2', up: true, text: 'Established' },
+        { t: T0 - 1000, session: 1, device: 'node5', up: false, text: 'start Active' },
+        { t: T0 + 500, session: 1, device: 'node5', up: true, text: 'Established' },
+      ],
+      T0,
+      T0 + 9000,
+    );
+    expect(rows.map((r) => r.down)).toEqual([[], [{ startMs: 0, endMs: 500, text: 'node5: start Active' }]]);
+  });
+});
+
 describe('outage expectations', () => {
   const flows = [
     flowReport({ ...flow(1000, range(100, 500)), from: 'node3-pod1', to: 'node4-pod1' }, [], T0),
