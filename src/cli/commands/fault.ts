@@ -129,7 +129,10 @@ export function faultCommand(): Command {
         `inject a fault into a neighbor's session: ADDR KIND (${FAULT_KINDS.join(', ')}); list [ADDR]; cancel ADDR ID`,
       )
       .argument('<words...>', 'ADDR KIND | fib-freeze | list [ADDR] | cancel ADDR|* ID')
-      .option('--for <duration>', 'end the fault after this long (e.g. 10s); default: until cancelled')
+      .option(
+        '--for <duration>',
+        'how long it lasts (e.g. 10s; drop, cease: how long the neighbor stays down); default: until cancelled',
+      )
       .option('--after <duration>', 'start it after this long (default: now)')
       .option('--subcode <n>', 'cease: the Cease subcode (default 4, Administrative Reset)')
       .option('--delay <duration>', 'delay-updates / delay-eor: how long each UPDATE / End-of-RIB is held'),
