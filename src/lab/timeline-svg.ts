@@ -35,8 +35,10 @@ const ORIGIN_COLOUR: Record<string, string> = {
 export function timelineSvg(r: ScenarioReport): string {
   const span = Math.max(r.durationMs, 1000);
   const x = (ms: number) => LABEL_W + (Math.min(Math.max(ms, 0), span) / span) * PLOT_W;
-  const sessionEvents = r.events.filter((e) => e.session !== undefined && e.origin !== 'step');
-  const otherEvents = r.events.filter((e) => e.session === undefined && e.origin !== 'step');
+  // Events from the lead-in before t0 (kept in the report for the gaps) are off this axis.
+  const shown = r.events.filter((e) => e.atMs >= 0 && e.atMs <= span && e.origin !== 'step');
+  const sessionEvents = shown.filter((e) => e.session !== undefined);
+  const otherEvents = shown.filter((e) => e.session === undefined);
   const rows: { label: string; kind: 'flow' | 'session' | 'other' }[] = [
     ...r.flows.map((f) => ({ label: flowLabel(f), kind: 'flow' as const })),
     ...r.sessions.map((s) => ({ label: s.label, kind: 'session' as const })),

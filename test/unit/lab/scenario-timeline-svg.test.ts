@@ -43,6 +43,7 @@ const report: ScenarioReport = {
     { label: 'leaf1 ↔ node1 (leaf-reflector)', down: [] },
   ],
   events: [
+    { atMs: -1500, source: 'node5', origin: 'bird', type: 'bird-state', text: 'before the run', session: 1 },
     { atMs: 2000, source: 'scenario', origin: 'step', type: 'step', text: 'restart node3' },
     {
       atMs: 2100,
@@ -97,6 +98,7 @@ describe('timelineSvg', () => {
   });
   it('escapes text and marks each step', () => {
     expect(svg).toContain('restart node3 &lt;now&gt;');
+    expect(svg).not.toContain('before the run');
     expect(svg).not.toContain('<now>');
     expect(svg).toContain(`<line x1="${x(2000)}" y1="40"`);
     expect(escapeXml(`a<b & "c" 'd'`)).toBe('a&lt;b &amp; &quot;c&quot; &apos;d&apos;');
