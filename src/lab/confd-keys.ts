@@ -33,6 +33,8 @@ export interface BGPPeerSpec {
   readonly ttlSecurity?: number;
   readonly reachableBy?: string;
   readonly filters?: readonly string[];
+  /** Read from a Kubernetes Secret in calico-node's namespace (client.go getPassword). */
+  readonly password?: { readonly secretKeyRef?: { readonly name: string; readonly key: string } };
 }
 export interface BGPConfigurationSpec {
   readonly asNumber?: number;
@@ -43,6 +45,22 @@ export interface BGPConfigurationSpec {
   readonly ignoredInterfaces?: readonly string[];
   readonly nodeMeshMaxRestartTime?: string;
   readonly serviceLoadBalancerIPs?: readonly { cidr: string }[];
+  readonly serviceClusterIPs?: readonly { cidr: string }[];
+  readonly serviceExternalIPs?: readonly { cidr: string }[];
+  readonly communities?: readonly { name: string; value: string }[];
+  readonly prefixAdvertisements?: readonly { cidr: string; communities?: readonly string[] }[];
+}
+/** A Kubernetes Service with its Endpoints' addresses, as confd's route generator watches them. */
+export interface KubeService {
+  readonly name: string;
+  readonly type: string;
+  readonly clusterIP: string;
+  readonly externalTrafficPolicy?: string;
+  readonly externalIPs?: readonly string[];
+  readonly loadBalancerIP?: string;
+  /** status.loadBalancer.ingress[].ip */
+  readonly ingressIPs?: readonly string[];
+  readonly endpoints: readonly { ip: string; nodeName?: string }[];
 }
 export interface IPPoolSpec {
   readonly cidr: string;
@@ -65,6 +83,9 @@ export interface CalicoResources {
   readonly ipPools: readonly { name: string; spec: IPPoolSpec }[];
   readonly bgpFilters: readonly { name: string; spec: Record<string, unknown> }[];
   readonly blockAffinities: readonly BlockAffinity[];
+  /** Secrets in calico-node's namespace: name → key → value. */
+  readonly secrets?: ReadonlyMap<string, Readonly<Record<string, string>>>;
+  readonly services?: readonly KubeService[];
 }
 
 const KNOWN: Record<string, readonly string[]> = {
@@ -77,6 +98,10 @@ const KNOWN: Record<string, readonly string[]> = {
     'ignoredInterfaces',
     'nodeMeshMaxRestartTime',
     'serviceLoadBalancerIPs',
+    'serviceClusterIPs',
+    'serviceExternalIPs',
+    'communities',
+    'prefixAdvertisements',
   ],
   BGPPeer: [
     'node',
@@ -91,6 +116,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'ttlSecurity',
     'reachableBy',
     'filters',
+    'password',
   ],
   IPPool: [
     'cidr',
@@ -214,7 +240,35 @@ export function confdCache(res: CalicoResources): Map<string, string> {
       if (node) nodeListenPorts.set(node, spec.listenPort);
       else globalListenPort = spec.listenPort;
     }
+    // getPrefixAdvertisementsKVPair: both families written (Go marshals an empty list as null).
+    if (spec.prefixAdvertisements) {
+      for (const [v, k] of [
+        [4, 'ip_v4'],
+        [6, 'ip_v6'],
+      ] as const) {
+        const list = spec.prefixAdvertisements
+          .filter((a) => family(a.cidr) === v)
+          .map((a) => ({ cidr: a.cidr, communities: resolveCommunities(a.communities ?? [], spec) }));
+        cache.set(`${base}/prefix_advertisements/${k}`, list.length ? JSON.stringify(list) : 'null');
+      }
+    }
     if (node) continue;
+    const cidrs = (xs: readonly { cidr: string }[] | undefined) => (xs ?? []).map((x) => x.cidr);
+    if (spec.serviceExternalIPs?.length)
+      cache.set(`${base}/svc_external_ips`, cidrs(spec.serviceExternalIPs).join(','));
+    if (spec.serviceClusterIPs?.length)
+      cache.set(`${base}/svc_cluster_ips`, cidrs(spec.serviceClusterIPs).join(','));
+    // updateGlobalRoutes: the service ranges (single LB IPs excepted, onLoadBalancerIPsUpdate) are
+    // a static route (announced) and a reject CIDR (kept out of the kernel) on every node.
+    for (const r of [
+      ...cidrs(spec.serviceExternalIPs),
+      ...cidrs(spec.serviceClusterIPs),
+      ...cidrs(spec.serviceLoadBalancerIPs).filter((c) => !isSingleAddress(c)),
+    ]) {
+      const v6 = family(r) === 6 ? 'v6' : '';
+      cache.set(`/calico/rejectcidrs${v6}/${dashed(r)}`, r);
+      cache.set(`/calico/staticroutes${v6}/${dashed(r)}`, r);
+    }
     if (spec.bindMode) cache.set(`${base}/bind_mode`, spec.bindMode);
     if (spec.asNumber !== undefined) cache.set(`${base}/as_num`, String(spec.asNumber));
     if (spec.nodeToNodeMeshEnabled !== undefined)
@@ -289,6 +343,70 @@ export function confdCache(res: CalicoResources): Map<string, string> {
   return cache;
 }
 
+const isSingleAddress = (cidr: string) => cidr.endsWith(family(cidr) === 6 ? '/128' : '/32');
+
+/** client.go isValidCommunity. */
+const isCommunity = (c: string) => /^\d+:\d+$/.test(c) || /^\d+:\d+:\d+$/.test(c);
+
+/** getPrefixAdvertisementsKVPair: names resolved via spec.communities (unknown names dropped), sorted, unique. */
+function resolveCommunities(given: readonly string[], spec: BGPConfigurationSpec): string[] {
+  const out = new Set<string>();
+  for (const c of given) {
+    if (isCommunity(c)) out.add(c);
+    else {
+      const named = spec.communities?.find((d) => d.name === c);
+      if (named) out.add(named.value);
+    }
+  }
+  return [...out].sort();
+}
+
+/** IPv4 or IPv6 address inside a CIDR (net.IPNet.Contains). */
+function cidrContains(cidr: string, ip: string): boolean {
+  if (family(cidr) !== family(ip)) return false;
+  const [net, len] = cidr.split('/');
+  return networkOf(ip, Number(len)) === networkOf(net, Number(len));
+}
+
+/**
+ * The service routes confd's route generator (confd/pkg/backends/calico/routes.go) programs on one
+ * node as /calico/staticroutes{,v6}/<ip>-<len>: a Service's cluster IP (when serviceClusterIPs is
+ * set), its allowed external and load-balancer IPs, as /32 or /128, when advertiseThisService says
+ * so: a Local service with an endpoint of its family on this node, or a LoadBalancer service with
+ * Cluster policy whose spec.loadBalancerIP is a single configured LB IP.
+ */
+export function serviceRouteKeys(res: CalicoResources, nodeName: string): Map<string, string> {
+  const spec = res.bgpConfigurations.find((c) => c.name === 'default')?.spec ?? {};
+  const nets = (xs: readonly { cidr: string }[] | undefined) => (xs ?? []).map((x) => x.cidr);
+  const lbNets = nets(spec.serviceLoadBalancerIPs);
+  const out = new Map<string, string>();
+  for (const svc of res.services ?? []) {
+    if (!['ClusterIP', 'NodePort', 'LoadBalancer'].includes(svc.type)) continue;
+    if (!svc.clusterIP || svc.clusterIP === 'None') continue;
+    const singleLB =
+      svc.type === 'LoadBalancer' &&
+      svc.externalTrafficPolicy === 'Cluster' &&
+      svc.loadBalancerIP !== undefined &&
+      lbNets.some((n) => isSingleAddress(n) && cidrContains(n, svc.loadBalancerIP!));
+    const local =
+      svc.externalTrafficPolicy === 'Local' &&
+      svc.endpoints.some((e) => e.nodeName === nodeName && family(e.ip) === family(svc.clusterIP));
+    if (!singleLB && !local) continue;
+    const routes = [
+      ...(nets(spec.serviceClusterIPs).length ? [svc.clusterIP] : []),
+      ...(svc.externalIPs ?? []).filter((ip) =>
+        nets(spec.serviceExternalIPs).some((n) => cidrContains(n, ip)),
+      ),
+      ...(svc.ingressIPs ?? []).filter((ip) => lbNets.some((n) => cidrContains(n, ip))),
+    ];
+    for (const ip of routes) {
+      const cidr = `${ip}/${family(ip) === 6 ? 128 : 32}`;
+      out.set(`/calico/staticroutes${family(ip) === 6 ? 'v6' : ''}/${dashed(cidr)}`, cidr);
+    }
+  }
+  return out;
+}
+
 /** client.go updatePeersV1: global peerings first, then node-specific, then the reverse ones. */
 function peerKeys(
   res: CalicoResources,
@@ -312,13 +430,18 @@ function peerKeys(
     if (node && out.has(keyOf(ip, port))) return;
     out.set(key, JSON.stringify(peer));
   };
+  // getPassword: the Secret's key, or null while the Secret or key does not exist.
+  const passwordOf = (spec: BGPPeerSpec): string | null => {
+    const ref = spec.password?.secretKeyRef;
+    return (ref && res.secrets?.get(ref.name)?.[ref.key]) ?? null;
+  };
   const withV3 = (
     peer: Omit<PeerV1, 'password' | 'source_addr' | 'restart_time'>,
     spec: BGPPeerSpec,
   ): PeerV1 => ({
     ...peer,
     // setPeerConfigFieldsFromV3Resource, in the struct's field order below.
-    password: null,
+    password: passwordOf(spec),
     source_addr: spec.sourceAddress || 'UseNodeIP',
     restart_time: spec.maxRestartTime ? String(durationSeconds(spec.maxRestartTime)) : '',
   });
@@ -461,7 +584,11 @@ export function resourcesFromManifests(
     ipPools: [] as { name: string; spec: IPPoolSpec }[],
     bgpFilters: [] as { name: string; spec: Record<string, unknown> }[],
     blockAffinities,
+    secrets: new Map<string, Record<string, string>>(),
+    services: [] as KubeService[],
   };
+  const endpoints = new Map<string, { ip: string; nodeName?: string }[]>();
+  const services: (Omit<KubeService, 'endpoints'> & { name: string })[] = [];
   for (const d of docs) {
     if (!d) continue;
     const { kind, metadata, spec } = d as {
@@ -482,7 +609,42 @@ export function resourcesFromManifests(
       );
       const bgp = spec?.bgp as NodeBGPSpec | undefined;
       out.nodes.push({ name, labels, ...(bgp && { bgp }) });
+    } else if (kind === 'Secret') {
+      const { stringData, data } = d as {
+        stringData?: Record<string, string>;
+        data?: Record<string, string>;
+      };
+      const decoded = Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]);
+      out.secrets.set(name, { ...Object.fromEntries(decoded), ...stringData });
+    } else if (kind === 'Service') {
+      const sp = (spec ?? {}) as Record<string, unknown>;
+      const status = (d as { status?: { loadBalancer?: { ingress?: { ip?: string }[] } } }).status;
+      services.push({
+        name,
+        type: (sp.type as string | undefined) ?? 'ClusterIP',
+        clusterIP: (sp.clusterIP as string | undefined) ?? '',
+        ...(sp.externalTrafficPolicy !== undefined && {
+          externalTrafficPolicy: sp.externalTrafficPolicy as string,
+        }),
+        ...(sp.externalIPs !== undefined && { externalIPs: sp.externalIPs as string[] }),
+        ...(sp.loadBalancerIP !== undefined && { loadBalancerIP: sp.loadBalancerIP as string }),
+        ingressIPs: (status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : [])),
+      });
+    } else if (kind === 'Endpoints') {
+      const subsets =
+        (d as { subsets?: { addresses?: { ip: string; nodeName?: string }[] }[] }).subsets ?? [];
+      endpoints.set(
+        name,
+        subsets.flatMap((x) =>
+          (x.addresses ?? []).map((a) => ({ ip: a.ip, ...(a.nodeName && { nodeName: a.nodeName }) })),
+        ),
+      );
     } else throw new Error(`resource kind ${kind} (${name}) is not implemented by rackbgp's confd emulation`);
+  }
+  // The route generator pairs a Service with the Endpoints of the same name; it skips a Service without.
+  for (const svc of services) {
+    const eps = endpoints.get(svc.name);
+    if (eps) out.services.push({ ...svc, endpoints: eps });
   }
   return out;
 }

@@ -40,27 +40,39 @@ export function memkvFuncs(store: ReadonlyMap<string, string>): Record<string, G
       throw new Error(`key does not exist: ${key}`);
     },
     getvs: (pattern) => gets(pattern).map((kv) => kv.Value),
+    // memkv List / ListDir compare whole path terms: /staticroutes does not list /staticroutesv6.
     ls: (dir) => {
       const p = String(dir);
+      const prefix = pathTerms(p);
       const names = new Set<string>();
       for (const k of store.keys()) {
         if (k === p) names.add(posix.basename(k));
-        else if (k.startsWith(p)) names.add(strip(k, p).split('/')[0]);
+        else if (samePrefixTerms(prefix, pathTerms(posix.dirname(k)))) names.add(strip(k, p).split('/')[0]);
       }
       return [...names].sort();
     },
     lsdir: (dir) => {
       const p = String(dir);
+      const prefix = pathTerms(p);
       const names = new Set<string>();
       for (const k of store.keys()) {
         if (!k.startsWith(p)) continue;
-        const items = strip(k, p).split('/');
-        if (items.length >= 2) names.add(items[0]);
+        const items = pathTerms(posix.dirname(k));
+        if (samePrefixTerms(prefix, items) && items.length - prefix.length >= 1)
+          names.add(items[prefix.length]);
       }
       return [...names].sort();
     },
   };
 }
+
+const pathTerms = (p: string) =>
+  posix
+    .normalize(p)
+    .replace(/(.)\/$/, '$1')
+    .split('/');
+const samePrefixTerms = (prefix: readonly string[], test: readonly string[]) =>
+  test.length >= prefix.length && prefix.every((t, i) => t === test[i]);
 
 /** Go's path.Match: * and ? never cross a /. */
 function globToRegExp(glob: string): RegExp {
@@ -161,6 +173,7 @@ export function confdFuncs(env: Readonly<Record<string, string>>): Record<string
     }),
     jsonArray: str((s) => {
       const v = JSON.parse(s);
+      if (v === null) return []; // Go: json.Unmarshal of null into a slice leaves it nil
       if (!Array.isArray(v)) throw new Error('jsonArray: not an array');
       return v;
     }),
