@@ -53,6 +53,8 @@ import {
 } from './journal-wiring.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
+import { consumeRestartMarker, type MarkerReading, writeRestartMarker } from './restart-marker.js';
+import { type DeferralView, RestartingSpeaker } from './restarting-speaker.js';
 import { RoutingEngine } from './routing.js';
 import {
   type AdjRibRouteSnapshot,
@@ -153,6 +155,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly params = new Map<PeerSession, SessionParams>();
   /** RFC 4724 §4.2 / RFC 8538 receiving side: neighbors' paths kept stale across their restart. */
   readonly gracefulRestart: GracefulRestartHelper;
+  /** RFC 4724 §4.1 restarting side: set when this run follows `rackbgp restart` (restart marker). */
+  private restarting: RestartingSpeaker | undefined;
   private readonly clock: Clock;
   private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
@@ -325,9 +329,91 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    */
   async start(): Promise<void> {
     await this.bind();
+    const gr = this.config['graceful-restart'];
+    this.noteRestart(consumeRestartMarker(gr['state-dir'], this.config['router-id'], Date.now()));
     if (this.config.fib) await this.startForwarding();
     this.originateNetworks();
     this.sessions.start();
+  }
+
+  /**
+   * RFC 4724 §4.1 after `rackbgp restart`: the R bit in our OPENs, F for every family (the kernel
+   * routes were kept), export and FIB changes deferred until End-of-RIB from every GR neighbor or
+   * the selection-deferral timer.
+   */
+  private noteRestart(m: MarkerReading): void {
+    if (m.kind === 'expired' || m.kind === 'invalid')
+      this.log.warn({ why: m.why }, 'graceful restart marker ignored: starting afresh');
+    if (m.kind !== 'restart') return;
+    this.restarting = new RestartingSpeaker({
+      clock: this.clock,
+      log: this.log,
+      deferralTime: this.config['graceful-restart']['selection-deferral-time'],
+      release: () => this.endDeferral(),
+    });
+    this.routing.deferExport();
+    this.sessions.setRestartState({ restarting: true, forwardingPreserved: true });
+    this.log.info(
+      { restartedMsAgo: m.ageMs, fibKept: m.marker.fibKept, restartTime: m.marker.restartTime },
+      'graceful restart: this run follows rackbgp restart',
+    );
+    const neighbors = this.config.neighbors.filter((n) => !(n.shutdown ?? this.config.defaults?.shutdown));
+    this.restarting.begin(neighbors.map((n) => n.address));
+  }
+
+  /** The deferral is over: tables and End-of-RIB go out, the FIB follows the RIB, R is cleared. */
+  private endDeferral(): void {
+    this.routing.releaseExport();
+    const fwd = this.forwarding;
+    if (fwd) {
+      // Kernel routes that did not come back go now (thaw), and the adopted ones are ours again.
+      fwd.thaw([4, 6].flatMap((f) => [...this.routing.rib.tables[f as 4 | 6].values()]));
+      fwd.endStartup();
+    }
+    this.sessions.setRestartState(undefined);
+  }
+
+  /** Graceful restart of this daemon as seen now (restarting side, RFC 4724 §4.1). */
+  restartDeferral(): DeferralView | undefined {
+    return this.restarting?.view();
+  }
+
+  /**
+   * `rackbgp restart` (RFC 4724 §4.1): leaves the restart marker, keeps the kernel routes, and closes
+   * every session without a NOTIFICATION so the neighbors keep our routes as helpers. The process
+   * is expected to exit and run again within the restart time. Returns the marker file.
+   */
+  async restartGracefully(): Promise<string> {
+    const times = this.config.neighbors.map((n) => {
+      const gr = n['graceful-restart'] ?? this.config.defaults?.['graceful-restart'] ?? true;
+      return gr === false ? 0 : gr === true ? 120 : (gr['restart-time'] ?? 120);
+    });
+    const file = writeRestartMarker(this.config['graceful-restart']['state-dir'], {
+      routerId: this.config['router-id'],
+      pid: process.pid,
+      at: Date.now(),
+      restartTime: Math.max(120, ...times),
+      fibKept: !!this.forwarding,
+    });
+    this.log.info(
+      { marker: file },
+      'graceful restart: closing sessions without NOTIFICATION, keeping the FIB',
+    );
+    this.faults.stop();
+    this.startupTimer?.cancel();
+    for (const t of this.restartTimers) t.cancel();
+    this.restartTimers.clear();
+    this.gracefulRestart.stop();
+    this.refreshIn.stop();
+    this.restarting?.stop();
+    this.forwarding?.freeze();
+    await this.sessions.abandon();
+    await this.forwarding?.stop(true);
+    this.forwarding = undefined;
+    await this.fibLock?.release();
+    this.fibLock = undefined;
+    this.bound = false;
+    return file;
   }
 
   /** FIB state (routes wanted, installed, waiting, refused; operations sent); undefined with fib: false. */
@@ -356,6 +442,11 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.redistributeConnected();
     // Whatever the RIB holds already is judged with the resolver now, and reaches the FIB.
     this.routing.recheckNextHops();
+    // After `rackbgp restart` the kernel keeps what it has until the deferral ends (RFC 4724 §4.1).
+    if (this.restarting?.isDeferring) {
+      fwd.freeze();
+      return;
+    }
     // Routes an earlier run left stay until the sessions had time to converge, then go if unwanted.
     this.startupTimer = this.clock.setTimer(STARTUP_HOLD_SECONDS * 1000, () => fwd.endStartup());
   }
@@ -388,6 +479,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.restartTimers.clear();
     this.gracefulRestart.stop();
     this.refreshIn.stop();
+    this.restarting?.stop();
     // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker),
     // unless fib-keep-on-shutdown asks to keep forwarding: then the sessions' withdrawals stay out of it.
     const keep = this.config['fib-keep-on-shutdown'];
@@ -606,6 +698,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.infos.set(peer, info);
     this.params.set(peer, params);
     this.gracefulRestart.sessionUp(address, params);
+    this.restarting?.established(address, params);
     this.routing.peerUp(
       info,
       params,
@@ -658,7 +751,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       reason,
       byNotification,
       notification,
-      notificationGr: peer.hardResetNegotiated(),
+      // RFC 8538 §2 from this session's OPENs (the peer's session object has already let them go).
+      notificationGr:
+        !!params.peerGracefulRestart?.notification &&
+        !!peer.config.localOpen.capabilities.some((c) => c.kind === 'graceful-restart' && c.notification),
     });
   }
 
@@ -705,6 +801,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (eor !== null) {
       const f = familyNumber(eor);
       if (f) this.gracefulRestart.endOfRib(peer.endpoint.address, f);
+      if (f) this.restarting?.endOfRib(peer.endpoint.address, f);
       this.log.info({ peer: peer.endpoint.address, family: familyName(eor) }, 'End-of-RIB received');
       this.emit('endOfRib', { neighbor: peer.endpoint.address, family: familyName(eor) });
       return;

@@ -92,6 +92,8 @@ export class PeerSession {
   private lastNotification: NotificationMessage | null = null;
   /** Set while a fault's NOTIFICATION goes out as given. */
   private exactNotification = false;
+  /** The side whose Established session negotiated the N bit both ways (RFC 8538 §2), until it goes down. */
+  private establishedN: ConnectionSide | null = null;
   /** Packet tracing: every message sent and received logged at info as its JSON form (off by default). */
   trace = false;
   /** Fault injection: UPDATEs held back on this and later connections until cleared. */
@@ -248,7 +250,7 @@ export class PeerSession {
         if (!c) return;
         // RFC 8538 §3: with the N bit exchanged, a NOTIFICATION that ends the session for good goes as Hard Reset.
         const m = a.message;
-        const hard = m.type === 'notification' && !this.exactNotification && this.hardResetNegotiated();
+        const hard = m.type === 'notification' && !this.exactNotification && this.establishedN === side;
         c.send(hard ? withHardReset(m) : m);
         return;
       }
@@ -273,6 +275,11 @@ export class PeerSession {
         return;
       case 'established': {
         this.establishedSide = side;
+        this.establishedN =
+          a.params.peerGracefulRestart?.notification &&
+          this.cfg.localOpen.capabilities.some((c) => c.kind === 'graceful-restart' && c.notification)
+            ? side
+            : null;
         this.conns[side]?.negotiated(a.params, a.params.maxMessageLength);
         this.counters.establishedTransitions++;
         this.counters.lastTransitionAt = this.deps.wallClock();
@@ -287,6 +294,7 @@ export class PeerSession {
         if (a.wasEstablished) {
           this.counters.lastTransitionAt = this.deps.wallClock();
           this.establishedSide = null;
+          this.establishedN = null;
         }
         if (!this.notified)
           this.counters.lastError = { direction: 'local', reason: a.reason, at: this.deps.wallClock() };
