@@ -105,6 +105,7 @@ function read(service: BgpService, url: URL): Answer {
   }
   if (path === '/api/rib/summary') return [200, service.ribSummary()];
   if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/graceful-restart') return [200, service.gracefulRestart()];
   if (path === '/api/fib/routes') {
     const routes = service.fibRoutes();
     return routes ? [200, routes] : [409, { error: 'no FIB in this daemon (fib: false, or not started)' }];
@@ -123,6 +124,10 @@ async function post(service: BgpService, url: URL, body: Record<string, unknown>
   if (path === '/api/reload') {
     const r = await service.reload();
     return [r.ok ? 200 : 422, r];
+  }
+  if (path === '/api/restart') {
+    const r = service.restart();
+    return [r.status, r];
   }
   const m = /^\/api\/neighbors\/([^/]+)\/(reset|shutdown|enable|refresh|trace)$/.exec(path);
   if (!m) return [404, { error: `no route POST ${path}` }];

@@ -146,6 +146,18 @@ export interface ActionResult {
 export interface ServiceOptions {
   /** Reads and validates the config again (reload); throws ConfigError. Absent: reload needs an object. */
   readonly loadConfig?: () => Readonly<Config>;
+  /** `rackbgp restart` (RFC 4724 §4.1): the daemon stops without NOTIFICATION; given by `rackbgp run`. */
+  readonly restart?: () => void;
+}
+
+/** Both sides of graceful restart now: this daemon's own restart, and neighbors kept stale. */
+export interface GracefulRestartView {
+  readonly restarting: ReturnType<Speaker['restartDeferral']> | null;
+  readonly helper: {
+    readonly neighbors: Record<string, { families: string[]; until: string }>;
+    readonly totals: Speaker['gracefulRestart']['totals'];
+  };
+  readonly enhancedRefresh: Speaker['refreshIn']['totals'];
 }
 
 const familyLabel = (f: 4 | 6) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast');
@@ -404,6 +416,38 @@ export class BgpService {
         };
     }
     return done(`${address}: soft refresh ${direction}`);
+  }
+
+  /** Asks the daemon for a graceful restart (it answers first, then stops); 409 without `rackbgp run`. */
+  restart(): ActionResult {
+    const go = this.options.restart;
+    if (!go)
+      return {
+        ok: false,
+        status: 409,
+        message: 'this daemon cannot restart itself (not run by `rackbgp run`)',
+      };
+    setImmediate(go);
+    return {
+      ok: true,
+      status: 200,
+      message:
+        'graceful restart: sessions close without NOTIFICATION, kernel routes stay; the process exits for its manager to start it again',
+    };
+  }
+
+  gracefulRestart(): GracefulRestartView {
+    const s = this.speaker;
+    const neighbors: GracefulRestartView['helper']['neighbors'] = {};
+    for (const n of s.neighbors()) {
+      const g = n.gracefulRestart;
+      if (g) neighbors[n.address] = { families: g.families, until: new Date(g.until).toISOString() };
+    }
+    return {
+      restarting: s.restartDeferral() ?? null,
+      helper: { neighbors, totals: s.gracefulRestart.totals },
+      enhancedRefresh: s.refreshIn.totals,
+    };
   }
 
   /** Reads the config again (or takes `config`) and applies the difference; one reload at a time. */

@@ -14,6 +14,7 @@ import { eventsCommand, showHistoryCommand } from './commands/events.js';
 import { faultCommand } from './commands/fault.js';
 import { labCommand } from './commands/lab.js';
 import { neighborCommand, reloadCommand } from './commands/neighbor.js';
+import { restartCommand } from './commands/restart.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { packageVersion } from './version.js';
@@ -29,6 +30,7 @@ const program = new Command('rackbgp')
   .addCommand(showCommand().addCommand(showHistoryCommand()))
   .addCommand(neighborCommand())
   .addCommand(reloadCommand())
+  .addCommand(restartCommand())
   .addCommand(clearCommand())
   .addCommand(configCommand())
   .addCommand(labCommand())

@@ -104,6 +104,8 @@ export class RoutingEngine {
   private readonly decisionOptions: DecisionOptions;
   /** The speaker itself as the source of originated routes (peer id 0). */
   readonly self: PeerInfo;
+  /** Sessions waiting for their initial table while export is deferred (RFC 4724 §4.1). */
+  private deferred: PeerRuntime[] | null = null;
 
   constructor(private readonly o: RoutingOptions) {
     this.clock = o.clock ?? new RealClock();
@@ -196,6 +198,25 @@ export class RoutingEngine {
     rt.group.remove(rt.member);
     if (rt.group.closed && rt.group.key !== null && this.groups.get(rt.group.key) === rt.group)
       this.groups.delete(rt.group.key);
+  }
+
+  /**
+   * RFC 4724 §4.1: a restarting speaker defers its route selection's export: sessions coming up get
+   * no table (nor End-of-RIB) until releaseExport(); imports and the decision go on meanwhile.
+   */
+  deferExport(): void {
+    this.deferred ??= [];
+  }
+
+  /** Ends deferExport(): every session up gets its table and End-of-RIB now. */
+  releaseExport(): void {
+    const waiting = this.deferred ?? [];
+    this.deferred = null;
+    for (const rt of waiting) if (this.peers.get(rt.info) === rt) rt.group.activate(rt.member);
+  }
+
+  get exportDeferred(): boolean {
+    return this.deferred !== null;
   }
 
   /** Session gone: its paths leave the RIB (graceful restart keeps them stale instead). */
@@ -401,6 +422,10 @@ export class RoutingEngine {
    * nodes) and the routes they announce at once go out as one table instead of a trickle of changes.
    */
   private initialSync(rt: PeerRuntime): void {
+    if (this.deferred) {
+      this.deferred.push(rt);
+      return;
+    }
     const ms = this.o.coalesceMs ?? 0;
     if (ms <= 0) {
       rt.group.activate(rt.member);

@@ -48,6 +48,88 @@ export interface Metrics {
   scrape(): Promise<string>;
 }
 
+type SeriesFn = <L extends string>(
+  kind: 'gauge' | 'counter',
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+  fill: (set: (labels: Record<L, string>, value: number) => void) => void,
+) => unknown;
+
+/** Both sides of graceful restart (RFC 4724) and enhanced route refresh (RFC 7313), from the service. */
+function grMetrics(service: BgpService, series: SeriesFn): void {
+  const gr = () => service.gracefulRestart();
+  series(
+    'gauge',
+    'bgp_gr_restarted',
+    '1 when this run follows `rackbgp restart` (RFC 4724 §4.1)',
+    [],
+    (set) => set({}, gr().restarting?.restarted ? 1 : 0),
+  );
+  series(
+    'gauge',
+    'bgp_gr_deferring',
+    '1 while best-path export is deferred after our restart, waiting for End-of-RIB',
+    [],
+    (set) => set({}, gr().restarting?.deferring ? 1 : 0),
+  );
+  series(
+    'gauge',
+    'bgp_gr_deferral_seconds',
+    'How long the selection deferral after our restart lasted (0 until it ended, or without a restart)',
+    [],
+    (set) => {
+      const e = gr().restarting?.ended;
+      if (e) set({}, e.ms / 1000);
+    },
+  );
+  series(
+    'gauge',
+    'bgp_gr_eor_waiting',
+    '1 per neighbor whose End-of-RIB our restart still waits for',
+    ['peer'],
+    (set) => {
+      for (const peer of Object.keys(gr().restarting?.waitingFor ?? {})) set({ peer }, 1);
+    },
+  );
+  series(
+    'gauge',
+    'bgp_gr_eor_wait_seconds',
+    "Seconds from our restart's deferral start to each neighbor's End-of-RIB",
+    ['peer'],
+    (set) => {
+      for (const [peer, ms] of Object.entries(gr().restarting?.endOfRib ?? {})) set({ peer }, ms / 1000);
+    },
+  );
+  series(
+    'gauge',
+    'bgp_gr_helper_stale',
+    '1 per neighbor whose routes we keep stale as GR helper',
+    ['peer'],
+    (set) => {
+      for (const peer of Object.keys(gr().helper.neighbors)) set({ peer }, 1);
+    },
+  );
+  series(
+    'counter',
+    'bgp_gr_helper_total',
+    'GR helper episodes: started, ended by End-of-RIB, by timer (expired), skipped, Hard Resets received or sent',
+    ['outcome'],
+    (set) => {
+      for (const [outcome, v] of Object.entries(gr().helper.totals)) set({ outcome }, v);
+    },
+  );
+  series(
+    'counter',
+    'bgp_enhanced_refresh_total',
+    'Enhanced route refreshes received (RFC 7313): begun (BoRR), ended (EoRR), expired (no EoRR); purged: stale paths removed',
+    ['phase'],
+    (set) => {
+      for (const [phase, v] of Object.entries(gr().enhancedRefresh)) set({ phase }, v);
+    },
+  );
+}
+
 export function createMetrics(service: BgpService, options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -362,6 +444,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
       },
     );
   }
+  grMetrics(service, series);
   // Observed as it happens (not on scrape): the time of each decision + export run.
   const processing = new Histogram({
     name: 'bgp_update_processing_seconds',

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Config, ListenRangeConfig, SessionSettings } from '../config/schema.js';
 import { parseIPv4, parseIPv6, parsePrefix } from '../util/ip.js';
-import { mergeSettings, peerConfig } from './neighbor-config.js';
+import { type LocalRestartState, mergeSettings, peerConfig } from './neighbor-config.js';
 import { type PeerDeps, type PeerEndpoint, PeerSession } from './peer-session.js';
 import { setListenerGtsm, setListenerKey, synTtlOf } from './socket-options.js';
 import { gtsmHops, keyChanges, type Md5Key, minTtlFor, wantedKeys } from './tcp-md5.js';
@@ -77,6 +77,8 @@ export class SessionManager {
   private readonly gtsmListeners = new Set<net.Server>();
   private ranges: DynamicRange[] = [];
   private readonly dynamic = new Set<string>();
+  /** R and F bits of our GR capability (setRestartState). */
+  private restartState: LocalRestartState | undefined;
   /** Effective settings (defaults merged) per neighbor address. */
   private readonly settings = new Map<string, SessionSettings>();
 
@@ -166,7 +168,7 @@ export class SessionManager {
         ...(settings['source-address'] && { localAddress: settings['source-address'] }),
         ...transportFor(this.config.asn, n.asn, settings),
       },
-      peerConfig(this.config, { address: n.address, asn: n.asn }, settings),
+      peerConfig(this.config, { address: n.address, asn: n.asn }, settings, this.restartState),
       this.deps,
     );
     this.peers.set(n.address, peer);
@@ -242,7 +244,7 @@ export class SessionManager {
     this.settings.set(address, settings);
     const peer = new PeerSession(
       { address, port: settings.port ?? 179, ...transportFor(this.config.asn, range.config.asn, settings) },
-      peerConfig(this.config, { address, asn: range.config.asn }, settings),
+      peerConfig(this.config, { address, asn: range.config.asn }, settings, this.restartState),
       this.deps,
     );
     this.peers.set(address, peer);
@@ -273,16 +275,45 @@ export class SessionManager {
       this.settings.set(address, { ...mergeSettings(config, range.config), passive: true });
       this.peers
         .get(address)
-        ?.reconfigure(peerConfig(config, { address, asn: range.config.asn }, this.settings.get(address)!));
+        ?.reconfigure(
+          peerConfig(
+            config,
+            { address, asn: range.config.asn },
+            this.settings.get(address)!,
+            this.restartState,
+          ),
+        );
     }
     for (const n of config.neighbors) {
       const peer = this.peers.get(n.address);
       if (!peer || this.dynamic.has(n.address)) continue;
       const settings = mergeSettings(config, n);
       this.settings.set(n.address, settings);
-      peer.reconfigure(peerConfig(config, { address: n.address, asn: n.asn }, settings));
+      peer.reconfigure(peerConfig(config, { address: n.address, asn: n.asn }, settings, this.restartState));
     }
     return orphans;
+  }
+
+  /**
+   * What the GR capability of later OPENs says of our own restart (R and F bits, RFC 4724 §3);
+   * undefined: as the configuration allows on a first start.
+   */
+  setRestartState(state: LocalRestartState | undefined): void {
+    this.restartState = state;
+    this.reconfigure(this.config);
+  }
+
+  /**
+   * `rackbgp restart` (RFC 4724 §4.1): every connection and listener closed without a NOTIFICATION,
+   * so the neighbors keep our routes as helpers.
+   */
+  async abandon(): Promise<void> {
+    for (const socket of this.early ?? []) socket.destroy();
+    this.early = [];
+    const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    for (const p of this.peers.values()) p.destroy();
+    await closed;
+    this.servers.length = 0;
   }
 
   /** Dynamic neighbors accepted through the listen range `prefix`. */

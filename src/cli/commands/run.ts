@@ -41,7 +41,11 @@ export function runCommand(): Command {
       const format = chooseLogFormat(opts.logFormat, process.stdout.isTTY === true);
       const log = format === 'pretty' ? pino(options, prettyStream()) : pino(options);
       const speaker = new Speaker(config, { logger: log });
-      const service = new BgpService(speaker, { loadConfig: () => loadConfig(opts.config) });
+      let restartNow = (_why: string): void => {};
+      const service = new BgpService(speaker, {
+        loadConfig: () => loadConfig(opts.config),
+        restart: () => restartNow('API'),
+      });
       let api: ApiServer | null = null;
       let metrics: MetricsServer | null = null;
       try {
@@ -84,6 +88,24 @@ export function runCommand(): Command {
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
       };
+      // RFC 4724 §4.1: `rackbgp restart` / SIGUSR2: no Cease, kernel routes kept, a marker for the next run.
+      restartNow = (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ why }, 'graceful restart requested');
+        void speaker.restartGracefully().then(
+          async (marker) => {
+            log.info({ marker }, 'stopped for a graceful restart: start again within the restart time');
+            await Promise.all([api?.close(), metrics?.close()]);
+            process.exit(0);
+          },
+          (e: Error) => {
+            log.error({ err: e.message }, 'graceful restart failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGUSR2', () => restartNow('SIGUSR2'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGHUP', () => {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { BgpService, FibSummary, NeighborView } from '../../../src/api/service.js';
+import type { BgpService, FibSummary, GracefulRestartView, NeighborView } from '../../../src/api/service.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { newCounters } from '../../../src/session/counters.js';
 import { IPV4_UNICAST, IPV6_UNICAST, makeOpen } from '../../../src/wire/index.js';
@@ -15,6 +15,13 @@ interface FakeNeighbor {
 }
 
 /** The parts of the service the collectors read, with an empty RIB. */
+/** What GET /api/graceful-restart returns; tests may change it before a scrape. */
+let gracefulRestart: GracefulRestartView = {
+  restarting: null,
+  helper: { neighbors: {}, totals: { started: 0, endOfRib: 0, expired: 0, skipped: 0, hardResets: 0 } },
+  enhancedRefresh: { begun: 0, ended: 0, expired: 0, purged: 0 },
+};
+
 function fakeService(
   fib: FibSummary,
   speaker = new EventEmitter(),
@@ -55,6 +62,7 @@ function fakeService(
       memory: { rss: 0, heapUsed: 0 },
     }),
     fib: () => fib,
+    gracefulRestart: () => gracefulRestart,
   } as unknown as BgpService;
 }
 
@@ -258,5 +266,32 @@ describe('metrics', () => {
     expect(text).toContain('bgp_update_processing_seconds_bucket{le="0.0005"} 1');
     expect(text).toContain('bgp_update_processing_seconds_bucket{le="0.5"} 2');
     expect(text).toContain('bgp_update_processing_seconds_sum 0.2003');
+  });
+
+  it('both sides of graceful restart and enhanced refresh, from GET /api/graceful-restart', async () => {
+    gracefulRestart = {
+      restarting: {
+        restarted: true,
+        deferring: true,
+        waitingFor: { '10.0.0.2': ['ipv4-unicast'] },
+        endOfRib: { '10.0.0.3': 1500 },
+        deferralTime: 30,
+      },
+      helper: {
+        neighbors: { '10.0.0.4': { families: ['ipv4-unicast'], until: '2026-01-01T00:00:00.000Z' } },
+        totals: { started: 2, endOfRib: 1, expired: 0, skipped: 0, hardResets: 1 },
+      },
+      enhancedRefresh: { begun: 1, ended: 1, expired: 0, purged: 3 },
+    };
+    const text = await createMetrics(fakeService({ enabled: false, available: false }), {
+      defaultMetrics: false,
+    }).scrape();
+    expect(text).toMatch(/^bgp_gr_deferring 1$/m);
+    expect(text).toMatch(/^bgp_gr_restarted 1$/m);
+    expect(text).toMatch(/^bgp_gr_eor_waiting\{peer="10.0.0.2"\} 1$/m);
+    expect(text).toMatch(/^bgp_gr_eor_wait_seconds\{peer="10.0.0.3"\} 1.5$/m);
+    expect(text).toMatch(/^bgp_gr_helper_stale\{peer="10.0.0.4"\} 1$/m);
+    expect(text).toMatch(/^bgp_gr_helper_total\{outcome="hardResets"\} 1$/m);
+    expect(text).toMatch(/^bgp_enhanced_refresh_total\{phase="purged"\} 3$/m);
   });
 });

@@ -1,0 +1,149 @@
+/**
+ * Graceful restart, restarting side (RFC 4724 §4.1): after `rackbgp restart` the next run keeps the
+ * kernel routes, sets the Restart State bit, and defers its selection's export (and FIB changes)
+ * until every expected GR neighbor sent End-of-RIB for each family, or the selection-deferral timer
+ * fires; then it releases: tables and End-of-RIB go out, and kernel routes that did not come back
+ * go. Neighbors without the GR capability, or restarting themselves (R bit), are not waited for.
+ * The receiving side is src/core/graceful-restart.ts. Time comes from the Clock.
+ */
+import type { Logger } from '../session/peer-session.js';
+import type { Clock, Timer } from '../util/clock.js';
+import { IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
+
+export interface DeferralView {
+  /** This run is a graceful restart (the marker was fresh). */
+  readonly restarted: boolean;
+  /** Selection and export are deferred now. */
+  readonly deferring: boolean;
+  /** Neighbors (and their families) whose End-of-RIB is still awaited. */
+  readonly waitingFor: Record<string, string[]>;
+  /** Neighbors whose End-of-RIB came, with ms from the start of the deferral. */
+  readonly endOfRib: Record<string, number>;
+  /** Why the deferral ended (End-of-RIB from all, or the timer), and after how many ms. */
+  readonly ended?: { readonly why: string; readonly ms: number };
+  readonly deferralTime: number;
+}
+
+const familyOf = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
+const unicastName = (f: 4 | 6) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast');
+
+export class RestartingSpeaker {
+  private deferring = false;
+  private restarted = false;
+  private timer: Timer | undefined;
+  private since = 0;
+  /** Expected neighbors: undefined families until the session is up (then its GR families). */
+  private readonly waiting = new Map<string, Set<4 | 6> | undefined>();
+  private readonly received = new Map<string, number>();
+  private ended: { why: string; ms: number } | undefined;
+
+  constructor(
+    private readonly deps: {
+      readonly clock: Clock;
+      readonly log: Logger;
+      /** Seconds until the deferral ends without every End-of-RIB (RFC 4724 §4.1 Selection_Deferral_Timer). */
+      readonly deferralTime: number;
+      /** Called once when the deferral ends: release export and the FIB, clear the R bit. */
+      readonly release: (why: string) => void;
+    },
+  ) {}
+
+  /** Enters the deferral for these configured neighbors (their sessions are not up yet). */
+  begin(neighbors: readonly string[]): void {
+    this.restarted = true;
+    this.deferring = true;
+    this.since = this.deps.clock.now();
+    for (const n of neighbors) this.waiting.set(n, undefined);
+    this.timer = this.deps.clock.setTimer(this.deps.deferralTime * 1000, () =>
+      this.finish(`selection-deferral timer (${this.deps.deferralTime} s) expired`),
+    );
+    this.deps.log.info(
+      { neighbors: neighbors.length, deferralTime: this.deps.deferralTime },
+      'graceful restart: deferring best-path selection until End-of-RIB from every GR neighbor',
+    );
+    if (!neighbors.length) queueMicrotask(() => this.finish('no neighbor to wait for'));
+  }
+
+  get isDeferring(): boolean {
+    return this.deferring;
+  }
+
+  get isRestart(): boolean {
+    return this.restarted;
+  }
+
+  /** A session came up: wait for its End-of-RIB per GR family, unless RFC 4724 §4.1 excludes it. */
+  established(address: string, params: SessionParams): void {
+    if (!this.deferring) return;
+    const gr = params.peerGracefulRestart;
+    if (!gr || gr.restarting) {
+      // Excluded: no GR capability, or restarting itself (R bit).
+      this.waiting.delete(address);
+      this.deps.log.info(
+        { peer: address, why: gr ? 'restarting itself (R bit)' : 'no graceful-restart capability' },
+        'graceful restart: not waiting for this neighbor',
+      );
+      this.check();
+      return;
+    }
+    const families = new Set(params.families.map(familyOf).filter((f): f is 4 | 6 => f !== 0));
+    this.waiting.set(address, families);
+    this.check();
+  }
+
+  /** End-of-RIB received (RFC 4724 §2). */
+  endOfRib(address: string, family: 4 | 6): void {
+    if (!this.deferring) return;
+    const w = this.waiting.get(address);
+    if (!w) return;
+    w.delete(family);
+    if (!w.size) {
+      this.waiting.delete(address);
+      const ms = Math.round(this.deps.clock.now() - this.since);
+      this.received.set(address, ms);
+      this.deps.log.info(
+        { peer: address, family: unicastName(family), ms },
+        'graceful restart: End-of-RIB waited for',
+      );
+    }
+    this.check();
+  }
+
+  /** A neighbor removed from the configuration is not waited for. */
+  forget(address: string): void {
+    if (this.waiting.delete(address)) this.check();
+  }
+
+  view(): DeferralView {
+    return {
+      restarted: this.restarted,
+      deferring: this.deferring,
+      waitingFor: Object.fromEntries(
+        [...this.waiting].map(([a, f]) => [a, f ? [...f].map(unicastName) : ['(session not up)']]),
+      ),
+      endOfRib: Object.fromEntries(this.received),
+      ...(this.ended && { ended: this.ended }),
+      deferralTime: this.deps.deferralTime,
+    };
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+  }
+
+  private check(): void {
+    if (this.deferring && this.waiting.size === 0) this.finish('End-of-RIB from every GR neighbor');
+  }
+
+  private finish(why: string): void {
+    if (!this.deferring) return;
+    this.deferring = false;
+    this.timer?.cancel();
+    this.ended = { why, ms: Math.round(this.deps.clock.now() - this.since) };
+    this.deps.log.info(
+      { why, ms: this.ended.ms, stillWaiting: [...this.waiting.keys()] },
+      'graceful restart: deferral over, selecting and sending tables with End-of-RIB',
+    );
+    this.deps.release(why);
+  }
+}
