@@ -5,7 +5,7 @@
  * leaf) and the IPPools without encapsulation. One definition for both targets: `lab render`
  * writes them as manifests for kind, and the netns lab builds confd's datastore from them.
  */
-import { isReflector, type Lab, type LabNode, labNodes } from './schema.js';
+import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 
 export const calicoMeta = (kind: string, name: string) => ({
   apiVersion: 'projectcalico.org/v3',
@@ -25,10 +25,62 @@ export const nodeBgpPatch = (lab: Lab, n: LabNode): Record<string, unknown> => {
   return { asNumber: rack.asn, ...(isReflector(n) && { routeReflectorClusterID: n.ip }) };
 };
 
-export const bgpConfiguration = (lab: Lab) => ({
-  ...calicoMeta('BGPConfiguration', 'default'),
-  spec: { logSeverityScreen: 'Info', nodeToNodeMeshEnabled: false, asNumber: lab.calico.defaultAsn },
-});
+const cidrList = (xs: readonly string[]) => xs.map((cidr) => ({ cidr }));
+
+export const bgpConfiguration = (lab: Lab) => {
+  const c = lab.calico;
+  return {
+    ...calicoMeta('BGPConfiguration', 'default'),
+    spec: {
+      logSeverityScreen: 'Info',
+      nodeToNodeMeshEnabled: false,
+      asNumber: c.defaultAsn,
+      ...(c.serviceClusterIPs.length && { serviceClusterIPs: cidrList(c.serviceClusterIPs) }),
+      ...(c.serviceExternalIPs.length && { serviceExternalIPs: cidrList(c.serviceExternalIPs) }),
+      ...(c.serviceLoadBalancerIPs.length && { serviceLoadBalancerIPs: cidrList(c.serviceLoadBalancerIPs) }),
+      ...(c.communities.length && { communities: c.communities.map((x) => ({ ...x })) }),
+      ...(c.prefixAdvertisements.length && {
+        prefixAdvertisements: c.prefixAdvertisements.map((a) => ({
+          cidr: a.cidr,
+          communities: [...a.communities],
+        })),
+      }),
+    },
+  };
+};
+
+/** The Secret holding a rack's reflectors → leaf password (calico-node's namespace, readable by it). */
+export const passwordSecretName = (rack: Rack) => `bgp-password-${rack.name}`;
+
+export function passwordSecrets(lab: Lab): unknown[] {
+  return lab.racks
+    .filter((r) => r.leafPeering.password !== undefined)
+    .map((r) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: passwordSecretName(r), namespace: 'kube-system' },
+      type: 'Opaque',
+      stringData: { password: r.leafPeering.password },
+    }));
+}
+
+/** The reflectors → leaf BGPPeer's optional fields, from racks[].leaf-peering. */
+function leafPeeringSpec(rack: Rack): Record<string, unknown> {
+  const p = rack.leafPeering;
+  return {
+    ...(p.keepOriginalNextHop !== undefined && { keepOriginalNextHop: p.keepOriginalNextHop }),
+    ...(p.maxRestartTime !== undefined && { maxRestartTime: p.maxRestartTime }),
+    ...(p.password !== undefined && {
+      password: { secretKeyRef: { name: passwordSecretName(rack), key: 'password' } },
+    }),
+    ...(p.filters !== undefined && { filters: [...p.filters] }),
+  };
+}
+
+/** BGPFilter resources (projectcalico.org/v3), one per calico.filters entry. */
+export function bgpFilters(lab: Lab): unknown[] {
+  return lab.calico.filters.map(({ name, ...spec }) => ({ ...calicoMeta('BGPFilter', name), spec }));
+}
 
 export function bgpPeers(lab: Lab): unknown[] {
   const out: unknown[] = [];
@@ -52,13 +104,23 @@ export function bgpPeers(lab: Lab): unknown[] {
       },
       {
         ...calicoMeta('BGPPeer', `${g}-reflectors-to-${leaf.name}`),
-        spec: { nodeSelector: `has(rr-id) && rr-group == '${g}'`, peerIP: rack.gateway, asNumber: leaf.asn },
+        spec: {
+          nodeSelector: `has(rr-id) && rr-group == '${g}'`,
+          peerIP: rack.gateway,
+          asNumber: leaf.asn,
+          ...leafPeeringSpec(rack),
+        },
       },
     );
     if (rack.gateway6)
       out.push({
         ...calicoMeta('BGPPeer', `${g}-reflectors-to-${leaf.name}-v6`),
-        spec: { nodeSelector: `has(rr-id) && rr-group == '${g}'`, peerIP: rack.gateway6, asNumber: leaf.asn },
+        spec: {
+          nodeSelector: `has(rr-id) && rr-group == '${g}'`,
+          peerIP: rack.gateway6,
+          asNumber: leaf.asn,
+          ...leafPeeringSpec(rack),
+        },
       });
   }
   return out;

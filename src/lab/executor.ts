@@ -147,6 +147,7 @@ export async function labUp(
     p.namespaces.map(async (n) => {
       await must('ip', ['-n', n.ns, '-batch', '-'], `${n.ip.join('\n')}\n`);
       if (n.linkSysctls.length) await must('ip', ['netns', 'exec', n.ns, 'sysctl', '-qw', ...n.linkSysctls]);
+      if (n.iptables) await must('ip', ['netns', 'exec', n.ns, 'iptables-restore'], n.iptables);
     }),
   );
   lap('addresses');

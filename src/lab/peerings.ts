@@ -145,7 +145,14 @@ multipath-relax: true`;
     const reflectors = rack?.nodes.filter(isReflector) ?? [];
     for (const r of reflectors) {
       // calico-node's BIRD dials the leaf (bgp_template: connect delay 2 s, retry 5 s): the leaf waits.
-      const common = { asn: rack!.asn, passive: true, 'add-paths': { receive: true } };
+      // The BGPPeer's password (a Secret calico-node reads) is the leaf's TCP MD5 key too (RFC 2385).
+      const password = rack!.leafPeering.password;
+      const common = {
+        asn: rack!.asn,
+        passive: true,
+        'add-paths': { receive: true },
+        ...(password && { password }),
+      };
       neighbors.push(flow({ address: r.ip, ...common, description: `${r.name} reflector ${rack!.rrGroup}` }));
       if (r.ip6) neighbors.push(flow({ address: r.ip6, ...common, description: `${r.name} reflector IPv6` }));
     }

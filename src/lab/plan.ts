@@ -10,6 +10,7 @@ import { hostAt, withLength } from './addr.js';
 import { nodeBirdFiles } from './calico-lab.js';
 import { API_PORT, labSessions, type Session, switchConfig } from './peerings.js';
 import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
+import { kubeProxyRules, serviceIpLines } from './services.js';
 
 export type Role = 'spine' | 'leaf' | 'node' | 'pod';
 
@@ -23,6 +24,8 @@ export interface NamespacePlan {
   readonly ip: readonly string[];
   /** Per-interface sysctls, set after the ip lines. */
   readonly linkSysctls: readonly string[];
+  /** iptables-restore input (kube-proxy's service rules on nodes, services.ts), after the ip lines. */
+  readonly iptables?: string;
 }
 
 export interface VethEnd {
@@ -242,6 +245,14 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
     }
   }
 
+  // Services: kube-proxy's rules and the client routing of each node (services.ts).
+  const kubeProxy = new Map<string, string>();
+  for (const rack of lab.racks)
+    for (const node of rack.nodes) {
+      const rules = kubeProxyRules(lab, node);
+      if (rules) kubeProxy.set(node.name, rules);
+      lines(node.name).push(...serviceIpLines(lab, rack));
+    }
   const nsPlan = (device: string, role: Role): NamespacePlan => ({
     device,
     ns: ns(device),
@@ -249,6 +260,7 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
     sysctls: role === 'pod' ? BASE_SYSCTLS : [...BASE_SYSCTLS, ...FORWARDING],
     ip: lines(device),
     linkSysctls: linkSysctls.get(device) ?? [],
+    ...(kubeProxy.has(device) && { iptables: kubeProxy.get(device) }),
   });
   for (const s of lab.spines) namespaces.push(nsPlan(s.name, 'spine'));
   for (const l of lab.leaves) namespaces.push(nsPlan(l.name, 'leaf'));

@@ -30,6 +30,54 @@ const labelValue = z
   .string()
   .regex(/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'must be a Kubernetes label value');
 
+/** A Go duration as Calico's CRDs take it: 120s, 2m, 1h30m. */
+const goDuration = z.string().regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/, 'must be a Go duration like 120s');
+const community = /^\d+:\d+(:\d+)?$/;
+const anyPrefix = z
+  .string()
+  .refine((s) => parsePrefix(s) !== undefined, 'must be a prefix like 10.96.0.0/16 (host bits zero)');
+
+/** BGPFilter rule (projectcalico.org/v3 BGPFilterRuleV4/V6), kebab-case. */
+const filterRule = z.strictObject({
+  action: z.enum(['Accept', 'Reject']),
+  'match-operator': z.enum(['Equal', 'NotEqual', 'In', 'NotIn']).optional(),
+  cidr: anyPrefix.optional(),
+  source: z.enum(['RemotePeers']).optional(),
+  interface: z.string().optional(),
+});
+const filterShape = z.strictObject({
+  name: labelValue,
+  'import-v4': z.array(filterRule).optional(),
+  'export-v4': z.array(filterRule).optional(),
+  'import-v6': z.array(filterRule).optional(),
+  'export-v6': z.array(filterRule).optional(),
+});
+
+/** BGPPeer fields of the rack's reflectors → leaf BGPPeer, kebab-case of the CRD's. */
+const leafPeeringShape = z.strictObject({
+  /** keepOriginalNextHop: the leaf sees the announcing node as next hop, not the reflector. */
+  'keep-original-next-hop': z.boolean().optional(),
+  'max-restart-time': goDuration.optional(),
+  /** TCP MD5 key: a Secret (bgp-password-<rack>, key password) referenced by the BGPPeer; the leaf uses it too. */
+  password: z.string().min(1).max(80).optional(),
+  /** BGPFilter names (calico.filters). */
+  filters: z.array(labelValue).optional(),
+});
+
+/** A Kubernetes Service and its endpoint pods, one per listed node. */
+const serviceShape = z.strictObject({
+  name: labelValue,
+  /** ExternalIP: a ClusterIP service with spec.externalIPs [ip]. */
+  type: z.enum(['LoadBalancer', 'ClusterIP', 'ExternalIP']),
+  /** The announced address: the cluster IP, the external IP or the load-balancer ingress IP. */
+  ip: ipv4,
+  /** spec.clusterIP of a LoadBalancer or ExternalIP service (default: from service-cluster-ips or 10.96.0.0/12). */
+  'cluster-ip': ipv4.optional(),
+  'external-traffic-policy': z.enum(['Local', 'Cluster']).default('Cluster'),
+  /** Nodes running an endpoint pod (a Deployment pinned to them). */
+  endpoints: z.array(deviceName).default([]),
+});
+
 const nodeShape = z.strictObject({
   name: deviceName,
   /** Node address on the rack segment (default: host 11, 12, … of the rack subnet). */
@@ -57,6 +105,8 @@ const rackShape = z.strictObject({
   asn,
   /** Calico label rr-group (default: the rack name). */
   'rr-group': labelValue.optional(),
+  /** The reflectors → leaf BGPPeer's optional fields. */
+  'leaf-peering': leafPeeringShape.optional(),
   nodes: z.array(nodeShape).min(1),
 });
 
@@ -80,6 +130,20 @@ const labShape = z.strictObject({
     pool6: prefixOf(6).optional(),
     'block-size6': z.number().int().min(116).max(128).default(122),
     'pods-per-node': z.number().int().min(0).max(16).default(1),
+    /** BGPConfiguration default: service ranges announced from every node (CRD serviceClusterIPs etc.). */
+    'service-cluster-ips': z.array(prefixOf(4)).default([]),
+    'service-external-ips': z.array(prefixOf(4)).default([]),
+    'service-load-balancer-ips': z.array(prefixOf(4)).default([]),
+    communities: z
+      .array(
+        z.strictObject({ name: labelValue, value: z.string().regex(community, 'must be AA:NN or AA:NN:NN') }),
+      )
+      .default([]),
+    'prefix-advertisements': z
+      .array(z.strictObject({ cidr: anyPrefix, communities: z.array(z.string()).min(1) }))
+      .default([]),
+    /** BGPFilter resources, referenced by racks[].leaf-peering.filters. */
+    filters: z.array(filterShape).default([]),
   }),
   spines: z.array(z.strictObject({ name: deviceName, asn, 'router-id': ipv4.optional() })).min(1),
   leaves: z
@@ -93,6 +157,7 @@ const labShape = z.strictObject({
     )
     .min(1),
   racks: z.array(rackShape).min(1),
+  services: z.array(serviceShape).default([]),
   /** What the containerlab + kind rendering refers to. */
   render: z
     .strictObject({
@@ -151,7 +216,38 @@ export interface Rack {
   readonly gateway6?: string;
   readonly asn: number;
   readonly rrGroup: string;
+  readonly leafPeering: LeafPeering;
   readonly nodes: readonly LabNode[];
+}
+/** The reflectors → leaf BGPPeer's optional spec fields (projectcalico.org/v3 names). */
+export interface LeafPeering {
+  readonly keepOriginalNextHop?: boolean;
+  readonly maxRestartTime?: string;
+  readonly password?: string;
+  readonly filters?: readonly string[];
+}
+export interface FilterRule {
+  readonly action: 'Accept' | 'Reject';
+  readonly matchOperator?: string;
+  readonly cidr?: string;
+  readonly source?: string;
+  readonly interface?: string;
+}
+/** A BGPFilter spec, in the CRD's field names. */
+export interface LabFilter {
+  readonly name: string;
+  readonly importV4?: readonly FilterRule[];
+  readonly exportV4?: readonly FilterRule[];
+  readonly importV6?: readonly FilterRule[];
+  readonly exportV6?: readonly FilterRule[];
+}
+export interface LabService {
+  readonly name: string;
+  readonly type: 'LoadBalancer' | 'ClusterIP' | 'ExternalIP';
+  readonly ip: string;
+  readonly clusterIP: string;
+  readonly externalTrafficPolicy: 'Local' | 'Cluster';
+  readonly endpoints: readonly string[];
 }
 export interface Lab {
   readonly name: string;
@@ -162,7 +258,14 @@ export interface Lab {
     readonly blockSize: number;
     readonly pool6?: string;
     readonly blockSize6: number;
+    readonly serviceClusterIPs: readonly string[];
+    readonly serviceExternalIPs: readonly string[];
+    readonly serviceLoadBalancerIPs: readonly string[];
+    readonly communities: readonly { name: string; value: string }[];
+    readonly prefixAdvertisements: readonly { cidr: string; communities: readonly string[] }[];
+    readonly filters: readonly LabFilter[];
   };
+  readonly services: readonly LabService[];
   readonly spines: readonly Spine[];
   readonly leaves: readonly Leaf[];
   readonly racks: readonly Rack[];
@@ -173,6 +276,28 @@ export interface Lab {
     readonly prometheusImage: string;
   };
 }
+
+type RuleInput = z.output<typeof filterRule>;
+const ruleOf = (r: RuleInput): FilterRule => ({
+  action: r.action,
+  ...(r['match-operator'] !== undefined && { matchOperator: r['match-operator'] }),
+  ...(r.cidr !== undefined && { cidr: r.cidr }),
+  ...(r.source !== undefined && { source: r.source }),
+  ...(r.interface !== undefined && { interface: r.interface }),
+});
+const filterOf = (f: z.output<typeof filterShape>): LabFilter => ({
+  name: f.name,
+  ...(f['import-v4'] && { importV4: f['import-v4'].map(ruleOf) }),
+  ...(f['export-v4'] && { exportV4: f['export-v4'].map(ruleOf) }),
+  ...(f['import-v6'] && { importV6: f['import-v6'].map(ruleOf) }),
+  ...(f['export-v6'] && { exportV6: f['export-v6'].map(ruleOf) }),
+});
+const leafPeeringOf = (p: z.output<typeof leafPeeringShape> | undefined): LeafPeering => ({
+  ...(p?.['keep-original-next-hop'] !== undefined && { keepOriginalNextHop: p['keep-original-next-hop'] }),
+  ...(p?.['max-restart-time'] !== undefined && { maxRestartTime: p['max-restart-time'] }),
+  ...(p?.password !== undefined && { password: p.password }),
+  ...(p?.filters !== undefined && { filters: p.filters }),
+});
 
 export const isReflector = (n: LabNode) => n.rrId !== undefined;
 
@@ -247,6 +372,7 @@ export function resolveLab(c: LabInput, issues: Issue[] = []): Lab {
       ...(r.subnet6 && { subnet6: r.subnet6, gateway6 }),
       asn: r.asn,
       rrGroup: r['rr-group'] ?? r.name,
+      leafPeering: leafPeeringOf(r['leaf-peering']),
       nodes,
     };
   });
@@ -259,7 +385,29 @@ export function resolveLab(c: LabInput, issues: Issue[] = []): Lab {
       blockSize: c.calico['block-size'],
       ...(dual && { pool6: c.calico.pool6 }),
       blockSize6: c.calico['block-size6'],
+      serviceClusterIPs: c.calico['service-cluster-ips'],
+      serviceExternalIPs: c.calico['service-external-ips'],
+      serviceLoadBalancerIPs: c.calico['service-load-balancer-ips'],
+      communities: c.calico.communities,
+      prefixAdvertisements: c.calico['prefix-advertisements'],
+      filters: c.calico.filters.map(filterOf),
     },
+    services: c.services.map((x, i) => ({
+      name: x.name,
+      type: x.type,
+      ip: x.ip,
+      clusterIP:
+        x.type === 'ClusterIP'
+          ? x.ip
+          : (x['cluster-ip'] ??
+            at(
+              ['services', i],
+              () => hostAt(c.calico['service-cluster-ips'][0] ?? '10.96.0.0/12', 100 + i),
+              '0.0.0.0',
+            )),
+      externalTrafficPolicy: x['external-traffic-policy'],
+      endpoints: x.endpoints,
+    })),
     spines,
     leaves,
     racks,
@@ -358,6 +506,61 @@ export function checkLab(c: LabInput, lab: Lab): Issue[] {
       blocks.push({ block: node.block, path: npath });
       if (node.block6 && c.calico.pool6 && !within(node.block6, c.calico.pool6))
         add([...npath, 'block6'], `${node.block6} is not in ${c.calico.pool6}`);
+    });
+  });
+  issues.push(...checkServices(c, lab));
+  return issues;
+}
+
+/** Services, communities and filters: references resolve, addresses lie in the announced ranges. */
+function checkServices(c: LabInput, lab: Lab): Issue[] {
+  const issues: Issue[] = [];
+  const add = (path: (string | number)[], message: string) => {
+    issues.push({ path, message });
+  };
+  const nodes = new Set(labNodes(lab).map((n) => n.name));
+  const filters = new Set(c.calico.filters.map((f) => f.name));
+  const defined = new Set(c.calico.communities.map((x) => x.name));
+  c.calico['prefix-advertisements'].forEach((a, i) => {
+    a.communities.forEach((x, j) => {
+      if (!community.test(x) && !defined.has(x))
+        add(
+          ['calico', 'prefix-advertisements', i, 'communities', j],
+          `'${x}' is neither AA:NN, AA:NN:NN nor a name in calico.communities`,
+        );
+    });
+  });
+  c.calico.filters.forEach((f, i) => {
+    for (const dir of ['import-v4', 'export-v4', 'import-v6', 'export-v6'] as const)
+      f[dir]?.forEach((r, j) => {
+        const path = ['calico', 'filters', i, dir, j];
+        if ((r.cidr === undefined) !== (r['match-operator'] === undefined))
+          add(path, 'cidr and match-operator go together');
+        if (r.cidr && (parsePrefix(r.cidr)?.family === 6) !== dir.endsWith('v6'))
+          add([...path, 'cidr'], `${r.cidr} is not an IPv${dir.endsWith('v6') ? 6 : 4} prefix`);
+      });
+  });
+  c.racks.forEach((r, ri) => {
+    r['leaf-peering']?.filters?.forEach((f, j) => {
+      if (!filters.has(f))
+        add(['racks', ri, 'leaf-peering', 'filters', j], `no filter named '${f}' in calico.filters`);
+    });
+  });
+  const ranges = {
+    ClusterIP: ['service-cluster-ips', c.calico['service-cluster-ips']],
+    ExternalIP: ['service-external-ips', c.calico['service-external-ips']],
+    LoadBalancer: ['service-load-balancer-ips', c.calico['service-load-balancer-ips']],
+  } as const;
+  const seen = new Map<string, number>();
+  c.services.forEach((x, i) => {
+    const path = ['services', i];
+    if (seen.has(x.name)) add([...path, 'name'], `'${x.name}' is already services[${seen.get(x.name)}]`);
+    seen.set(x.name, i);
+    const [key, cidrs] = ranges[x.type];
+    if (!cidrs.some((n) => contains(n, x.ip)))
+      add([...path, 'ip'], `${x.ip} is not in calico.${key}: Calico would not announce it`);
+    x.endpoints.forEach((e, j) => {
+      if (!nodes.has(e)) add([...path, 'endpoints', j], `no node named '${e}'`);
     });
   });
   return issues;

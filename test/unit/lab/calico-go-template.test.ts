@@ -154,10 +154,10 @@ describe("confd's functions and datastore", () => {
     expect(() =>
       confdCache(
         resourcesFromManifests([
-          { kind: 'BGPPeer', metadata: { name: 'p' }, spec: { peerIP: '1.1.1.1', password: {} } },
+          { kind: 'BGPPeer', metadata: { name: 'p' }, spec: { peerIP: '1.1.1.1', localWorkloadSelector: 'a' } },
         ]),
       ),
-    ).toThrow(/BGPPeer p: field password is not implemented/);
+    ).toThrow(/BGPPeer p: field localWorkloadSelector is not implemented/);
   });
 
   it("Debian's BIRD 1.6: empty krt_tunnel lines are dropped, an IP-in-IP tunnel is refused", () => {
