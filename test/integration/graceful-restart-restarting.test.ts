@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
+import { FRR, type FrrHandle, startFrr } from './support/frr.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
@@ -94,5 +95,79 @@ describe.skipIf(skip)('graceful restart: rackbgp restarting, BIRD 2 helping', ()
     expect(log).toMatch(/End-of-RIB waited for/);
     expect(log).toMatch(/deferral over.*|"why":"End-of-RIB from every GR neighbor"/);
     expect(existsSync(marker)).toBe(false);
+    // BIRD 2.0.12 does not announce RFC 8538's N bit, so our reset stays a plain Cease 6/4 (no Hard
+    // Reset wrapping) and BIRD, no helper after a NOTIFICATION, drops the route.
+    expect((await again.neighbor('10.95.1.12'))?.counters.notificationsOut).toEqual({});
+    const reset = await again.cli(['neighbor', 'reset', '10.95.1.12']);
+    expect(reset.code, reset.stderr).toBe(0);
+    await waitFor(
+      '6/4 sent',
+      async () => (await again.neighbor('10.95.1.12'))?.counters.notificationsOut['6/4'] === 1,
+    );
+    expect((await again.neighbor('10.95.1.12'))?.counters.notificationsOut['6/9']).toBeUndefined();
+  });
+});
+
+const skipFrr = !isRoot() || requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh).length > 0;
+
+describe.skipIf(skipFrr)('graceful restart: rackbgp restarting, FRR 8.4 helping', () => {
+  let net: TestNet;
+  beforeEach(async () => {
+    net = new TestNet('grf');
+    await net.addNode('leaf');
+    await net.addNode('peer');
+    await net.link('leaf', 'peer', { a: ['10.95.1.1/24'], b: ['10.95.1.12/24'] });
+  });
+  afterEach(async () => {
+    await net.destroy();
+  });
+
+  /** FRR's path from rackbgp for 10.30.1.0/24: absent, fresh or stale (its JSON marks stale paths). */
+  const frrPath = async (frr: FrrHandle): Promise<'absent' | 'fresh' | 'stale'> => {
+    const j = JSON.parse(await frr.vtysh('show bgp ipv4 unicast 10.30.1.0/24 json')) as {
+      paths?: { stale?: boolean }[];
+    };
+    if (!j.paths?.length) return 'absent';
+    return j.paths.some((p) => p.stale) ? 'stale' : 'fresh';
+  };
+
+  it("FRR keeps the route stale and sees the R bit; FRR's own R bit (its start-up window) means no wait", async () => {
+    const frr = await startFrr(
+      net,
+      'peer',
+      `frr defaults traditional
+hostname frr
+log stdout informational
+!
+router bgp 65002
+ bgp router-id 10.95.1.12
+ no bgp ebgp-requires-policy
+ no bgp network import-check
+ bgp graceful-restart
+ neighbor 10.95.1.1 remote-as 65001
+ neighbor 10.95.1.1 timers connect 1
+ address-family ipv4 unicast
+  network 10.20.1.0/24
+ exit-address-family
+!
+`,
+    );
+    const leaf = await startRackbgp(net, 'leaf', leafConfig(net.dir));
+    await frr.waitEstablished('10.95.1.1');
+    await waitFor('route at FRR', async () => (await frrPath(frr)) === 'fresh');
+
+    const r = await leaf.cli(['restart']);
+    expect(r.code, r.stderr).toBe(0);
+    await waitFor('FRR keeps the route stale', async () => (await frrPath(frr)) === 'stale', 10_000);
+    const again = await startRackbgp(net, 'leaf', leafConfig(net.dir));
+    const n = await frr.waitEstablished('10.95.1.1');
+    // Our OPEN after the restart: R set, F for IPv4 (RFC 4724 §3).
+    expect(n.gracefulRestartInfo).toMatchObject({ rBit: true, ipv4Unicast: { fBit: true } });
+    await waitFor('route fresh at FRR', async () => (await frrPath(frr)) === 'fresh', 20_000);
+    const log = readFileSync(again.log, 'utf8');
+    // FRR 8.4 sets R in every OPEN for its restart time (120 s) after bgpd starts (t_startup), and
+    // RFC 4724 §4.1 excludes a neighbor with R set from the wait: the deferral ends at once.
+    expect(log).toMatch(/"peer":"10.95.1.12","why":"restarting itself \(R bit\)"/);
+    expect(log).toMatch(/"why":"End-of-RIB from every GR neighbor"/);
   });
 });
