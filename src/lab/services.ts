@@ -139,10 +139,11 @@ export interface ServiceRouteExpectation {
 }
 
 /**
- * What each leaf's FIB must hold for every service route calico-node announces. A reflector sends
- * its best path only (Calico's BIRD has no ADD-PATH): with keep-original-next-hop the leaf sees the
- * endpoint node each reflector chose (itself if it has an endpoint, else the lowest router ID);
- * without it, next hop self: the reflectors, the situation of Calico issue 6451.
+ * What each leaf's FIB must hold for every service route calico-node announces. Calico's BIRD
+ * sends every path (bgp_template: `add paths on`), so with keep-original-next-hop the leaf's ECMP
+ * set is every node of the rack that announces the route (a Local service's endpoint nodes; every
+ * node for a range); without it each reflector sets next hop self: the reflectors, whichever
+ * nodes run the endpoints (the situation of Calico issue 6451).
  */
 export function expectedServiceRoutes(
   lab: Lab,
@@ -180,8 +181,10 @@ export function expectedServiceRoutes(
               leaf: rack.leaf,
               prefix: range,
               kind: 'rack',
-              nextHops: (live.length ? live : reflectors).map((n) => n.ip),
-              why: 'a service range: every node announces it, each reflector with next hop self (its own static route)',
+              nextHops: (keep ? rack.nodes : live.length ? live : reflectors).map((n) => n.ip),
+              why: keep
+                ? 'a service range: every node announces it (keep-original-next-hop)'
+                : 'a service range: every node announces it, the reflectors with next hop self',
             },
       );
     }
@@ -194,19 +197,14 @@ export function expectedServiceRoutes(
       const rejected = here.length ? rackRejects(lab, rack, prefix) : undefined;
       const base = { leaf: rack.leaf, prefix, ...(service && { service }) };
       if (here.length && !rejected) {
-        const best = [...here].sort((a, b) => compareIp(a.ip, b.ip))[0];
-        const chosen = keep
-          ? [...new Set((live.length ? live : reflectors).map((r) => (here.includes(r) ? r : best)))]
-          : live.length
-            ? live
-            : reflectors;
+        const chosen = keep ? here : live.length ? live : reflectors;
         out.push({
           ...base,
           kind: 'rack',
           nextHops: chosen.map((n) => n.ip),
           why: keep
-            ? `keep-original-next-hop: the endpoint node${chosen.length > 1 ? 's' : ''} the reflectors chose (${here.map((n) => n.name).join(', ')} announce it)`
-            : `no keep-original-next-hop: the reflectors set next hop self (Calico issue 6451); endpoints ${here.map((n) => n.name).join(', ')}`,
+            ? `keep-original-next-hop: the endpoint node${chosen.length > 1 ? 's' : ''} of ${rack.name}`
+            : `no keep-original-next-hop on ${rack.name}'s BGPPeer to ${rack.leaf}: the reflectors set next hop self, not the endpoint${here.length > 1 ? 's' : ''} ${here.map((n) => n.name).join(', ')} (Calico issue 6451)`,
         });
       } else
         out.push({
@@ -220,14 +218,4 @@ export function expectedServiceRoutes(
     }
   }
   return out;
-}
-
-const compareIp = (a: string, b: string) => {
-  const n = (s: string) => s.split('.').reduce((t, x) => t * 256 + Number(x), 0);
-  return n(a) - n(b);
-};
-
-/** Service IPs a client in another rack must reach: every announced one with an endpoint. */
-export function reachableServices(lab: Lab): LabService[] {
-  return lab.services.filter((s) => s.endpoints.length > 0);
 }

@@ -9,9 +9,16 @@ import type { KernelRoute, Observations, SwitchObservation } from './observe.js'
 import type { Session, SessionEnd } from './peerings.js';
 import type { LabPlan } from './plan.js';
 import { type LabNode, labNodes } from './schema.js';
+import {
+  checkServiceCommunities,
+  checkServiceReach,
+  checkServiceRoutes,
+  type ServiceCheck,
+  type ServiceObservations,
+} from './services-verify.js';
 
 export interface CheckResult {
-  readonly id: 'sessions' | 'blocks' | 'fib' | 'pings';
+  readonly id: 'sessions' | 'blocks' | 'fib' | 'pings' | ServiceCheck['id'];
   readonly title: string;
   readonly ok: boolean;
   readonly passed: number;
@@ -135,8 +142,12 @@ function checkFib(p: LabPlan, obs: Observations): CheckResult {
         // self, so the leaf reaches every block of its rack by ECMP over the reflectors it hears.
         const reflectors = rack.nodes.filter((n) => n.rrId !== undefined).map(ip);
         const live = reflectors.filter((r) => up(leaf.name, r));
+        // keepOriginalNextHop on the reflectors → leaf BGPPeer: the leaf sees the owning node.
+        const keep = rack.leafPeering.keepOriginalNextHop === true;
         for (const n of rack.nodes) {
-          if (rack.leaf === leaf.name)
+          if (rack.leaf === leaf.name && keep)
+            expect(leaf.name, blockOf(n, f), [ip(n)], [ip(n)], `${named([ip(n)])} (keep-original-next-hop)`);
+          else if (rack.leaf === leaf.name)
             expect(
               leaf.name,
               blockOf(n, f),
@@ -153,7 +164,7 @@ function checkFib(p: LabPlan, obs: Observations): CheckResult {
               named(liveSpines.length ? liveSpines : spineIps),
             );
         }
-        if (rack.leaf === leaf.name && live.length > 1)
+        if (rack.leaf === leaf.name && live.length > 1 && !keep)
           notes.push(`${leaf.name}: ${rack.name}'s blocks by ECMP over ${named(live)}`);
       }
     }
@@ -239,8 +250,13 @@ function result(
   return { id, title, ok: failures.length === 0, passed: total - failures.length, total, failures, notes };
 }
 
-export function verify(p: LabPlan, obs: Observations): VerifyReport {
+export function verify(p: LabPlan, obs: Observations, svc?: ServiceObservations): VerifyReport {
   const checks = [checkSessions(p, obs), checkBlocks(p, obs), checkFib(p, obs), checkPings(p, obs)];
+  if (p.lab.services.length) {
+    const s = [checkServiceRoutes(p, obs), checkServiceCommunities(p, obs)];
+    if (svc) s.push(checkServiceReach(p, svc));
+    for (const c of s) checks.push(result(c.id, c.title, c.total, c.failures, c.notes));
+  }
   return { ok: checks.every((c) => c.ok), lab: p.lab.name, checks };
 }
 

@@ -3,6 +3,7 @@
  * network namespaces, or rendered for containerlab + kind. Thin: parsing, planning, executing,
  * observing and checking live in src/lab; this file wires them to the command line.
  */
+
 import { spawn } from 'node:child_process';
 import {
   accessSync,
@@ -27,6 +28,7 @@ import { loadScenario, ScenarioError } from '../../lab/scenario.js';
 import { formatScenarioReport } from '../../lab/scenario-analysis.js';
 import { runScenario, ScenarioRunError } from '../../lab/scenario-run.js';
 import type { Lab } from '../../lab/schema.js';
+import { observeServices } from '../../lab/services-observe.js';
 import { formatReport, type VerifyReport, verify } from '../../lab/verify.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -297,7 +299,7 @@ function verifyCommand(): Command {
           const deadline = t0 + Number(opts.wait) * 1000;
           let report: VerifyReport;
           for (;;) {
-            report = verify(p, await observe(p));
+            report = verify(p, ...(await Promise.all([observe(p), observeServices(p)])));
             if (report.ok || Date.now() >= deadline) break;
             await new Promise((r) => setTimeout(r, 1000));
           }
