@@ -405,6 +405,15 @@ export class RoutingEngine {
     if (this.rib.dirtyCount) this.schedule();
   }
 
+  /**
+   * Runs the decision until nothing is dirty. At the end of a graceful-restart deferral the FIB takes
+   * the whole table at once: a destination not decided yet would look like one without a route.
+   */
+  settle(): void {
+    do this.flush();
+    while (this.rib.dirtyCount);
+  }
+
   /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */
   recheckNextHops(): void {
     this.rib.touchAll();

@@ -363,6 +363,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** The deferral is over: tables and End-of-RIB go out, the FIB follows the RIB, R is cleared. */
   private endDeferral(): void {
+    // The last End-of-RIB came with UPDATEs not decided yet: decide them all before the FIB looks.
+    this.routing.settle();
     this.routing.releaseExport();
     const fwd = this.forwarding;
     if (fwd) {

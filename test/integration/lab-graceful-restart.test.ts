@@ -1,6 +1,6 @@
 /**
  * Graceful restart of a switch in the seed lab (RFC 4724 §4.1), proven by traffic: pods ping across
- * racks at 100 packets/s while `rackbgp lab restart leaf1 --graceful` restarts leaf1's rackbgp (no
+ * racks at 100 packets/s while `rackbgp lab restart leaf1 --graceful` (then the spine) restarts its rackbgp (no
  * NOTIFICATION, kernel routes kept, selection deferred until End-of-RIB): no packet is lost, and
  * the reflectors' BIRDs keep leaf1's routes as GR helpers meanwhile. The same restart --hard (Cease
  * first, so every peer drops leaf1's routes at once) loses packets. `lab verify` passes after each.
@@ -176,6 +176,31 @@ describe.skipIf(skip)('seed lab: leaf1 restarts gracefully under traffic', () =>
     const after = await birdView();
     expect(after.protocol).toMatch(/Established/);
     expect(after.route).toContain('10.233.67.0/26');
+    const v = await lab.verify(30);
+    expect(v.code, v.stdout).toBe(0);
+  }, 120_000);
+
+  it('graceful spine restart: 0 of the pings lost, both leaves keep its routes meanwhile', async () => {
+    const traffic = ping(10);
+    await new Promise((r) => setTimeout(r, 1000));
+    const r = await lab.run('restart', '--name', NAME, 'spine', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const gr = await waitFor(
+      'spine deferral over',
+      async () => {
+        const g = await apiGet<GrView>(ns('spine'), '/api/graceful-restart');
+        return g?.restarting && !g.restarting.deferring ? g : undefined;
+      },
+      40_000,
+    );
+    expect(gr.restarting).toMatchObject({
+      restarted: true,
+      ended: { why: 'End-of-RIB from every GR neighbor' },
+    });
+    expect(Object.keys(gr.restarting!.endOfRib).sort()).toEqual(['10.0.1.1', '10.0.2.1']);
+    const { sent, received, lost } = await traffic;
+    console.log(`graceful restart of the spine: ${sent} pings sent, ${received} received ${lost.join(' ')}`);
+    expect(received).toBe(sent);
     const v = await lab.verify(30);
     expect(v.code, v.stdout).toBe(0);
   }, 120_000);

@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { GracefulRestartHelper } from '../../../src/core/graceful-restart.js';
 import type { GracefulRestartAnnouncement } from '../../../src/core/journal-wiring.js';
 import { RestartingSpeaker } from '../../../src/core/restarting-speaker.js';
+import { RoutingEngine } from '../../../src/core/routing.js';
+import { keyFromText } from '../../../src/rib/prefix-key.js';
 import { withHardReset } from '../../../src/session/hard-reset.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { CeaseSubcode, ErrorCode, IPV4_UNICAST, type SessionParams } from '../../../src/wire/index.js';
-import { params, peer } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer } from './fixtures.js';
 
 const silent = { info() {}, warn() {}, debug() {} };
 
@@ -181,5 +183,34 @@ describe('restarting speaker: selection deferral (RFC 4724 §4.1)', () => {
     expect(released).toEqual(['selection-deferral timer (30 s) expired']);
     r.endOfRib('b', 4);
     expect(released).toHaveLength(1);
+  });
+});
+
+describe('end of the deferral: the routing engine', () => {
+  it('settle() decides every dirty destination at once, so the FIB sees whole routes', () => {
+    const e = new RoutingEngine({ local: LOCAL, decision: DECISION, flushChunk: 2 });
+    for (let i = 0; i < 7; i++) {
+      const k = keyFromText(`10.9.${i}.0/24`)!;
+      e.originate(k.family, k.key, { origin: 0, asPath: [] });
+    }
+    expect(e.rib.dirtyCount).toBe(7);
+    e.settle();
+    expect(e.rib.dirtyCount).toBe(0);
+    expect([...e.rib.tables[4].values()].every((d) => d.best)).toBe(true);
+  });
+
+  it('deferExport holds initial tables (and End-of-RIB) until releaseExport', async () => {
+    const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
+    e.deferExport();
+    const sent: number[] = [];
+    e.peerUp(peer(2, 65002), params(65002), { sendUpdates: (m) => sent.push(m.length) }, PLAIN);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(sent).toEqual([]);
+    expect(e.exportDeferred).toBe(true);
+    e.releaseExport();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(e.exportDeferred).toBe(false);
   });
 });
