@@ -2,8 +2,13 @@
  * The service probes of `lab verify`: from each rack, a pod on a node without an endpoint of the
  * service pings the service IP (its node sends it to the rack's leaf, services.ts serviceIpLines).
  */
-import { nsRun } from './netns.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { nodeBirdFiles } from './calico-lab.js';
+import { must, nsRun, run } from './netns.js';
 import type { LabPlan } from './plan.js';
+import { type Lab, labNodes } from './schema.js';
+import { kubeProxyRules } from './services.js';
 import type { ServiceObservations, ServicePing } from './services-verify.js';
 
 export async function observeServices(p: LabPlan): Promise<ServiceObservations | undefined> {
@@ -24,4 +29,26 @@ export async function observeServices(p: LabPlan): Promise<ServiceObservations |
       );
     }
   return { pings: await Promise.all(jobs) };
+}
+
+/**
+ * What calico-node's confd and kube-proxy do when the cluster changes (an endpoint pod deleted, a
+ * BGPPeer edited): each node's BIRD files re-rendered from `lab` and BIRD reconfigured (confd's
+ * reload_cmd, `sv hup bird`), kube-proxy's rules replaced. The running lab keeps its topology.
+ */
+export async function reconcileNodes(p: LabPlan, lab: Lab): Promise<void> {
+  for (const node of labNodes(lab)) {
+    const dir = join(p.workDir, node.name);
+    for (const proc of p.processes.filter((x) => x.device === node.name && x.name !== 'rackbgp')) {
+      const family = proc.name === 'bird' ? 4 : 6;
+      for (const [file, content] of nodeBirdFiles(lab, node, family)) writeFileSync(join(dir, file), content);
+      if (!('socket' in proc.ready)) continue;
+      const r = await run(proc.ready.client, ['-s', proc.ready.socket, 'configure']);
+      if (r.code !== 0 || !/Reconfigur/.test(r.stdout))
+        throw new Error(`${node.name}: ${proc.name} configure: ${r.stdout.trim() || r.stderr.trim()}`);
+    }
+    const rules = kubeProxyRules(lab, node);
+    const ns = p.namespaces.find((n) => n.device === node.name)!.ns;
+    if (rules) await must('ip', ['netns', 'exec', ns, 'iptables-restore'], rules);
+  }
 }

@@ -37,15 +37,14 @@ interface RibPath {
   readonly attributes?: { communities?: string[]; largeCommunities?: string[] };
 }
 
-const established = (p: LabPlan, obs: Observations, leaf: string, ip: string) =>
+const established = (obs: Observations, leaf: string, ip: string) =>
   obs.switches.find((s) => s.device === leaf)?.neighbors?.find((n) => n.address === ip)?.state ===
   'Established';
 
 /** The leaf FIB's next hops for every service route, against services.ts expectedServiceRoutes. */
 export function checkServiceRoutes(p: LabPlan, obs: Observations): ServiceCheck {
   const lab = p.lab;
-  const live = (rack: Rack) =>
-    rack.nodes.filter((n) => isReflector(n) && established(p, obs, rack.leaf, n.ip));
+  const live = (rack: Rack) => rack.nodes.filter((n) => isReflector(n) && established(obs, rack.leaf, n.ip));
   const failures: string[] = [];
   const notes: string[] = [];
   const expected = expectedServiceRoutes(lab, labDatastore(lab).res, live);
@@ -63,11 +62,23 @@ export function checkServiceRoutes(p: LabPlan, obs: Observations): ServiceCheck 
     const want = e.kind === 'spine' ? leaf.uplinks.map((u) => u.spineIp) : e.nextHops;
     const sameSet = got.length === want.length && want.every((g) => got.includes(g));
     if (!k) failures.push(`${what}: no route, want via ${named(want)} (${e.why})`);
-    else if (!sameSet)
+    else if (!sameSet) {
+      const reflectorIps = lab.racks
+        .find((r) => r.leaf === e.leaf)!
+        .nodes.filter(isReflector)
+        .map((n) => n.ip);
+      const selfOnly =
+        e.kind === 'rack' &&
+        got.every((g) => reflectorIps.includes(g)) &&
+        !want.every((g) => reflectorIps.includes(g));
       failures.push(
-        `${what} goes via ${named(got) || k.dev}, want ${named(want)}: ${e.kind === 'spine' ? e.why : e.why}`,
+        `${what} goes via ${named(got) || k.dev}, want ${named(want)}: ${e.why}${
+          selfOnly
+            ? '; the leaf sees the reflectors as next hop, as without keep-original-next-hop (Calico issue 6451)'
+            : ''
+        }`,
       );
-    else notes.push(`${what} via ${named(got)}: ${e.kind === 'spine' ? `the spine (${e.why})` : e.why}`);
+    } else notes.push(`${what} via ${named(got)}: ${e.kind === 'spine' ? `the spine (${e.why})` : e.why}`);
   }
   return {
     id: 'service-routes',
@@ -111,6 +122,18 @@ export function checkServiceCommunities(p: LabPlan, obs: Observations): ServiceC
   };
 }
 
+/** Why a Local service's packets die: the client's leaf forwards them to nodes without an endpoint. */
+function whereDropped(p: LabPlan, obs: Observations, x: ServicePing): string {
+  const s = p.lab.services.find((v) => v.name === x.service)!;
+  const rack = p.lab.racks.find((r) => r.name === x.rack)!;
+  const k = obs.switches.find((w) => w.device === rack.leaf)?.kernel.find((r) => r.dst === `${x.ip}/32`);
+  const idle = (k?.gateways ?? [])
+    .map((g) => p.lab.racks.flatMap((r) => r.nodes).find((n) => n.ip === g))
+    .filter((n) => n !== undefined && !s.endpoints.includes(n.name));
+  if (s.externalTrafficPolicy !== 'Local' || idle.length === 0) return '';
+  return `: ${rack.leaf} forwards it to ${idle.map((n) => n!.name).join(', ')}, which run no endpoint, and kube-proxy drops Local traffic there (the reflectors' next hop self without keep-original-next-hop, Calico issue 6451)`;
+}
+
 /** calico.prefix-advertisements entries covering a prefix, names resolved (client.go). */
 export function communitiesFor(lab: Lab, prefix: string): string[] {
   const [ip, len] = prefix.split('/');
@@ -148,14 +171,17 @@ export function expectReachable(lab: Lab, service: string): { ok: boolean; why: 
     : { ok: false, why: `BGPFilter rejects its /32 toward every leaf: only the range is announced` };
 }
 
-export function checkServiceReach(p: LabPlan, svc: ServiceObservations): ServiceCheck {
+export function checkServiceReach(p: LabPlan, obs: Observations, svc: ServiceObservations): ServiceCheck {
   const failures: string[] = [];
   const notes: string[] = [];
   for (const x of svc.pings) {
     const want = expectReachable(p.lab, x.service);
     const line = `${x.from} (${x.rack}) → ${x.service} ${x.ip}`;
     if (x.ok === want.ok) notes.push(`${line}: ${x.ok ? 'replied' : 'no reply, as expected'} (${want.why})`);
-    else failures.push(`${line}: ${x.ok ? 'replied, want no reply' : 'no reply'} (${want.why})`);
+    else
+      failures.push(
+        `${line}: ${x.ok ? 'replied, want no reply' : `no reply${whereDropped(p, obs, x)}`} (${want.why})`,
+      );
   }
   return {
     id: 'service-reach',

@@ -6,15 +6,7 @@
  */
 import { hostAt, parseNet, within } from './addr.js';
 import { type CalicoResources, serviceRouteKeys } from './confd-keys.js';
-import {
-  type FilterRule,
-  isReflector,
-  type Lab,
-  type LabNode,
-  type LabService,
-  labNodes,
-  type Rack,
-} from './schema.js';
+import { type FilterRule, isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 
 /** The endpoint pod of a service on a node: the node's first pod (host 1 of its block). */
 export const endpointPodIP = (node: LabNode) => hostAt(node.block, 1);

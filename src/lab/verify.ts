@@ -254,7 +254,7 @@ export function verify(p: LabPlan, obs: Observations, svc?: ServiceObservations)
   const checks = [checkSessions(p, obs), checkBlocks(p, obs), checkFib(p, obs), checkPings(p, obs)];
   if (p.lab.services.length) {
     const s = [checkServiceRoutes(p, obs), checkServiceCommunities(p, obs)];
-    if (svc) s.push(checkServiceReach(p, svc));
+    if (svc) s.push(checkServiceReach(p, obs, svc));
     for (const c of s) checks.push(result(c.id, c.title, c.total, c.failures, c.notes));
   }
   return { ok: checks.every((c) => c.ok), lab: p.lab.name, checks };
