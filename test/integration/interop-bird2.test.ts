@@ -76,9 +76,12 @@ describe.skipIf(skip)('interop: BIRD 2', () => {
         expect(caps).toMatch(/Enhanced refresh\n/);
         expect(caps).toMatch(/Extended message\n/);
         expect(caps).toMatch(/4-octet AS numbers\n/);
-        // Helper only (RFC 4724 §3): the capability without address families.
-        expect(caps).toMatch(/Graceful restart\n/);
-        expect(caps).not.toMatch(/AF supported/);
+        // RFC 4724 §3 with fib: false (no data plane to lose): the session's family, F bit set.
+        expect(caps).toMatch(
+          new RegExp(
+            `Graceful restart\\s+Restart time: 120\\s+AF supported: ${af}\\s+AF preserved: ${af}\\n`,
+          ),
+        );
         expect(caps).toMatch(new RegExp(`ADD-PATH\\s+RX: ${af}\\s+TX: ${af}\\n`));
         expect(text).toMatch(/Session:\s+external AS4/);
         expect(text).toMatch(new RegExp(`Neighbor AS:\\s+${LEAF_ASN}\\n`));

@@ -93,7 +93,7 @@ describe.skipIf(skip)('interop: FRR 8.4', () => {
           multiprotocolExtensions: { [af]: { advertisedAndReceived: true } },
           gracefulRestart: 'advertisedAndReceived',
         });
-        // RFC 4724: a helper (no restart state), and End-of-RIB sent after the initial table (which
+        // RFC 4724: restarting-capable (fib: false: families listed with F), and End-of-RIB sent after the initial table (which
         // follows Established after the coalesce time: waited for, not assumed).
         const gr = await waitFor(`FRR ${address} End-of-RIB`, async () => {
           const info = (await frr.neighbor(address))?.gracefulRestartInfo as
@@ -101,7 +101,7 @@ describe.skipIf(skip)('interop: FRR 8.4', () => {
             | undefined;
           return info?.endOfRibRecv?.[af] ? info : undefined;
         });
-        expect(gr).toMatchObject({ remoteGrMode: 'Helper', endOfRibRecv: { [af]: true } });
+        expect(gr).toMatchObject({ remoteGrMode: 'Restart', endOfRibRecv: { [af]: true } });
         // Who dialled: FRR's end is port 179 when rackbgp connected to it.
         expect(rackbgpPassive ? n.portForeign : n.portLocal).toBe(179);
       }
