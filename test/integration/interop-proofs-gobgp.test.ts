@@ -100,7 +100,9 @@ neighbors:
     // AS loop to GoBGP, which shares it; the prepend is proven at FRR.)
     expect(attr(marked, 2)?.as_paths ?? []).toEqual([]);
     // 65001:100 = 0xFDE90064, NO_EXPORT = 0xFFFFFF01 (RFC 1997).
-    expect((attr(marked, 8)?.communities as number[]).sort()).toEqual([0xfde90064, 0xffffff01]);
+    expect([...((attr(marked, 8)?.communities as number[] | undefined) ?? [])].sort()).toEqual([
+      0xfde90064, 0xffffff01,
+    ]);
     expect(attr(marked, 32)).toMatchObject({
       value: [{ ASN: 65001, LocalData1: 0, LocalData2: 7 }],
     });
