@@ -561,6 +561,8 @@ function checkServices(c: LabInput, lab: Lab): Issue[] {
       add([...path, 'ip'], `${x.ip} is not in calico.${key}: Calico would not announce it`);
     x.endpoints.forEach((e, j) => {
       if (!nodes.has(e)) add([...path, 'endpoints', j], `no node named '${e}'`);
+      else if (labNodes(lab).find((n) => n.name === e)!.pods === 0)
+        add([...path, 'endpoints', j], `${e} runs no pods (pods: 0): the endpoint is its first pod`);
     });
   });
   return issues;
