@@ -89,7 +89,8 @@ export function localCapabilities(
       kind: 'graceful-restart',
       restarting: restart.restarting,
       notification: gr !== true && gr.notification === true,
-      restartTime: gr === true ? SESSION_DEFAULTS.restartTime : (gr['restart-time'] ?? SESSION_DEFAULTS.restartTime),
+      restartTime:
+        gr === true ? SESSION_DEFAULTS.restartTime : (gr['restart-time'] ?? SESSION_DEFAULTS.restartTime),
       families: restart.forwardingPreserved ? families.map((family) => ({ family, forwarding: true })) : [],
     });
   }
