@@ -8,6 +8,7 @@
  * built from the same plan `lab up` runs, so the addresses, AS numbers and interface names are the
  * netns lab's.
  */
+
 import { stringify } from 'yaml';
 import { bgpConfiguration, bgpPeers, ipPools, nodeBgpPatch, nodeLabels } from './calico-resources.js';
 import {
@@ -28,6 +29,7 @@ import {
 import { API_PORT, switchConfig } from './peerings.js';
 import { plan } from './plan.js';
 import { isReflector, type Lab, labNodes } from './schema.js';
+import { serviceFiles } from './services-manifests.js';
 
 export interface RenderedFile {
   readonly path: string;
@@ -222,7 +224,9 @@ calicoctl apply -f calico/01-bgpconfiguration.yaml
 # 2. Nodes: AS per rack, routeReflectorClusterID = own IP on reflectors; labels rr-group / rr-id.
 ${patches.join('\n')}
 ${labelLines.join('\n')}
-# 3. BGPPeers: clients → reflectors, reflector mesh, reflectors → leaf.
+${serviceFiles(lab, k8s, source)
+  .deploy.map((l) => `${l}\n`)
+  .join('')}# 3. BGPPeers: clients → reflectors, reflector mesh, reflectors → leaf.
 calicoctl apply -f calico/03-bgppeers.yaml
 # 4. IPPool without encapsulation.
 calicoctl apply -f calico/04-ippool.yaml
@@ -283,6 +287,8 @@ export function renderContainerlab(lab: Lab, opts: { source?: string; rules: str
     { path: PROMETHEUS_CONFIG, content: prometheusConfig(lab, source) },
     { path: PROMETHEUS_RULES, content: prometheusRules(opts.rules) },
     ...calicoFiles(lab, source),
+    // Services, BGPFilters, peer passwords (services-manifests.ts; none for the seed).
+    ...serviceFiles(lab, kindNodeNames(lab), source).files,
     { path: 'deploy.sh', content: deployScript(lab, source), executable: true },
   ];
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labDatastore, nodeBirdFiles } from '../../../src/lab/calico-lab.js';
 import { bgpPeers } from '../../../src/lab/calico-resources.js';
+import { kindNodeNames, renderContainerlab } from '../../../src/lab/containerlab.js';
 import { LabError, parseLab } from '../../../src/lab/load.js';
 import { labNodes } from '../../../src/lab/schema.js';
 import {
@@ -11,7 +12,9 @@ import {
   kubeProxyRules,
   serviceIpLines,
 } from '../../../src/lab/services.js';
+import { checkManifests, serviceFiles, serviceManifests } from '../../../src/lab/services-manifests.js';
 import { communitiesFor, expectReachable } from '../../../src/lab/services-verify.js';
+import { SEED } from './fixtures.js';
 
 const FILE = join(__dirname, '../../../lab/services.yaml');
 const TEXT = readFileSync(FILE, 'utf8');
@@ -165,5 +168,60 @@ describe('Calico resources and confd output for the services lab', () => {
       ok: false,
       why: 'BGPFilter rejects its /32 toward every leaf: only the range is announced',
     });
+  });
+});
+
+describe('lab render: Kubernetes and Calico manifests for services', () => {
+  it('writes BGPFilters, password Secrets with their Role, Services and pinned Deployments; deploy.sh applies them', () => {
+    const files = renderContainerlab(lab, { source: 'lab/services.yaml', rules: '' });
+    const paths = files.map((f) => f.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'calico/02-bgpfilters.yaml',
+        'kubernetes/01-bgp-passwords.yaml',
+        'kubernetes/02-services.yaml',
+      ]),
+    );
+    const deploy = files.find((f) => f.path === 'deploy.sh')!.content;
+    expect(deploy.indexOf('calico/02-bgpfilters.yaml')).toBeLessThan(
+      deploy.indexOf('calico/03-bgppeers.yaml'),
+    );
+    const docs = serviceManifests(lab, kindNodeNames(lab)) as {
+      kind: string;
+      metadata: { name: string };
+      spec: Record<string, unknown>;
+    }[];
+    expect(docs.filter((d) => d.kind === 'Deployment').map((d) => d.metadata.name)).toEqual([
+      'web-node3',
+      'web-node6',
+      'api-node3',
+      'dns-node2',
+      'dns-node5',
+      'ext-node6',
+      'internal-node3',
+    ]);
+    const seed = renderContainerlab(parseLab(readFileSync(SEED, 'utf8'), 'seed.yaml'), { rules: '' });
+    expect(seed.some((f) => f.path.startsWith('kubernetes/'))).toBe(false);
+    expect(serviceFiles(parseLab(readFileSync(SEED, 'utf8'), 'seed.yaml'), new Map(), 'x')).toEqual({
+      files: [],
+      deploy: [],
+    });
+  });
+
+  it('the strict check rejects a field the API does not define', () => {
+    const [svc] = serviceManifests(lab, kindNodeNames(lab)) as { spec: Record<string, unknown> }[];
+    expect(() => checkManifests([{ ...svc, spec: { ...svc.spec, externalTraficPolicy: 'Local' } }])).toThrow(
+      /Service web: spec: .*\(externalTraficPolicy\)/,
+    );
+    expect(() =>
+      checkManifests([
+        {
+          apiVersion: 'projectcalico.org/v3',
+          kind: 'BGPFilter',
+          metadata: { name: 'f' },
+          spec: { exportV4: [{ action: 'Drop' }] },
+        },
+      ]),
+    ).toThrow(/BGPFilter f: spec.exportV4.0.action/);
   });
 });
