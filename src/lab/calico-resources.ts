@@ -74,6 +74,7 @@ function leafPeeringSpec(rack: Rack): Record<string, unknown> {
       password: { secretKeyRef: { name: passwordSecretName(rack), key: 'password' } },
     }),
     ...(p.filters !== undefined && { filters: [...p.filters] }),
+    ...(p.numAllowedLocalASNumbers !== undefined && { numAllowedLocalASNumbers: p.numAllowedLocalASNumbers }),
   };
 }
 

@@ -62,6 +62,8 @@ const leafPeeringShape = z.strictObject({
   password: z.string().min(1).max(80).optional(),
   /** BGPFilter names (calico.filters). */
   filters: z.array(labelValue).optional(),
+  /** numAllowedLocalASNumbers: BIRD's `allow local as N` (routes carrying the rack's own AS accepted). */
+  'num-allowed-local-as-numbers': z.number().int().min(0).max(10).optional(),
 });
 
 /** A Kubernetes Service and its endpoint pods, one per listed node. */
@@ -225,6 +227,7 @@ export interface LeafPeering {
   readonly maxRestartTime?: string;
   readonly password?: string;
   readonly filters?: readonly string[];
+  readonly numAllowedLocalASNumbers?: number;
 }
 export interface FilterRule {
   readonly action: 'Accept' | 'Reject';
@@ -297,6 +300,9 @@ const leafPeeringOf = (p: z.output<typeof leafPeeringShape> | undefined): LeafPe
   ...(p?.['max-restart-time'] !== undefined && { maxRestartTime: p['max-restart-time'] }),
   ...(p?.password !== undefined && { password: p.password }),
   ...(p?.filters !== undefined && { filters: p.filters }),
+  ...(p?.['num-allowed-local-as-numbers'] !== undefined && {
+    numAllowedLocalASNumbers: p['num-allowed-local-as-numbers'],
+  }),
 });
 
 export const isReflector = (n: LabNode) => n.rrId !== undefined;

@@ -53,6 +53,15 @@ describe('lab file: services, communities, filters, leaf peering', () => {
     ]);
   });
 
+  it("num-allowed-local-as-numbers becomes the BGPPeer field and BIRD's allow local as", () => {
+    const l = parseLab(
+      TEXT.replace('max-restart-time: 120s', 'max-restart-time: 120s\n      num-allowed-local-as-numbers: 2'),
+      'x',
+    );
+    expect(l.racks[0].leafPeering.numAllowedLocalASNumbers).toBe(2);
+    expect(nodeBirdFiles(l, l.racks[0].nodes[0], 4).get('bird.cfg')).toContain('  allow local as 2;');
+  });
+
   it('reports problems at file:line:col', () => {
     expect(errorsOf(TEXT.replace('max-restart-time: 120s', 'max-restart-time: 2 minutes'))).toEqual([
       'lab.yaml:50:25: racks[0].leaf-peering.max-restart-time: must be a Go duration like 120s',
