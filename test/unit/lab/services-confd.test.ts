@@ -46,13 +46,17 @@ const FILES = ['bird.cfg', 'bird_aggr.cfg', 'bird_ipam.cfg', 'bird6.cfg', 'bird6
 /**
  * Calico's own compiled fixtures (confd/tests/compiled_templates, v3.28.2) for the features the
  * services lab uses; test_suite_common.sh compares with `diff --ignore-blank-lines`. The inputs of
- * bgpfilter/match_operators and password/step3 are the resources test_suite_common.sh applies
+ * the bgpfilter cases and password/step3 are the resources test_suite_common.sh applies
  * inline (turn_mesh_off first), vendored as input.yaml.
  */
 const CASES: [string, string, string[]?][] = [
   ['mesh/communities', 'kube-master'],
   ['mesh/static-routes', 'kube-master', ['mesh/static-routes/kubectl-input.yaml']],
   ['bgpfilter/match_operators', 'kube-master'],
+  ['bgpfilter/match_source', 'kube-master'],
+  ['bgpfilter/match_interface', 'kube-master'],
+  ['bgpfilter/single_filter/explicit_peer', 'kube-master'],
+  ['bgpfilter/multi_filter/explicit_peer', 'kube-master'],
   ['password/step3', 'node1'],
 ];
 
