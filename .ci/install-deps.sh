@@ -22,6 +22,7 @@ APT_PACKAGES=(
   tcpdump
   procps
   iputils-ping # the seed lab's pod-to-pod pings (rackbgp lab verify)
+  iptables     # kube-proxy's service rules in the services lab's nodes (iptables-restore)
   prometheus   # and promtool: scrape /metrics, check and run dashboards/rules.yml (prometheus, dashboards tests)
 )
 # Runtime libraries of bird2 (its Depends minus those shared with bird 1.6,

@@ -89,6 +89,8 @@ function runningLab(
 function needPrograms(p: LabPlan): void {
   const programs = new Set<string>(['/usr/bin/ping']);
   for (const x of p.processes) if ('socket' in x.ready) programs.add(x.argv[0]).add(x.ready.client);
+  // Services: kube-proxy's rules are loaded with iptables-restore (services.ts).
+  if (p.namespaces.some((n) => n.iptables)) programs.add('/usr/sbin/iptables-restore');
   const missing = [...programs].filter((f) => {
     try {
       accessSync(f, constants.X_OK);
@@ -99,7 +101,7 @@ function needPrograms(p: LabPlan): void {
   });
   if (missing.length)
     throw new LabFailure(
-      `missing ${missing.join(', ')}: install Debian's bird and iputils-ping (sudo bash .ci/install-deps.sh)`,
+      `missing ${missing.join(', ')}: install Debian's bird, iputils-ping and iptables (sudo bash .ci/install-deps.sh)`,
     );
 }
 
