@@ -7,7 +7,7 @@
  */
 import { stringify } from 'yaml';
 import { z } from 'zod';
-import { bgpFilters, passwordSecrets } from './calico-resources.js';
+import { bgpConfiguration, bgpFilters, bgpPeers, passwordSecrets } from './calico-resources.js';
 import type { Lab } from './schema.js';
 
 const meta = z.strictObject({
@@ -102,6 +102,47 @@ const manifest = z.discriminatedUnion('kind', [
     subjects: z.array(
       z.strictObject({ kind: z.literal('ServiceAccount'), name: z.string(), namespace: z.string() }),
     ),
+  }),
+  z.strictObject({
+    apiVersion: z.literal('projectcalico.org/v3'),
+    kind: z.literal('BGPConfiguration'),
+    metadata: meta,
+    spec: z.strictObject({
+      logSeverityScreen: z.enum(['Debug', 'Info', 'Warning', 'Error', 'Fatal']).optional(),
+      nodeToNodeMeshEnabled: z.boolean().optional(),
+      asNumber: z.number().int().min(1).max(4294967295).optional(),
+      serviceClusterIPs: z.array(z.strictObject({ cidr: z.string() })).optional(),
+      serviceExternalIPs: z.array(z.strictObject({ cidr: z.string() })).optional(),
+      serviceLoadBalancerIPs: z.array(z.strictObject({ cidr: z.string() })).optional(),
+      communities: z
+        .array(z.strictObject({ name: z.string(), value: z.string().regex(/^\d+:\d+(:\d+)?$/) }))
+        .optional(),
+      prefixAdvertisements: z
+        .array(z.strictObject({ cidr: z.string(), communities: z.array(z.string()) }))
+        .optional(),
+    }),
+  }),
+  z.strictObject({
+    apiVersion: z.literal('projectcalico.org/v3'),
+    kind: z.literal('BGPPeer'),
+    metadata: meta,
+    spec: z.strictObject({
+      node: z.string().optional(),
+      nodeSelector: z.string().optional(),
+      peerIP: z.string().optional(),
+      peerSelector: z.string().optional(),
+      asNumber: z.number().int().min(1).max(4294967295).optional(),
+      keepOriginalNextHop: z.boolean().optional(),
+      maxRestartTime: z
+        .string()
+        .regex(/^(\d+(\.\d+)?(h|m|s|ms))+$/)
+        .optional(),
+      password: z
+        .strictObject({ secretKeyRef: z.strictObject({ name: z.string(), key: z.string() }) })
+        .optional(),
+      filters: z.array(z.string()).optional(),
+      numAllowedLocalASNumbers: z.number().int().min(0).optional(),
+    }),
   }),
   z.strictObject({
     apiVersion: z.literal('projectcalico.org/v3'),
@@ -232,7 +273,8 @@ export function serviceFiles(
   const filters = bgpFilters(lab);
   const secrets = [...passwordSecrets(lab), ...passwordRbac(lab)];
   const services = serviceManifests(lab, kindNames);
-  checkManifests([...filters, ...secrets, ...services]);
+  // The BGPConfiguration and BGPPeers (calico/01, 03) carry the service and peering fields: checked too.
+  checkManifests([bgpConfiguration(lab), ...bgpPeers(lab), ...filters, ...secrets, ...services]);
   const head = (what: string, how: string) =>
     `${what}.\nLab ${lab.name}, rendered from ${source}; deploy.sh applies it with ${how}.`;
   if (filters.length) {

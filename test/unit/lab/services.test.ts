@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { labDatastore, nodeBirdFiles } from '../../../src/lab/calico-lab.js';
-import { bgpPeers } from '../../../src/lab/calico-resources.js';
+import { bgpConfiguration, bgpPeers } from '../../../src/lab/calico-resources.js';
 import { kindNodeNames, renderContainerlab } from '../../../src/lab/containerlab.js';
 import { LabError, parseLab } from '../../../src/lab/load.js';
 import { labNodes } from '../../../src/lab/schema.js';
@@ -218,6 +218,11 @@ describe('lab render: Kubernetes and Calico manifests for services', () => {
   });
 
   it('the strict check rejects a field the API does not define', () => {
+    expect(() => checkManifests([bgpConfiguration(lab), ...bgpPeers(lab)])).not.toThrow();
+    const [peer] = bgpPeers(lab) as { spec: Record<string, unknown> }[];
+    expect(() => checkManifests([{ ...peer, spec: { ...peer.spec, keepOriginalNexthop: true } }])).toThrow(
+      /BGPPeer rr1-clients-to-reflectors: spec: .*\(keepOriginalNexthop\)/,
+    );
     const [svc] = serviceManifests(lab, kindNodeNames(lab)) as { spec: Record<string, unknown> }[];
     expect(() => checkManifests([{ ...svc, spec: { ...svc.spec, externalTraficPolicy: 'Local' } }])).toThrow(
       /Service web: spec: .*\(externalTraficPolicy\)/,
