@@ -46,9 +46,9 @@ export class SoakDut {
       `${yaml}api: { address: ${address}, port: 50179 }\nmetrics: { address: ${address}, port: 9179 }\n`,
     );
     const snapshots = join(net.dir, 'snapshots');
-    mkdirSync(snapshots, { recursive: true }); // node dies on SIGUSR2 when the directory is missing
+    mkdirSync(snapshots, { recursive: true }); // node dies on the snapshot signal when the directory is missing
     const proc = net.spawn(node, 'rackbgp', process.execPath, [
-      '--heapsnapshot-signal=SIGUSR2',
+      '--heapsnapshot-signal=SIGWINCH',
       `--diagnostic-dir=${snapshots}`,
       ...nodeFlags,
       DEFAULT_RACKBGP,
@@ -97,10 +97,10 @@ export class SoakDut {
     return out;
   }
 
-  /** Full GC (heap snapshot on SIGUSR2), then the process's memory and handles. */
+  /** Full GC (heap snapshot on SIGWINCH: SIGUSR2 is `rackbgp restart`), then the process's memory and handles. */
   async sample(): Promise<ProcessSample> {
     const before = new Set(existsSync(this.snapshots) ? readdirSync(this.snapshots) : []);
-    process.kill(this.proc.pid, 'SIGUSR2');
+    process.kill(this.proc.pid, 'SIGWINCH');
     const file = await waitFor(
       'heap snapshot',
       async () => {

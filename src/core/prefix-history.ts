@@ -78,9 +78,9 @@ export interface HistoryTotals {
 export interface PrefixHistoryOptions {
   readonly journal: Journal;
   readonly lookup: (family: 4 | 6, key: PrefixKey) => Dest | undefined;
-  /** Records kept for prefixes no longer in the RIB; the oldest go first (default 1,000,000). */
+  /** Records kept for prefixes no longer in the RIB; the oldest go first (default 100,000). */
   readonly maxDetached?: number;
-  /** Outage windows kept per prefix (default 32). */
+  /** Outage windows kept per prefix, the last ones (default 4; counts and totals cover all). */
   readonly maxOutages?: number;
 }
 
@@ -136,8 +136,8 @@ export class PrefixHistory {
   constructor(o: PrefixHistoryOptions) {
     this.journal = o.journal;
     this.lookup = o.lookup;
-    this.maxDetached = o.maxDetached ?? 1_000_000;
-    this.maxOutages = o.maxOutages ?? 32;
+    this.maxDetached = o.maxDetached ?? 100_000;
+    this.maxOutages = o.maxOutages ?? 4;
   }
 
   /**

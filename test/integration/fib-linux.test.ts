@@ -329,6 +329,7 @@ describe.skipIf(skip)('LinuxFib in a namespace', () => {
         nextHops: [{ via: '10.0.0.2', dev: 'eth1' }],
         connected: false,
         via: '10.5.0.0/16',
+        metric: 0, // the static route's metric: the IGP cost of RFC 4271 §9.1.2.2 (e)
       });
 
       // Our own routes change nothing the resolver uses: no event, no resolution through them.
