@@ -6,6 +6,8 @@
  * go. Neighbors without the GR capability, or restarting themselves (R bit), are not waited for.
  * The receiving side is src/core/graceful-restart.ts. Time comes from the Clock.
  */
+import type { Dest } from '../rib/loc-rib.js';
+import type { LocalRestartState } from '../session/neighbor-config.js';
 import type { Logger } from '../session/peer-session.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
@@ -22,6 +24,49 @@ export interface DeferralView {
   /** Why the deferral ended (End-of-RIB from all, or the timer), and after how many ms. */
   readonly ended?: { readonly why: string; readonly ms: number };
   readonly deferralTime: number;
+}
+
+/** What the deferral holds back and releases (the speaker's parts, as ports). */
+export interface DeferralPorts {
+  readonly routing: {
+    deferExport(): void;
+    settle(): void;
+    releaseExport(): void;
+    readonly rib: { readonly tables: Record<4 | 6, ReadonlyMap<unknown, Dest>> };
+  };
+  readonly sessions: { setRestartState(s: LocalRestartState | undefined): void };
+  /** The kernel FIB, once started (fib: true). */
+  readonly forwarding: () => { thaw(dests: Iterable<Dest>): void; endStartup(): void } | undefined;
+}
+
+/**
+ * Enters the restart: R and F in later OPENs, export deferred, the wait for `neighbors` begun. At
+ * its end the RIB is decided in full (the last End-of-RIB comes with UPDATEs not decided yet, and
+ * the FIB would take an undecided destination for one without a route), tables and End-of-RIB go
+ * out, the FIB follows the RIB (kernel routes that did not come back go), and R is cleared.
+ */
+export function enterRestart(
+  ports: DeferralPorts,
+  deps: { clock: Clock; log: Logger; deferralTime: number },
+  neighbors: readonly string[],
+): RestartingSpeaker {
+  const r = new RestartingSpeaker({
+    ...deps,
+    release: () => {
+      ports.routing.settle();
+      ports.routing.releaseExport();
+      const fwd = ports.forwarding();
+      if (fwd) {
+        fwd.thaw([4, 6].flatMap((f) => [...ports.routing.rib.tables[f as 4 | 6].values()]));
+        fwd.endStartup();
+      }
+      ports.sessions.setRestartState(undefined);
+    },
+  });
+  ports.routing.deferExport();
+  ports.sessions.setRestartState({ restarting: true, forwardingPreserved: true });
+  r.begin(neighbors);
+  return r;
 }
 
 const familyOf = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);

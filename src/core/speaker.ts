@@ -54,7 +54,7 @@ import {
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading, writeRestartMarker } from './restart-marker.js';
-import { type DeferralView, RestartingSpeaker } from './restarting-speaker.js';
+import { type DeferralView, enterRestart, type RestartingSpeaker } from './restarting-speaker.js';
 import { RoutingEngine } from './routing.js';
 import {
   type AdjRibRouteSnapshot,
@@ -345,34 +345,20 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     if (m.kind === 'expired' || m.kind === 'invalid')
       this.log.warn({ why: m.why }, 'graceful restart marker ignored: starting afresh');
     if (m.kind !== 'restart') return;
-    this.restarting = new RestartingSpeaker({
-      clock: this.clock,
-      log: this.log,
-      deferralTime: this.config['graceful-restart']['selection-deferral-time'],
-      release: () => this.endDeferral(),
-    });
-    this.routing.deferExport();
-    this.sessions.setRestartState({ restarting: true, forwardingPreserved: true });
     this.log.info(
       { restartedMsAgo: m.ageMs, fibKept: m.marker.fibKept, restartTime: m.marker.restartTime },
       'graceful restart: this run follows rackbgp restart',
     );
     const neighbors = this.config.neighbors.filter((n) => !(n.shutdown ?? this.config.defaults?.shutdown));
-    this.restarting.begin(neighbors.map((n) => n.address));
-  }
-
-  /** The deferral is over: tables and End-of-RIB go out, the FIB follows the RIB, R is cleared. */
-  private endDeferral(): void {
-    // The last End-of-RIB came with UPDATEs not decided yet: decide them all before the FIB looks.
-    this.routing.settle();
-    this.routing.releaseExport();
-    const fwd = this.forwarding;
-    if (fwd) {
-      // Kernel routes that did not come back go now (thaw), and the adopted ones are ours again.
-      fwd.thaw([4, 6].flatMap((f) => [...this.routing.rib.tables[f as 4 | 6].values()]));
-      fwd.endStartup();
-    }
-    this.sessions.setRestartState(undefined);
+    this.restarting = enterRestart(
+      { routing: this.routing, sessions: this.sessions, forwarding: () => this.forwarding },
+      {
+        clock: this.clock,
+        log: this.log,
+        deferralTime: this.config['graceful-restart']['selection-deferral-time'],
+      },
+      neighbors.map((n) => n.address),
+    );
   }
 
   /** Graceful restart of this daemon as seen now (restarting side, RFC 4724 §4.1). */
