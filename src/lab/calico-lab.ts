@@ -13,7 +13,8 @@ import {
   ipPools,
   passwordSecrets,
 } from './calico-resources.js';
-import { type CalicoResources, confdCache, resourcesFromManifests, serviceRouteKeys } from './confd-keys.js';
+import { type CalicoResources, confdCache, resourcesFromManifests } from './confd-keys.js';
+import { serviceRouteKeys } from './confd-routes.js';
 import { type Lab, type LabNode, labNodes } from './schema.js';
 import { serviceObjects } from './services.js';
 

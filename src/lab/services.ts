@@ -5,7 +5,8 @@
  * the ToR must then see, per leaf and service route (next hops, absence), for `lab verify`.
  */
 import { hostAt, parseNet, within } from './addr.js';
-import { type CalicoResources, serviceRouteKeys } from './confd-keys.js';
+import type { CalicoResources } from './confd-keys.js';
+import { serviceRouteKeys } from './confd-routes.js';
 import { type FilterRule, isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 
 /** The endpoint pod of a service on a node: the node's first pod (host 1 of its block). */

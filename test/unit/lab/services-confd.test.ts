@@ -3,12 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { readConfdDir, renderConfd } from '../../../src/lab/confd.js';
-import {
-  type BlockAffinity,
-  confdCache,
-  resourcesFromManifests,
-  serviceRouteKeys,
-} from '../../../src/lab/confd-keys.js';
+import { type BlockAffinity, confdCache, resourcesFromManifests } from '../../../src/lab/confd-keys.js';
+import { serviceRouteKeys } from '../../../src/lab/confd-routes.js';
 
 const FIXTURES = join(__dirname, '../../fixtures/calico');
 const TEMPLATES = join(__dirname, '../../../lab/calico-templates/v3.28.2');
