@@ -134,6 +134,9 @@ check_version tcpdump /usr/bin/tcpdump /usr/bin/tcpdump --version
 check_version ip /usr/bin/ip /usr/bin/ip -V
 check_version pgrep /usr/bin/pgrep /usr/bin/pgrep --version
 check_version ping /usr/bin/ping /usr/bin/ping -V
+check_version prometheus /usr/bin/prometheus /usr/bin/prometheus --version
+check_version promtool /usr/bin/promtool /usr/bin/promtool --version
+check_version iptables /usr/sbin/iptables-restore /usr/sbin/iptables-restore --version
 
 if ((${#missing[@]})); then
   log "FAILED, missing or broken: ${missing[*]}"
