@@ -36,6 +36,12 @@ export function eventDetail(e: JournalEvent): string {
     case 'eor-sent':
     case 'eor-received':
       return str(d.family);
+    case 'gr-restart-begin':
+      return `deferring until End-of-RIB from ${Array.isArray(d.neighbors) ? d.neighbors.join(' ') : ''}`;
+    case 'gr-restart-eor':
+      return `End-of-RIB after ${str(d.ms)} ms`;
+    case 'gr-restart-end':
+      return `${str(d.why)} after ${str(d.ms)} ms${Array.isArray(d.neighbors) && d.neighbors.length ? ` (not heard: ${d.neighbors.join(' ')})` : ''}`;
     case 'gr-helper-start':
     case 'gr-helper-end':
       return `${str(d.outcome ?? '')}${Array.isArray(d.families) && d.families.length ? ` [${d.families.join(' ')}]` : ''}${d.why ? `: ${str(d.why)}` : ''}`;

@@ -22,6 +22,7 @@ import { type EventFilter, Journal, type JournalEvent } from './journal.js';
 import { formatEvent } from './journal-text.js';
 import { PrefixHistory } from './prefix-history.js';
 import type { ReloadReport } from './reload.js';
+import type { RestartAnnouncement } from './restarting-speaker.js';
 
 /** The fault announcement of the issue 15 contract (src/core/faults.ts emits it). */
 export interface FaultAnnouncement {
@@ -178,6 +179,15 @@ export class JournalWiring {
       queueMicrotask(() => this.gracefulRestart(g)),
     );
     emitter.on('reload', (r: ReloadReport) => this.reload(r));
+    // Our own restart (RFC 4724 §4.1): the deferral, each End-of-RIB it waited for, its end.
+    emitter.on('restarting', (e: RestartAnnouncement) =>
+      j.add(`gr-restart-${e.phase}`, {
+        ...(e.neighbor !== undefined && { peer: e.neighbor }),
+        ...(e.why !== undefined && { why: e.why }),
+        ...(e.ms !== undefined && { ms: e.ms }),
+        ...(e.neighbors !== undefined && { neighbors: e.neighbors }),
+      }),
+    );
     emitter.on(
       'fibApplied',
       ({ changes, failed }: { changes: readonly FibChange[]; failed: readonly FibFailure[] }) =>

@@ -29,6 +29,9 @@ export const EVENT_TYPES = [
   'reload',
   'fault-start',
   'fault-end',
+  'gr-restart-begin',
+  'gr-restart-eor',
+  'gr-restart-end',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

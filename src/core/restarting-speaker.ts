@@ -12,6 +12,17 @@ import type { Logger } from '../session/peer-session.js';
 import type { Clock, Timer } from '../util/clock.js';
 import { IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
 
+/** The restart's milestones, for the journal: begun, one neighbor's End-of-RIB in, over. */
+export interface RestartAnnouncement {
+  readonly phase: 'begin' | 'eor' | 'end';
+  readonly neighbor?: string;
+  readonly why?: string;
+  /** ms since the deferral began. */
+  readonly ms?: number;
+  /** begin: neighbors waited for; end: still waited for when it ended. */
+  readonly neighbors?: readonly string[];
+}
+
 export interface DeferralView {
   /** This run is a graceful restart (the marker was fresh). */
   readonly restarted: boolean;
@@ -47,7 +58,7 @@ export interface DeferralPorts {
  */
 export function enterRestart(
   ports: DeferralPorts,
-  deps: { clock: Clock; log: Logger; deferralTime: number },
+  deps: { clock: Clock; log: Logger; deferralTime: number; announce?: (e: RestartAnnouncement) => void },
   neighbors: readonly string[],
 ): RestartingSpeaker {
   const r = new RestartingSpeaker({
@@ -90,6 +101,7 @@ export class RestartingSpeaker {
       readonly deferralTime: number;
       /** Called once when the deferral ends: release export and the FIB, clear the R bit. */
       readonly release: (why: string) => void;
+      readonly announce?: (e: RestartAnnouncement) => void;
     },
   ) {}
 
@@ -106,6 +118,7 @@ export class RestartingSpeaker {
       { neighbors: neighbors.length, deferralTime: this.deps.deferralTime },
       'graceful restart: deferring best-path selection until End-of-RIB from every GR neighbor',
     );
+    this.deps.announce?.({ phase: 'begin', neighbors: [...neighbors], ms: 0 });
     if (!neighbors.length) queueMicrotask(() => this.finish('no neighbor to wait for'));
   }
 
@@ -150,6 +163,7 @@ export class RestartingSpeaker {
         { peer: address, family: unicastName(family), ms },
         'graceful restart: End-of-RIB waited for',
       );
+      this.deps.announce?.({ phase: 'eor', neighbor: address, ms });
     }
     this.check();
   }
@@ -190,5 +204,6 @@ export class RestartingSpeaker {
       'graceful restart: deferral over, selecting and sending tables with End-of-RIB',
     );
     this.deps.release(why);
+    this.deps.announce?.({ phase: 'end', why, ms: this.ended.ms, neighbors: [...this.waiting.keys()] });
   }
 }

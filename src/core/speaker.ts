@@ -54,7 +54,12 @@ import {
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading, writeRestartMarker } from './restart-marker.js';
-import { type DeferralView, enterRestart, type RestartingSpeaker } from './restarting-speaker.js';
+import {
+  type DeferralView,
+  enterRestart,
+  type RestartAnnouncement,
+  type RestartingSpeaker,
+} from './restarting-speaker.js';
 import { RoutingEngine } from './routing.js';
 import {
   type AdjRibRouteSnapshot,
@@ -84,6 +89,8 @@ export interface SpeakerEvents {
   flush: [{ seconds: number; destinations: number }];
   /** End-of-RIB handed to a neighbor's session (RFC 4724 §2). */
   endOfRibSent: [{ neighbor: string; family: string }];
+  /** Our own graceful restart (RFC 4724 §4.1): deferral begun, a neighbor's End-of-RIB, deferral over. */
+  restarting: [RestartAnnouncement];
   /** Graceful-restart helper outcomes (RFC 4724 §4.2), for the journal. */
   gracefulRestart: [GracefulRestartAnnouncement];
   /** A configuration reload, applied or not. */
@@ -356,6 +363,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         clock: this.clock,
         log: this.log,
         deferralTime: this.config['graceful-restart']['selection-deferral-time'],
+        announce: (e) => this.emit('restarting', e),
       },
       neighbors.map((n) => n.address),
     );

@@ -95,6 +95,16 @@ describe.skipIf(skip)('graceful restart: rackbgp restarting, BIRD 2 helping', ()
     expect(log).toMatch(/End-of-RIB waited for/);
     expect(log).toMatch(/deferral over.*|"why":"End-of-RIB from every GR neighbor"/);
     expect(existsSync(marker)).toBe(false);
+    // The journal tells the restart's story: deferral begun for the neighbor, its End-of-RIB, the end.
+    const events = (await again.cli(['events', '--json'])).stdout;
+    const types = (JSON.parse(events) as { events: { type: string; peer?: string; why?: string }[] }).events
+      .filter((e) => e.type.startsWith('gr-restart-'))
+      .map((e) => [e.type, e.peer ?? e.why ?? '']);
+    expect(types).toEqual([
+      ['gr-restart-begin', ''],
+      ['gr-restart-eor', '10.95.1.12'],
+      ['gr-restart-end', 'End-of-RIB from every GR neighbor'],
+    ]);
     // BIRD 2.0.12 does not announce RFC 8538's N bit, so our reset stays a plain Cease 6/4 (no Hard
     // Reset wrapping) and BIRD, no helper after a NOTIFICATION, drops the route.
     expect((await again.neighbor('10.95.1.12'))?.counters.notificationsOut).toEqual({});
