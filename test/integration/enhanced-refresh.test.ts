@@ -3,14 +3,28 @@
  * refresh, FRR answers BoRR, its table, EoRR. A prefix FRR stopped exporting in between (outbound
  * prefix-list changed with `bgp route-map delay-timer 0`, so FRR sends nothing until asked) must be
  * gone afterwards. Measured: FRR withdraws it inside the refresh (its Adj-RIB-Out still had it),
- * so the purge at EoRR finds nothing left; the purge of paths simply absent from a refresh is the
- * unit test's (test/unit/core/enhanced-refresh.test.ts).
+ * so the purge at EoRR finds nothing left. A scripted peer then sends, on the wire, two routes, BoRR,
+ * one of them again, and EoRR: the one left out is purged, the other stays fresh.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NlriBuilder } from '../../src/rib/nlri-builder.js';
+import { keyFromText } from '../../src/rib/prefix-key.js';
+import {
+  Afi,
+  AsPathSegmentType,
+  encodeMessage,
+  IPV4_UNICAST,
+  makeOpen,
+  Origin,
+  packAnnouncements,
+  RefreshSubtype,
+  type UpdateContext,
+} from '../../src/wire/index.js';
 import { FRR, startFrr } from './support/frr.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { startRackbgp } from './support/rackbgp.js';
+import { rawPeer } from './support/raw-peer.js';
 
 const skip = !isRoot() || requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh).length > 0;
 
@@ -53,6 +67,65 @@ router bgp 65002
 `;
 
 describe.skipIf(skip)('enhanced route refresh received from FRR and ExaBGP', () => {
+  it('a scripted peer: the route absent from its refresh is purged at EoRR, the re-sent one stays', async () => {
+    const leaf = await startRackbgp(net, 'leaf', LEAF.replace('asn: 65002 }', 'asn: 65002, passive: true }'));
+    const ctx: UpdateContext = { fourOctetAs: true, addPathRx: new Set(), addPathTx: new Set() };
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    const open = makeOpen({
+      asn: 65002,
+      holdTime: 3,
+      routerId: '10.96.1.12',
+      capabilities: [
+        { kind: 'multiprotocol', family: IPV4_UNICAST },
+        { kind: 'route-refresh' },
+        { kind: 'enhanced-route-refresh' },
+        { kind: 'four-octet-as', asn: 65002 },
+      ],
+    });
+    const announce = (prefixes: string[]) => {
+      const b = new NlriBuilder(Afi.IPV4, false);
+      for (const p of prefixes) b.add(keyFromText(p)!.key);
+      const attrs = {
+        origin: Origin.IGP,
+        asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65002] }],
+        nextHop: '10.96.1.12',
+      };
+      return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).map(hex).join('');
+    };
+    const refresh = (subtype: number) =>
+      hex(encodeMessage({ type: 'route-refresh', family: IPV4_UNICAST, subtype }, ctx));
+    const keepalive = hex(encodeMessage({ type: 'keepalive' }, ctx));
+    // rackbgp's OPEN and KEEPALIVE, then its End-of-RIB; every later message is a KEEPALIVE (about
+    // one a second with hold time 3), each answered so the session stays up while the test looks.
+    const peer = rawPeer(
+      net,
+      'peer',
+      { host: '10.96.1.1', localAddress: '10.96.1.12' },
+      [
+        { send: hex(encodeMessage(open, ctx)) },
+        { awaitMessages: 2 },
+        { send: keepalive },
+        { send: announce(['10.13.1.0/24', '10.13.2.0/24']) },
+        { awaitMessages: 3 },
+        { send: refresh(RefreshSubtype.BORR) },
+        { send: announce(['10.13.1.0/24']) },
+        { send: refresh(RefreshSubtype.EORR) },
+        ...Array.from({ length: 6 }, (_, i) => [{ send: keepalive }, { awaitMessages: 4 + i }]).flat(),
+      ],
+      15_000,
+    );
+    const routes = await waitFor('refresh applied', async () => {
+      const r = await leaf.routes();
+      return r.length === 1 && logged(leaf.log, 'EoRR, stale paths purged').length === 1 ? r : undefined;
+    });
+    expect(routes[0].prefix).toBe('10.13.1.0/24');
+    expect(routes[0].paths.every((p) => !p.stale)).toBe(true);
+    expect((await leaf.neighbor('10.96.1.12'))?.state).toBe('Established');
+    expect(logged(leaf.log, 'BoRR, paths stale').map((l) => l.stale)).toEqual([2]);
+    expect(logged(leaf.log, 'EoRR, stale paths purged').map((l) => l.purged)).toEqual([1]);
+    await peer;
+  });
+
   let net: TestNet;
   beforeEach(async () => {
     net = new TestNet('err');
