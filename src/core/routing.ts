@@ -234,6 +234,12 @@ export class RoutingEngine {
 
   /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, EoRR, or timer expiry); returns how many. */
   purgeStale(info: PeerInfo, family?: 4 | 6): number {
+    // A live session (RFC 7313 refresh): what the RIB purges leaves its kept Adj-RIB-In too.
+    const adjIn = this.peers.get(info)?.adjIn;
+    if (adjIn)
+      for (const f of family ? [family] : ([4, 6] as const))
+        for (const d of this.rib.tables[f].values())
+          for (const p of d.paths) if (p.peer === info && p.stale) adjIn.delete(f, d.key, p.pathId);
     const n = this.rib.flushPeer(info, true, family);
     this.schedule();
     return n;

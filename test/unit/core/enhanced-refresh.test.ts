@@ -121,4 +121,20 @@ describe('enhanced route refresh receiver (RFC 7313 §4)', () => {
     expect(clock.timers).toBe(0);
     expect(rr.inProgress(a, 4)).toBe(false);
   });
+
+  it('with soft-reconfiguration-inbound the purged path leaves the kept Adj-RIB-In too', async () => {
+    const clock = new ManualClock();
+    const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
+    const a = peer(2, 65002);
+    e.peerUp(a, params(65002), { sendUpdates: () => {} }, { ...PLAIN, softReconfigurationInbound: true });
+    await turn();
+    const rr = new EnhancedRefreshReceiver({ clock, rib: e, log: silent, staleTime: () => 30 });
+    for (const u of announce(a, ['10.1.0.0/24', '10.1.1.0/24'])) e.receiveUpdate(a, u);
+    e.flush();
+    expect(e.adjRibIn(a, 4)).toHaveLength(2);
+    rr.begin(a, 4);
+    for (const u of announce(a, ['10.1.0.0/24'])) e.receiveUpdate(a, u);
+    rr.end(a, 4);
+    expect(e.adjRibIn(a, 4)?.map((x) => keyToText(4, x.key))).toEqual(['10.1.0.0/24']);
+  });
 });
