@@ -65,6 +65,10 @@ export function parseFrrWords(input: readonly string[], ip: boolean): FrrShow | 
     }
     default: {
       const longer = words[1]?.toLowerCase() === 'longer-prefixes';
+      // FRR's `show ip bgp` and `show bgp ipv4` take IPv4 only; an address of the other family is a mistake.
+      const given: 4 | 6 = words[0].includes(':') ? 6 : 4;
+      if (family !== undefined && given !== family)
+        return { error: `'${words[0]}' is IPv${given}: use show bgp ipv${given} unicast ${words[0]}` };
       return (
         extra(longer ? 2 : 1) ?? { kind: 'routes', ...(family && { family }), prefix: words[0], longer, json }
       );

@@ -50,6 +50,12 @@ describe("FRR's show words", () => {
     expect(parseFrrWords(['ipv4', 'multicast'], false)).toEqual({
       error: 'only unicast is supported (not multicast)',
     });
+    expect(parseFrrWords(['fd00:1::/48'], true)).toEqual({
+      error: "'fd00:1::/48' is IPv6: use show bgp ipv6 unicast fd00:1::/48",
+    });
+    expect(parseFrrWords(['ipv6', '10.1.0.0/16'], false)).toEqual({
+      error: "'10.1.0.0/16' is IPv4: use show bgp ipv4 unicast 10.1.0.0/16",
+    });
     expect(parseFrrWords(['neighbors', '10.0.0.1', 'routes'], false)).toEqual({
       error: "'routes': expected advertised-routes or received-routes",
     });
