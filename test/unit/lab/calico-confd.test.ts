@@ -79,7 +79,9 @@ describe("Calico v3.28.2's confd templates executed by rackbgp", () => {
   });
 
   it('a field Calico has but the datastore builder does not implement is an error, not ignored', () => {
-    const docs = [{ kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeMeshPassword: {} } }];
+    const docs = [
+      { kind: 'BGPConfiguration', metadata: { name: 'default' }, spec: { nodeMeshPassword: {} } },
+    ];
     expect(() => confdCache(resourcesFromManifests(docs))).toThrow(
       /BGPConfiguration default: field nodeMeshPassword is not implemented/,
     );

@@ -154,7 +154,11 @@ describe("confd's functions and datastore", () => {
     expect(() =>
       confdCache(
         resourcesFromManifests([
-          { kind: 'BGPPeer', metadata: { name: 'p' }, spec: { peerIP: '1.1.1.1', localWorkloadSelector: 'a' } },
+          {
+            kind: 'BGPPeer',
+            metadata: { name: 'p' },
+            spec: { peerIP: '1.1.1.1', localWorkloadSelector: 'a' },
+          },
         ]),
       ),
     ).toThrow(/BGPPeer p: field localWorkloadSelector is not implemented/);
