@@ -59,7 +59,7 @@ export async function restartDevice(
         await poll(async () => !alive(rec.pid, rec.start), 5000, 20);
       }
     }
-    const next = start(proc, restartArgv(proc, opts.graceful));
+    const next = startDaemon(proc, restartArgv(proc, opts.graceful));
     const i = st.processes.findIndex((r) => r.device === device && r.name === proc.name);
     if (i >= 0) st.processes[i] = next;
     else st.processes.push(next);
@@ -72,7 +72,11 @@ export async function restartDevice(
   return { device, graceful: opts.graceful, daemons };
 }
 
-function start(proc: ProcessPlan, argv: string[]): ProcessRecord {
+/**
+ * Spawns one lab daemon in its namespace with `argv` (appending to its log) and returns the record
+ * `lab up` keeps for it (PID and start time); the caller writes it into the state file.
+ */
+export function startDaemon(proc: ProcessPlan, argv: string[]): ProcessRecord {
   mkdirSync(dirname(proc.log), { recursive: true });
   const fd = openSync(proc.log, 'a');
   // `ip netns exec` execs the daemon in place: the PID is the daemon's.

@@ -4,12 +4,11 @@
  * the switch's API, daemons restarted or killed by their recorded PIDs, links set down and up),
  * then the expectations. Everything it starts it stops by PID, whatever happens.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { labBaseDir, type ProcessRecord, readState, statePath } from './executor.js';
-import { alive, poll, processStart, run, sleep } from './netns.js';
+import { restartArgv, startDaemon } from './device-restart.js';
+import { labBaseDir, readState, statePath } from './executor.js';
+import { alive, poll, run, sleep } from './netns.js';
 import { observe } from './observe.js';
 import { API_PORT } from './peerings.js';
 import type { LabPlan } from './plan.js';
@@ -477,25 +476,7 @@ function startDaemons(c: Context, device: string, graceful: boolean): void {
   const st = readState(c.p.lab.name, c.base);
   if (!st) throw new Error(`lab ${c.p.lab.name} has no state file`);
   for (const proc of c.p.processes.filter((x) => x.device === device)) {
-    const argv = graceful && proc.name !== 'rackbgp' ? [...proc.argv, '-R'] : [...proc.argv];
-    mkdirSync(dirname(proc.log), { recursive: true });
-    const fd = openSync(proc.log, 'a');
-    const child = spawn('ip', ['netns', 'exec', proc.ns, ...argv], {
-      detached: true,
-      stdio: ['ignore', fd, fd],
-    });
-    closeSync(fd);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`cannot start ${proc.name} in ${proc.ns}`);
-    const start = processStart(child.pid);
-    const rec: ProcessRecord = {
-      device,
-      name: proc.name,
-      ns: proc.ns,
-      pid: child.pid,
-      ...(start && { start }),
-      log: proc.log,
-    };
+    const rec = startDaemon(proc, restartArgv(proc, graceful));
     const i = st.processes.findIndex((r) => r.device === device && r.name === proc.name);
     if (i >= 0) st.processes[i] = rec;
     else st.processes.push(rec);
