@@ -1,50 +1,30 @@
 /**
  * The composition root: config → sessions → routing engine (→ FIB, with the FIB port). Each
- * Established session becomes a PeerInfo in the engine; UPDATEs flow in, packed UPDATEs flow out.
+ * Established session becomes a PeerInfo in the engine (src/core/session-bridge.ts); UPDATEs flow
+ * in, packed UPDATEs flow out. It composes and starts/stops the parts; what each does lives in them.
  */
 import { EventEmitter } from 'node:events';
 import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
-import { type CompiledPolicy, compilePolicies, policyChain } from '../policy/index.js';
-import type { Dest } from '../rib/loc-rib.js';
-import { keyFromText, keyLength, keyToText, type PrefixKey } from '../rib/prefix-key.js';
+import { type CompiledPolicy, compilePolicies } from '../policy/index.js';
+import { keyFromText } from '../rib/prefix-key.js';
 import type { Path, PeerInfo } from '../rib/types.js';
 import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
-import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
+import type { Logger, PeerHooks } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
-import { ipFamily, parseIPv4, parsePrefix } from '../util/ip.js';
-import { NamespaceLock, NamespaceLockHeld } from '../util/netns-lock.js';
-import { bindFailure, StartError } from '../util/start-error.js';
-import {
-  CeaseSubcode,
-  ErrorCode,
-  endOfRib,
-  endOfRibFamily,
-  familyName,
-  IPV4_UNICAST,
-  IPV6_UNICAST,
-  type NotificationMessage,
-  Origin,
-  RefreshSubtype,
-  type SessionParams,
-  type UpdateMessage,
-} from '../wire/index.js';
+import type { NamespaceLock } from '../util/netns-lock.js';
+import { bindFailure } from '../util/start-error.js';
+import type { SessionParams } from '../wire/index.js';
+import { ConnectedRoutes, originateNetworks } from './connected-routes.js';
 import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
-import {
-  ANY_NEIGHBOR,
-  type FaultEvent,
-  type FaultHandle,
-  FaultRegistry,
-  type FaultSpec,
-  WITHDRAW_ALL_POLICY,
-} from './faults.js';
+import { ANY_NEIGHBOR, type FaultEvent, type FaultHandle, FaultRegistry, type FaultSpec } from './faults.js';
+import { claimNamespaceFib } from './fib-lock.js';
 import { Forwarding } from './forwarding.js';
 import { GracefulRestartHelper } from './graceful-restart.js';
 import type { EventFilter, JournalEvent } from './journal.js';
 import {
-  endOfRibFamilies,
   type GracefulRestartAnnouncement,
   type JournalHost,
   type JournalWiring,
@@ -53,14 +33,12 @@ import {
 } from './journal-wiring.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
-import { consumeRestartMarker, type MarkerReading, writeRestartMarker } from './restart-marker.js';
-import {
-  type DeferralView,
-  enterRestart,
-  type RestartAnnouncement,
-  type RestartingSpeaker,
-} from './restarting-speaker.js';
+import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
+import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
+import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
+import { emitRouteEvents } from './route-events.js';
 import { RoutingEngine } from './routing.js';
+import { SessionBridge, unicastName } from './session-bridge.js';
 import {
   type AdjRibRouteSnapshot,
   adjRibSnapshot,
@@ -106,40 +84,7 @@ const silent: Logger = { info() {}, warn() {}, debug() {} };
 /** Seconds routes left in the kernel by an earlier run are kept at start before reconciling. */
 const STARTUP_HOLD_SECONDS = 15;
 
-/** True when prefix `outer` contains prefix `inner`. */
-function prefixCovers(outer: string, inner: string): boolean {
-  const o = parsePrefix(outer, true);
-  const i = parsePrefix(inner, true);
-  if (!o || !i || o.family !== i.family || i.length < o.length) return false;
-  for (let bit = 0; bit < o.length; bit++) {
-    const m = 0x80 >> (bit & 7);
-    if ((o.bytes[bit >> 3] & m) !== (i.bytes[bit >> 3] & m)) return false;
-  }
-  return true;
-}
-
 const firstOf = (a: string | readonly string[]): string => (typeof a === 'string' ? a : a[0]);
-
-/** The abstract socket name of the lock (per network namespace, see src/util/netns-lock.ts). */
-const FIB_LOCK = 'rackbgp/fib';
-
-/** The namespace's FIB for this process, or a StartError naming the rackbgp that holds it. */
-async function claimNamespaceFib(routerId: string): Promise<NamespaceLock> {
-  try {
-    return await NamespaceLock.acquire(FIB_LOCK, { routerId });
-  } catch (e) {
-    if (!(e instanceof NamespaceLockHeld)) throw e;
-    const h = e.holder;
-    const who = h
-      ? `another rackbgp (pid ${h.pid}${typeof h.routerId === 'string' ? `, router-id ${h.routerId}` : ''})`
-      : 'another rackbgp';
-    throw new StartError(
-      'fib',
-      `${who} already runs with fib: true in this network namespace, and only one may own its routes; ` +
-        'stop it first, or run this one with fib: false',
-    );
-  }
-}
 
 /** A raw object would fail deep inside with a TypeError; say what to call instead. */
 function requireValidated(config: unknown, what: string): void {
@@ -149,27 +94,18 @@ function requireValidated(config: unknown, what: string): void {
     );
 }
 
-/** Families by name in logs and snapshots, as the config spells them. */
-const unicastName = (f: 4 | 6) => (f === 4 ? 'ipv4-unicast' : 'ipv6-unicast');
-
-const familyNumber = (f: number): 4 | 6 | 0 => (f === IPV4_UNICAST ? 4 : f === IPV6_UNICAST ? 6 : 0);
-
 export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly log: Logger;
   readonly sessions: SessionManager;
   readonly routing: RoutingEngine;
-  private readonly infos = new Map<PeerSession, PeerInfo>();
-  private readonly params = new Map<PeerSession, SessionParams>();
+  private readonly bridge: SessionBridge;
   /** RFC 4724 §4.2 / RFC 8538 receiving side: neighbors' paths kept stale across their restart. */
   readonly gracefulRestart: GracefulRestartHelper;
   /** RFC 4724 §4.1 restarting side: set when this run follows `rackbgp restart` (restart marker). */
   private restarting: RestartingSpeaker | undefined;
   private readonly clock: Clock;
-  private nextPeerId = 1;
   private readonly subnets = new LocalSubnets();
   private policies: ReadonlyMap<string, CompiledPolicy>;
-  /** Timers that restart a peer after max-prefix (cancelled by stop()). */
-  private readonly restartTimers = new Set<Timer>();
   private current: Readonly<Config>;
   /** The event journal (issue 15, src/core/journal-wiring.ts); undefined with `journal: { size: 0 }`. */
   readonly journal: JournalWiring | undefined;
@@ -193,7 +129,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private fibLock: NamespaceLock | undefined;
   private bound = false;
   private startupTimer: Timer | undefined;
-  private connectedOrigins = new Map<string, { family: 4 | 6; key: PrefixKey }>();
+  private readonly connected: ConnectedRoutes;
 
   /** Takes a config from loadConfig, parseConfig or validateConfig (Speaker.fromConfig validates a plain object). */
   constructor(config: Readonly<Config>, options: SpeakerOptions = {}) {
@@ -229,7 +165,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       clock: this.clock,
       coalesceMs: config['coalesce-time'],
     });
-    this.routing.onChange((dests) => this.emitRoutes(dests));
+    this.routing.onChange((dests) => emitRouteEvents(this, dests));
+    this.connected = new ConnectedRoutes(this.routing);
     this.gracefulRestart = new GracefulRestartHelper({
       clock: this.clock,
       routing: this.routing,
@@ -243,31 +180,25 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       log,
       staleTime: () => this.config['refresh-stale-time'],
     });
+    this.bridge = new SessionBridge({
+      log,
+      clock: this.clock,
+      routing: this.routing,
+      subnets: this.subnets,
+      gracefulRestart: this.gracefulRestart,
+      refreshIn: this.refreshIn,
+      config: () => this.config,
+      sessions: () => this.sessions,
+      policies: () => this.policies,
+      faults: () => this.faults,
+      restarting: () => this.restarting,
+      journalOn: () => !!this.journal,
+      emitEstablished: (e) => this.emit('established', e),
+      emitEndOfRib: (e) => this.emit('endOfRib', e),
+      emitEndOfRibSent: (e) => this.emit('endOfRibSent', e),
+    });
     const hooks: PeerHooks = {
-      established: (peer, params) => this.onEstablished(peer, params),
-      down: (peer, reason, byNotification, notification) =>
-        this.onDown(peer, reason, byNotification, notification),
-      update: (peer, m) => this.onUpdate(peer, m),
-      routeRefresh: (peer, m) => {
-        // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
-        // The end marker is queued behind the re-sent UPDATEs, so it cannot overtake them.
-        const info = this.infos.get(peer);
-        if (m.subtype !== RefreshSubtype.NORMAL) {
-          const f = familyNumber(m.family);
-          if (!info || !f || !peer.params?.enhancedRouteRefresh) return;
-          if (m.subtype === RefreshSubtype.BORR) this.refreshIn.begin(info, f);
-          else if (m.subtype === RefreshSubtype.EORR) this.refreshIn.end(info, f);
-          return;
-        }
-        const enhanced = peer.params?.enhancedRouteRefresh;
-        if (enhanced) peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
-        if (info) this.routing.refreshOut(info);
-        peer.connection?.sendAfterUpdates(
-          enhanced
-            ? { type: 'route-refresh', family: m.family, subtype: RefreshSubtype.EORR }
-            : endOfRib(m.family),
-        );
-      },
+      ...this.bridge.hooks(),
       stateChange: (peer, from, to) => {
         log.debug({ peer: peer.endpoint.address, from, to }, 'FSM transition');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
@@ -289,7 +220,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.faults = new FaultRegistry({
       clock: this.clock,
       peer: (a) => this.sessions.peers.get(a),
-      applyExport: (a) => this.applyPolicies(a),
+      applyExport: (a) => this.bridge.applyPolicies(a),
       reannounce: (a) => this.softRefresh(a, 'out'),
       hasFib: () => !!this.forwarding,
       freezeFib: (frozen) => {
@@ -339,34 +270,19 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     const gr = this.config['graceful-restart'];
     this.noteRestart(consumeRestartMarker(gr['state-dir'], this.config['router-id'], Date.now()));
     if (this.config.fib) await this.startForwarding();
-    this.originateNetworks();
+    originateNetworks(this.routing, this.config.networks);
     this.sessions.start();
   }
 
-  /**
-   * RFC 4724 §4.1 after `rackbgp restart`: the R bit in our OPENs, F for every family (the kernel
-   * routes were kept), export and FIB changes deferred until End-of-RIB from every GR neighbor or
-   * the selection-deferral timer.
-   */
+  /** RFC 4724 §4.1: this run follows `rackbgp restart` when the marker says so (src/core/restart-shutdown.ts). */
   private noteRestart(m: MarkerReading): void {
-    if (m.kind === 'expired' || m.kind === 'invalid')
-      this.log.warn({ why: m.why }, 'graceful restart marker ignored: starting afresh');
-    if (m.kind !== 'restart') return;
-    this.log.info(
-      { restartedMsAgo: m.ageMs, fibKept: m.marker.fibKept, restartTime: m.marker.restartTime },
-      'graceful restart: this run follows rackbgp restart',
-    );
-    const neighbors = this.config.neighbors.filter((n) => !(n.shutdown ?? this.config.defaults?.shutdown));
-    this.restarting = enterRestart(
+    const restarting = resumeRestart(
+      m,
+      this.config,
       { routing: this.routing, sessions: this.sessions, forwarding: () => this.forwarding },
-      {
-        clock: this.clock,
-        log: this.log,
-        deferralTime: this.config['graceful-restart']['selection-deferral-time'],
-        announce: (e) => this.emit('restarting', e),
-      },
-      neighbors.map((n) => n.address),
+      { clock: this.clock, log: this.log, announce: (e) => this.emit('restarting', e) },
     );
+    if (restarting) this.restarting = restarting;
   }
 
   /** Graceful restart of this daemon as seen now (restarting side, RFC 4724 §4.1). */
@@ -380,36 +296,31 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    * is expected to exit and run again within the restart time. Returns the marker file.
    */
   async restartGracefully(): Promise<string> {
-    const times = this.config.neighbors.map((n) => {
-      const gr = n['graceful-restart'] ?? this.config.defaults?.['graceful-restart'] ?? true;
-      return gr === false ? 0 : gr === true ? 120 : (gr['restart-time'] ?? 120);
-    });
-    const file = writeRestartMarker(this.config['graceful-restart']['state-dir'], {
-      routerId: this.config['router-id'],
-      pid: process.pid,
-      at: Date.now(),
-      restartTime: Math.max(120, ...times),
-      fibKept: !!this.forwarding,
-    });
-    this.log.info(
-      { marker: file },
-      'graceful restart: closing sessions without NOTIFICATION, keeping the FIB',
-    );
+    const file = writeShutdownMarker(this.config, !!this.forwarding, this.log);
+    this.quiesce();
+    this.forwarding?.freeze();
+    await this.sessions.abandon();
+    await this.releaseFib(true);
+    return file;
+  }
+
+  /** Timers, faults and the graceful-restart machinery stopped: the first half of stop() and restartGracefully(). */
+  private quiesce(): void {
     this.faults.stop();
     this.startupTimer?.cancel();
-    for (const t of this.restartTimers) t.cancel();
-    this.restartTimers.clear();
+    this.bridge.stop();
     this.gracefulRestart.stop();
     this.refreshIn.stop();
     this.restarting?.stop();
-    this.forwarding?.freeze();
-    await this.sessions.abandon();
-    await this.forwarding?.stop(true);
+  }
+
+  /** The FIB stopped (its routes kept or removed) and the namespace lock released. */
+  private async releaseFib(keep: boolean): Promise<void> {
+    await this.forwarding?.stop(keep);
     this.forwarding = undefined;
     await this.fibLock?.release();
     this.fibLock = undefined;
     this.bound = false;
-    return file;
   }
 
   /** FIB state (routes wanted, installed, waiting, refused; operations sent); undefined with fib: false. */
@@ -451,41 +362,18 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private redistributeConnected(): void {
     const wanted = this.config.redistribute.connected;
     if (!this.forwarding || !wanted.length) return;
-    const now = new Map<string, { family: 4 | 6; key: PrefixKey }>();
-    for (const c of this.forwarding.resolver.connected()) {
-      const k = keyFromText(c.prefix);
-      if (!k || keyLength(k.key) === (k.family === 4 ? 32 : 128)) continue;
-      if (wanted.some((w) => w === c.dev || (w.includes('/') && prefixCovers(w, c.prefix))))
-        now.set(c.prefix, k);
-    }
-    for (const [prefix, k] of this.connectedOrigins)
-      if (!now.has(prefix)) this.routing.withdrawOrigin(k.family, k.key);
-    for (const [prefix, k] of now) {
-      if (!this.connectedOrigins.has(prefix))
-        this.routing.originate(k.family, k.key, { origin: Origin.INCOMPLETE, asPath: [] });
-    }
-    this.connectedOrigins = now;
+    this.connected.sync(wanted, this.forwarding.resolver.connected());
   }
 
   /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
   async stop(message?: string): Promise<void> {
-    this.faults.stop();
-    this.startupTimer?.cancel();
-    for (const t of this.restartTimers) t.cancel();
-    this.restartTimers.clear();
-    this.gracefulRestart.stop();
-    this.refreshIn.stop();
-    this.restarting?.stop();
+    this.quiesce();
     // Our routes leave the kernel with us (we are a graceful-restart helper, not a restarting speaker),
     // unless fib-keep-on-shutdown asks to keep forwarding: then the sessions' withdrawals stay out of it.
     const keep = this.config['fib-keep-on-shutdown'];
     if (keep) this.forwarding?.freeze();
     await this.sessions.stop(message);
-    await this.forwarding?.stop(keep);
-    this.forwarding = undefined;
-    await this.fibLock?.release();
-    this.fibLock = undefined;
-    this.bound = false;
+    await this.releaseFib(keep);
   }
 
   /** Applies a new configuration, diffed against the running one (src/core/reload.ts). */
@@ -500,8 +388,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
           this.current = c;
           this.policies = compilePolicies(c.policies, { localAsn: c.asn });
         },
-        applyPolicies: (address) => this.applyPolicies(address),
-        requestRefresh: (address) => this.requestRefresh(address),
+        applyPolicies: (address) => this.bridge.applyPolicies(address),
+        requestRefresh: (address) => this.bridge.requestRefresh(address),
         originate: (n) => {
           const k = keyFromText(networkPrefix(n));
           if (k) this.routing.originate(k.family, k.key, networkAttrs(n));
@@ -523,7 +411,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    * for `in`, route refresh was not negotiated).
    */
   softRefresh(address: string, direction: 'in' | 'out'): boolean {
-    if (direction === 'in') return this.requestRefresh(address);
+    if (direction === 'in') return this.bridge.requestRefresh(address);
     const info = this.peerInfo(address);
     return !!info && this.routing.refreshOut(info);
   }
@@ -584,51 +472,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   }
 
   private peerInfo(address: string): PeerInfo | undefined {
-    const peer = this.sessions.peers.get(address);
-    return peer && this.infos.get(peer);
-  }
-
-  private applyPolicies(address: string): boolean {
-    const info = this.peerInfo(address);
-    if (!info) return false;
-    const s = this.sessions.settingsOf(address);
-    this.routing.setPolicies(info, {
-      importPolicy: policyChain(s.import, this.policies),
-      exportPolicy: this.faults.blocksExport(address)
-        ? [WITHDRAW_ALL_POLICY]
-        : policyChain(s.export, this.policies),
-      ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
-    });
-    return true;
-  }
-
-  /** The peer's routes in again: from the kept Adj-RIB-In (soft reconfiguration), else ROUTE-REFRESH (RFC 2918). */
-  private requestRefresh(address: string): boolean {
-    const peer = this.sessions.peers.get(address);
-    const info = peer && this.infos.get(peer);
-    if (info && this.routing.reimport(info)) return true;
-    const params = peer && this.params.get(peer);
-    if (!peer || !params?.routeRefresh) return false;
-    for (const family of params.families)
-      peer.send({ type: 'route-refresh', family, subtype: RefreshSubtype.NORMAL });
-    return true;
-  }
-
-  private emitRoutes(dests: readonly Dest[]): void {
-    const added = this.listenerCount('routeAdded') > 0;
-    const withdrawn = this.listenerCount('routeWithdrawn') > 0;
-    if (!added && !withdrawn) return;
-    for (const d of dests) {
-      if (d.best) {
-        if (added) this.emit('routeAdded', routeSnapshot(d));
-      } else if (withdrawn)
-        this.emit('routeWithdrawn', { prefix: keyToText(d.family, d.key), family: d.family });
-    }
+    return this.bridge.infoAt(address);
   }
 
   neighbors(): NeighborSnapshot[] {
     return [...this.sessions.peers.values()].map((p) => {
-      const info = this.infos.get(p);
+      const info = this.bridge.infoOf(p);
       return neighborSnapshot(p, {
         prefixesReceived: info ? this.routing.receivedCount(info) : 0,
         prefixesSent: info ? this.routing.advertisedCount(info) : 0,
@@ -651,157 +500,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
-  private originateNetworks(): void {
-    for (const n of this.config.networks) {
-      const k = keyFromText(networkPrefix(n));
-      if (k) this.routing.originate(k.family, k.key, networkAttrs(n));
-    }
-  }
-
-  private onEstablished(peer: PeerSession, params: SessionParams): void {
-    const address = peer.endpoint.address;
-    const settings = this.sessions.settingsOf(address);
-    const local = peer.connection?.localAddress ?? '';
-    const iface = this.subnets.interfaceOf(local);
-    const directlyConnected = this.subnets.shareSubnet(address, address);
-    // RFC 4760 §3: routes of the other IP family on this session (IPv6 over an IPv4 session, or
-    // the reverse) need a next hop self of that family: like FRR, our global address of that
-    // family on the session's interface.
-    const otherFamily = ipFamily(local) === 4 ? 6 : 4;
-    const other = iface === undefined ? undefined : this.subnets.globalOf(iface, otherFamily);
-    const local4 = ipFamily(local) === 4 ? local : other;
-    const local6 = ipFamily(local) === 6 ? local : other;
-    // RFC 2545 §3: our link-local address goes beside a global next hop self to a peer on the link.
-    const linkLocal =
-      local6 !== undefined && directlyConnected && iface !== undefined && !/^fe80:/i.test(local6)
-        ? this.subnets.linkLocalOf(iface)
-        : undefined;
-    const info: PeerInfo = {
-      id: this.nextPeerId++,
-      address,
-      asn: params.peerAsn,
-      routerId: params.peerRouterId,
-      routerIdNum: parseIPv4(params.peerRouterId),
-      ibgp: params.peerAsn === this.config.asn,
-      rrClient: settings['route-reflector-client'] ?? false,
-      ...(local4 !== undefined && { localAddress4: local4 }),
-      ...(local6 !== undefined && { localAddress6: local6 }),
-      directlyConnected,
-      ...(directlyConnected && this.subnets.pointToPoint(address) && { pointToPoint: true }),
-      ...(iface !== undefined && { interface: iface }),
-      ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
-    };
-    this.infos.set(peer, info);
-    this.params.set(peer, params);
-    this.gracefulRestart.sessionUp(address, params);
-    this.restarting?.established(address, params);
-    this.routing.peerUp(
-      info,
-      params,
-      {
-        sendUpdates: (messages) => {
-          peer.connection?.sendUpdates(messages);
-          if (this.journal)
-            for (const family of endOfRibFamilies(messages))
-              this.emit('endOfRibSent', { neighbor: address, family });
-        },
-      },
-      {
-        export: {
-          nextHopSelf: settings['next-hop-self'] ?? false,
-          nextHopKeep: settings['next-hop-keep'] ?? false,
-        },
-        import: { allowasIn: settings['allowas-in'] ?? 0 },
-        addPathSend: settings['add-paths']?.send ?? 'all',
-        advertisementInterval: settings['advertisement-interval'] ?? 0,
-        softReconfigurationInbound: settings['soft-reconfiguration-inbound'] ?? false,
-        importPolicy: policyChain(settings.import, this.policies),
-        exportPolicy: this.faults.blocksExport(address)
-          ? [WITHDRAW_ALL_POLICY]
-          : policyChain(settings.export, this.policies),
-        ebgpRequiresPolicy: this.config['ebgp-requires-policy'],
-        ...(settings['max-prefix'] && {
-          maxPrefix: {
-            limit: settings['max-prefix'].limit,
-            exceeded: (f, limit) => this.maxPrefixExceeded(peer, f, limit),
-          },
-        }),
-      },
-    );
-    this.emit('established', { neighbor: address, params });
-  }
-
-  private onDown(
-    peer: PeerSession,
-    reason: string,
-    byNotification: boolean,
-    notification: NotificationMessage | null = null,
-  ): void {
-    const info = this.infos.get(peer);
-    const params = this.params.get(peer);
-    if (!info || !params) return;
-    this.infos.delete(peer);
-    this.params.delete(peer);
-    this.refreshIn.peerDown(info);
-    this.gracefulRestart.sessionDown(peer.endpoint.address, info, params, {
-      reason,
-      byNotification,
-      notification,
-      // RFC 8538 §2 from this session's OPENs (the peer's session object has already let them go).
-      notificationGr:
-        !!params.peerGracefulRestart?.notification &&
-        !!peer.config.localOpen.capabilities.some((c) => c.kind === 'graceful-restart' && c.notification),
-    });
-  }
-
-  /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
-  private maxPrefixExceeded(peer: PeerSession, family: 4 | 6, limit: number): void {
-    const restartAfter = this.sessions.settingsOf(peer.endpoint.address)['max-prefix']?.['restart-after'];
-    this.log.warn(
-      { peer: peer.endpoint.address, family: unicastName(family), limit, restartAfter },
-      'maximum prefixes exceeded',
-    );
-    const data = Uint8Array.of(
-      0,
-      family === 4 ? 1 : 2,
-      1,
-      limit >>> 24,
-      (limit >>> 16) & 255,
-      (limit >>> 8) & 255,
-      limit & 255,
-    );
-    peer.stopWith({
-      type: 'notification',
-      code: ErrorCode.CEASE,
-      subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
-      data,
-    });
-    if (restartAfter) {
-      const t = this.clock.setTimer(restartAfter * 1000, () => {
-        this.restartTimers.delete(t);
-        peer.start();
-      });
-      this.restartTimers.add(t);
-    }
-  }
-
   /** Graceful-restart helper state of a neighbor, for snapshots. */
   restartState(address: string): { families: string[]; until: number } | undefined {
     return this.gracefulRestart.state(address);
-  }
-
-  private onUpdate(peer: PeerSession, m: UpdateMessage): void {
-    const info = this.infos.get(peer);
-    if (!info) return;
-    const eor = endOfRibFamily(m);
-    if (eor !== null) {
-      const f = familyNumber(eor);
-      if (f) this.gracefulRestart.endOfRib(peer.endpoint.address, f);
-      if (f) this.restarting?.endOfRib(peer.endpoint.address, f);
-      this.log.info({ peer: peer.endpoint.address, family: familyName(eor) }, 'End-of-RIB received');
-      this.emit('endOfRib', { neighbor: peer.endpoint.address, family: familyName(eor) });
-      return;
-    }
-    this.routing.receiveUpdate(info, m);
   }
 }
