@@ -5,12 +5,12 @@
  * "file:line:col: key: message" line. Pure: the runner (scenario-run.ts) carries a Scenario out.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../config/load.js';
 import { contains, parseNet } from './addr.js';
 import { FAULT_KINDS, type FaultKind } from './scenario-types.js';
 import { type Lab, labNodes } from './schema.js';
+import { deepest, type Path, parseYamlDoc } from './yaml-doc.js';
 
 export { ConfigError as ScenarioError, FAULT_KINDS, type FaultKind };
 
@@ -206,63 +206,17 @@ export function describeAction(a: StepAction): string {
   }
 }
 
-type Path = readonly PropertyKey[];
-const pathText = (path: Path) =>
-  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('') ||
-  '(top level)';
-
-/** The YAML node at `path` (or the deepest one that exists), for line:col. */
-function nodeAt(root: Node | null, path: Path): Node | null {
-  let node = root;
-  for (const seg of path) {
-    let child: Node | null = null;
-    if (isMap(node))
-      child = (node.items.find((p) => (p.key as { value?: unknown })?.value === seg)?.value as Node) ?? null;
-    else if (isSeq(node) && typeof seg === 'number') child = (node.items[seg] as Node) ?? null;
-    if (!child) break;
-    node = child;
-  }
-  return node;
-}
-
-function keyNode(root: Node | null, path: Path, key: string): Node | null {
-  const node = nodeAt(root, path);
-  if (!isMap(node)) return node;
-  return (node.items.find((p) => (p.key as { value?: unknown })?.value === key)?.key as Node) ?? node;
-}
-
 /**
  * Parses and checks a scenario. With `lab`, device names, peers and pod names are checked against
  * it and fault peers resolved to addresses. Throws ScenarioError with every problem.
  */
 export function parseScenario(text: string, file = '<scenario>', lab?: Lab): Scenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const where = (offset: number | undefined) => {
-    if (offset === undefined) return file;
-    const p = lines.linePos(offset);
-    return `${file}:${p.line}:${p.col}`;
-  };
-  if (doc.errors.length)
-    throw new ConfigError(doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
-  const root = doc.contents as Node | null;
-  const result = scenarioSchema.safeParse(doc.toJS() ?? {});
-  if (!result.success)
-    throw new ConfigError(
-      result.error.issues.flatMap((issue) => {
-        if (issue.code === 'unrecognized_keys')
-          return issue.keys.map(
-            (k) =>
-              `${where(keyNode(root, issue.path, k)?.range?.[0])}: ${pathText([...issue.path, k])}: unknown key '${k}'`,
-          );
-        return [`${where(nodeAt(root, issue.path)?.range?.[0])}: ${pathText(issue.path)}: ${issue.message}`];
-      }),
-    );
-  const s = result.data;
+  const doc = parseYamlDoc(scenarioSchema, text, file);
+  const { root, lines } = doc;
+  const s = doc.data;
   const problems: string[] = [];
-  const problem = (path: Path, message: string) =>
-    problems.push(`${where(nodeAt(root, path)?.range?.[0])}: ${pathText(path)}: ${message}`);
-  const lineOf = (path: Path) => lines.linePos(nodeAt(root, path)?.range?.[0] ?? 0).line;
+  const problem = (path: Path, message: string) => problems.push(doc.problem(path, message));
+  const lineOf = (path: Path) => lines.linePos(deepest(root, path).node?.range?.[0] ?? 0).line;
 
   const devices = lab ? deviceIndex(lab) : undefined;
   const needDevice = (path: Path, name: string, roles: readonly Role[], what: string) => {
@@ -366,7 +320,7 @@ export function parseScenario(text: string, file = '<scenario>', lab?: Lab): Sce
 
   const expect: Expectation[] = s.expect.map((e, i) => {
     const path = ['expect', i];
-    const range = nodeAt(root, path)?.range;
+    const range = deepest(root, path).node?.range;
     const src = range ? text.slice(range[0], range[1]).trim().replace(/\s+/g, ' ') : `expect[${i}]`;
     const within = e.within ?? DEFAULT_WITHIN_MS;
     if (e.sessions) return { type: 'sessions', withinMs: within, text: 'sessions: established' };
