@@ -4,7 +4,7 @@
  * milliseconds after the run's start (`t0`) in the report.
  */
 
-/** The fault kinds rackbgp injects (POST /api/neighbors/ADDR/faults). */
+/** The fault kinds rackbgp injects (POST /api/neighbors/ADDR/faults); kept equal to src/core/faults.ts by a unit test. */
 export const FAULT_KINDS = [
   'drop',
   'cease',

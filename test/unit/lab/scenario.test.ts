@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { FAULT_KINDS as DAEMON_FAULT_KINDS } from '../../../src/core/faults.js';
 import { loadLab } from '../../../src/lab/load.js';
 import {
   describeAction,
@@ -11,6 +12,7 @@ import {
   resolvePeer,
   ScenarioError,
 } from '../../../src/lab/scenario.js';
+import { FAULT_KINDS } from '../../../src/lab/scenario-types.js';
 import { SEED } from './fixtures.js';
 
 const lab = loadLab(SEED);
@@ -199,5 +201,12 @@ expect:
       expect(`${sc.name}.yaml`).toBe(f);
       expect(sc.expect.length).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('fault kinds', () => {
+  // The lab reaches switches only through their API, so it keeps its own list: it must be the daemon's.
+  it('are the ones the daemon takes', () => {
+    expect([...FAULT_KINDS]).toEqual([...DAEMON_FAULT_KINDS]);
   });
 });
