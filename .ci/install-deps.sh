@@ -5,7 +5,8 @@
 #   bird 1.6.8  (bird, bird6, birdc)       - Debian package "bird"
 #   bird 2.0.12 (/opt/bird2/usr/sbin/bird) - Debian package "bird2", which
 #               conflicts with "bird", so it is unpacked with dpkg -x instead
-#   frr 8.4, gobgpd 3.10, exabgp 4.2, tshark, tcpdump, iproute2, procps
+#   frr 8.4, gobgpd 3.10, exabgp 4.2, tshark, tcpdump, iproute2, procps,
+#   openbgpd 7.7, bgpdump, pmacct (pmbmpd), chromium
 #
 # Idempotent: safe to run repeatedly. Must run as root.
 set -euo pipefail
@@ -24,6 +25,10 @@ APT_PACKAGES=(
   iputils-ping # the seed lab's pod-to-pod pings (rackbgp lab verify)
   iptables     # kube-proxy's service rules in the services lab's nodes (iptables-restore)
   prometheus   # and promtool: scrape /metrics, check and run dashboards/rules.yml (prometheus, dashboards tests)
+  openbgpd     # bgpd/bgpctl 7.7: a benchmark anchor (npm run bench) and interop peer
+  bgpdump      # the MRT oracle: reads every MRT file rackbgp writes
+  pmacct       # pmbmpd: the BMP collector rackbgp's BMP stream is checked against
+  chromium     # headless browser for the web view's tests (driven by puppeteer-core, no download)
 )
 # Runtime libraries of bird2 (its Depends minus those shared with bird 1.6,
 # which apt does not install for a package that is only unpacked).
@@ -137,6 +142,12 @@ check_version ping /usr/bin/ping /usr/bin/ping -V
 check_version prometheus /usr/bin/prometheus /usr/bin/prometheus --version
 check_version promtool /usr/bin/promtool /usr/bin/promtool --version
 check_version iptables /usr/sbin/iptables-restore /usr/sbin/iptables-restore --version
+check_version openbgpd /usr/sbin/bgpd /usr/sbin/bgpd -V
+check_version bgpctl /usr/sbin/bgpctl /usr/sbin/bgpctl -V
+# bgpdump prints its usage and version to stderr on -T (an unknown option)
+check_version bgpdump /usr/bin/bgpdump sh -c '/usr/bin/bgpdump -T 2>&1 | grep -m1 -i "bgpdump version" || dpkg-query -W -f="bgpdump \${Version}" bgpdump'
+check_version pmbmpd /usr/sbin/pmbmpd sh -c '/usr/sbin/pmbmpd -V 2>&1 | grep -m1 pmbmpd'
+check_version chromium /usr/bin/chromium sh -c 'dpkg-query -W -f="chromium \${Version}" chromium'
 
 if ((${#missing[@]})); then
   log "FAILED, missing or broken: ${missing[*]}"
