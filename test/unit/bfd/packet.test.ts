@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { BfdState, decodeControl, encodeControl } from '../../../src/bfd/packet.js';
+
+// RFC 5880 §4.1, built by hand: Vers 1, Diag 3 | Sta Up, P, Mult 3, Length 24,
+// My Discr 0x01020304, Your Discr 0x0a0b0c0d, DesiredMinTx 300000, RequiredMinRx 300000, Echo 0.
+const hex = [
+  '23', // 001 00011: version 1, diag 3
+  'e0', // 11 1 0 0 0 0 0: state Up, Poll
+  '03', // detect mult
+  '18', // length 24
+  '01020304',
+  '0a0b0c0d',
+  '000493e0', // 300000 µs
+  '000493e0',
+  '00000000',
+].join('');
+const bytes = () => Buffer.from(hex, 'hex');
+
+describe('BFD Control packet (RFC 5880 §4.1)', () => {
+  it('decodes the hand-built fixture', () => {
+    const r = decodeControl(bytes());
+    expect(r).toEqual({
+      ok: true,
+      packet: {
+        diag: 3,
+        state: BfdState.Up,
+        poll: true,
+        final: false,
+        cpi: false,
+        demand: false,
+        detectMult: 3,
+        myDiscr: 0x01020304,
+        yourDiscr: 0x0a0b0c0d,
+        desiredMinTx: 300000,
+        requiredMinRx: 300000,
+        requiredMinEchoRx: 0,
+      },
+    });
+  });
+
+  it('encodes to the same bytes and round-trips', () => {
+    const r = decodeControl(bytes());
+    if (!r.ok) throw new Error(r.reason);
+    expect(encodeControl(r.packet).toString('hex')).toBe(hex);
+    const f = { ...r.packet, poll: false, final: true, state: BfdState.Init, diag: 0, myDiscr: 0xffffffff };
+    const back = decodeControl(encodeControl(f));
+    expect(back).toEqual({ ok: true, packet: f });
+    expect(encodeControl(f)[1]).toBe(0x90); // Init (10) + F
+  });
+
+  it('accepts a longer datagram when the length field is within it', () => {
+    expect(decodeControl(Buffer.concat([bytes(), Buffer.alloc(4)])).ok).toBe(true);
+  });
+
+  const broken: [string, (b: Buffer) => Buffer | void, RegExp][] = [
+    ['version 2', (b) => void (b[0] = 0x43), /version 2/],
+    ['length field below 24', (b) => void (b[3] = 20), /length field 20/],
+    ['length field beyond the payload', (b) => void (b[3] = 28), /length field 28 > payload 24/],
+    ['detect multiplier zero', (b) => void (b[2] = 0), /multiplier zero/],
+    ['multipoint bit', (b) => void (b[1] |= 0x01), /multipoint/],
+    ['my discriminator zero', (b) => void b.writeUInt32BE(0, 4), /my discriminator zero/],
+    ['authentication bit', (b) => void (b[1] |= 0x04), /authentication/],
+    ['short datagram', (b) => b.subarray(0, 23), /short packet \(23/],
+  ];
+  for (const [name, mutate, reason] of broken) {
+    it(`discards: ${name} (§6.8.6)`, () => {
+      const b = bytes();
+      const r = decodeControl(mutate(b) ?? b);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.reason).toMatch(reason);
+    });
+  }
+
+  it('never throws on random bytes', () => {
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.alloc(Math.floor(Math.random() * 40));
+      for (let j = 0; j < b.length; j++) b[j] = Math.floor(Math.random() * 256);
+      expect(() => decodeControl(b)).not.toThrow();
+    }
+  });
+});
