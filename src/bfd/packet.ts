@@ -103,11 +103,7 @@ export function encodeControl(p: ControlPacket): Buffer {
   const b = Buffer.alloc(CONTROL_LENGTH);
   b[0] = (BFD_VERSION << 5) | (p.diag & 0x1f);
   b[1] =
-    (p.state << 6) |
-    (p.poll ? 0x20 : 0) |
-    (p.final ? 0x10 : 0) |
-    (p.cpi ? 0x08 : 0) |
-    (p.demand ? 0x02 : 0);
+    (p.state << 6) | (p.poll ? 0x20 : 0) | (p.final ? 0x10 : 0) | (p.cpi ? 0x08 : 0) | (p.demand ? 0x02 : 0);
   b[2] = p.detectMult;
   b[3] = CONTROL_LENGTH;
   b.writeUInt32BE(p.myDiscr >>> 0, 4);

@@ -110,7 +110,8 @@ export class BfdSession {
     // A shorter interval (Up reached, remote asks for more) applies now, not after the slow one.
     if (after !== null && (before === null || after < before)) {
       const wait = Math.max(0, this.txDue - this.deps.clock.now());
-      if (wait > after / 1000) this.scheduleTx(jittered(after, this.v.configured.detectMult, this.deps.random()) / 1000);
+      if (wait > after / 1000)
+        this.scheduleTx(jittered(after, this.v.configured.detectMult, this.deps.random()) / 1000);
     } else if (after !== null && this.txTimer === null) {
       this.scheduleTx(0);
     }

@@ -94,7 +94,8 @@ function advertise(v: BfdVars, desiredMinTx: number, requiredMinRx: number): Bfd
 
 /** The intervals a state asks for: configured while Up, at least one second otherwise (§6.8.3). */
 function intervalsFor(v: BfdVars): BfdVars {
-  const tx = v.state === BfdState.Up ? v.configured.desiredMinTx : Math.max(v.configured.desiredMinTx, SLOW_TX_US);
+  const tx =
+    v.state === BfdState.Up ? v.configured.desiredMinTx : Math.max(v.configured.desiredMinTx, SLOW_TX_US);
   return advertise(v, tx, v.configured.requiredMinRx);
 }
 

@@ -24,6 +24,15 @@ import { PrefixHistory } from './prefix-history.js';
 import type { ReloadReport } from './reload.js';
 import type { RestartAnnouncement } from './restarting-speaker.js';
 
+/** A BFD session changed state (src/core/bfd-link.ts); `bgp` says what it did to the BGP session. */
+export interface BfdAnnouncement {
+  readonly peer: string;
+  readonly from: string;
+  readonly to: string;
+  readonly diag: string;
+  readonly bgp?: 'down' | 'held' | 'released';
+}
+
 /** The fault announcement of the issue 15 contract (src/core/faults.ts emits it). */
 export interface FaultAnnouncement {
   readonly id: number;
@@ -201,6 +210,7 @@ export class JournalWiring {
         ...(f.detail !== undefined && { detail: f.detail }),
       }),
     );
+    emitter.on('bfd', (b: BfdAnnouncement) => j.add('bfd-state', { ...b }));
   }
 
   private totals(neighbor: string) {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { BfdDiag, BfdState, type ControlPacket, decodeControl, encodeControl } from '../../../src/bfd/packet.js';
+import {
+  BfdDiag,
+  BfdState,
+  type ControlPacket,
+  decodeControl,
+  encodeControl,
+} from '../../../src/bfd/packet.js';
 import { BfdSession } from '../../../src/bfd/session.js';
 import type { Transition } from '../../../src/bfd/state-machine.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -122,10 +128,16 @@ describe('BfdSession on a ManualClock', () => {
     clock.advance(10);
     expect(a.state).toBe(BfdState.AdminDown);
     expect(b.state).toBe(BfdState.Down);
-    expect(b.lastDown).toEqual({ from: BfdState.Up, to: BfdState.Down, diag: BfdDiag.NeighborSignaledSessionDown });
+    expect(b.lastDown).toEqual({
+      from: BfdState.Up,
+      to: BfdState.Down,
+      diag: BfdDiag.NeighborSignaledSessionDown,
+    });
     // b keeps seeing AdminDown: no detection expiry while packets arrive.
     clock.advance(5000);
-    expect(log.filter((l) => l.side === 'b' && l.tr.diag === BfdDiag.ControlDetectionTimeExpired)).toEqual([]);
+    expect(log.filter((l) => l.side === 'b' && l.tr.diag === BfdDiag.ControlDetectionTimeExpired)).toEqual(
+      [],
+    );
     a.setAdminDown(false);
     clock.advance(4000);
     expect(a.state).toBe(BfdState.Up);

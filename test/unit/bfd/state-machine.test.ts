@@ -31,7 +31,8 @@ const pkt = (state: BfdStateValue, o: Partial<ControlPacket> = {}): ControlPacke
   ...o,
 });
 const at = (state: BfdStateValue): BfdVars => ({ ...initialVars(T, 5), state });
-const up = (): BfdVars => receive(receive(initialVars(T, 5), pkt(BfdState.Down, { yourDiscr: 0 })).vars, pkt(BfdState.Up)).vars;
+const up = (): BfdVars =>
+  receive(receive(initialVars(T, 5), pkt(BfdState.Down, { yourDiscr: 0 })).vars, pkt(BfdState.Up)).vars;
 
 describe('BFD reception, RFC 5880 §6.8.6 transitions', () => {
   const table: [BfdStateValue, BfdStateValue, BfdStateValue, number | null][] = [
@@ -84,11 +85,20 @@ describe('BFD timers', () => {
   it('sends at one second or slower until Up (§6.8.3), then starts a Poll Sequence', () => {
     const down = initialVars(T, 5);
     expect(down.desiredMinTx).toBe(SLOW_TX_US);
-    expect(outgoing(down, false)).toMatchObject({ desiredMinTx: SLOW_TX_US, requiredMinRx: 300_000, poll: false });
+    expect(outgoing(down, false)).toMatchObject({
+      desiredMinTx: SLOW_TX_US,
+      requiredMinRx: 300_000,
+      poll: false,
+    });
     const v = up();
     expect(v.state).toBe(BfdState.Up);
     expect(v.polling).toBe(true);
-    expect(outgoing(v, false)).toMatchObject({ poll: true, desiredMinTx: 300_000, state: BfdState.Up, yourDiscr: 77 });
+    expect(outgoing(v, false)).toMatchObject({
+      poll: true,
+      desiredMinTx: 300_000,
+      state: BfdState.Up,
+      yourDiscr: 77,
+    });
     // A faster rate may be used at once.
     expect(transmitInterval(v)).toBe(300_000);
     const done = receive(v, pkt(BfdState.Up, { final: true })).vars;
@@ -100,7 +110,11 @@ describe('BFD timers', () => {
     const v = receive(up(), pkt(BfdState.Up, { final: true })).vars;
     const changed = setTimers(v, { desiredMinTx: 900_000, requiredMinRx: 100_000, detectMult: 3 });
     expect(changed.polling).toBe(true);
-    expect(outgoing(changed, false)).toMatchObject({ desiredMinTx: 900_000, requiredMinRx: 100_000, poll: true });
+    expect(outgoing(changed, false)).toMatchObject({
+      desiredMinTx: 900_000,
+      requiredMinRx: 100_000,
+      poll: true,
+    });
     expect(transmitInterval(changed)).toBe(300_000);
     const remote = receive(changed, pkt(BfdState.Up, { desiredMinTx: 50_000 })).vars;
     expect(detectionTime(remote)).toBe(3 * 300_000);
@@ -110,8 +124,17 @@ describe('BFD timers', () => {
   });
 
   it('timer changes while not Up apply at once, without Poll', () => {
-    const v = setTimers(initialVars(T, 5), { desiredMinTx: 2_000_000, requiredMinRx: 500_000, detectMult: 5 });
-    expect(v).toMatchObject({ polling: false, desiredMinTx: 2_000_000, txInUse: 2_000_000, rxInUse: 500_000 });
+    const v = setTimers(initialVars(T, 5), {
+      desiredMinTx: 2_000_000,
+      requiredMinRx: 500_000,
+      detectMult: 5,
+    });
+    expect(v).toMatchObject({
+      polling: false,
+      desiredMinTx: 2_000_000,
+      txInUse: 2_000_000,
+      rxInUse: 500_000,
+    });
     expect(outgoing(v, false).detectMult).toBe(5);
   });
 
@@ -151,7 +174,11 @@ describe('detection expiry and administrative down', () => {
 
   it('AdminDown carries diag 7 (RFC 5882 §3.2) and leaves to Down', () => {
     const r = setAdminDown(up(), true);
-    expect(r.transition).toEqual({ from: BfdState.Up, to: BfdState.AdminDown, diag: BfdDiag.AdministrativelyDown });
+    expect(r.transition).toEqual({
+      from: BfdState.Up,
+      to: BfdState.AdminDown,
+      diag: BfdDiag.AdministrativelyDown,
+    });
     expect(outgoing(r.vars, false)).toMatchObject({ state: BfdState.AdminDown, diag: 7, poll: false });
     expect(setAdminDown(r.vars, true).transition).toBeNull();
     const back = setAdminDown(r.vars, false);
