@@ -79,6 +79,12 @@ export interface BfdPeerView {
   readonly counters: { readonly sent: number; readonly received: number; readonly transitions: number };
 }
 
+export interface BfdStatus {
+  readonly sessions: readonly BfdPeerView[];
+  /** Received packets dropped: ttl (not 255 on single hop), malformed, no-session, wrong-source. */
+  readonly discarded: Readonly<Record<string, number>>;
+}
+
 const ms = (us: number) => us / 1000;
 const key = (address: string) => address.split('%')[0].toLowerCase();
 
@@ -121,6 +127,11 @@ export class BfdManager {
 
   views(): BfdPeerView[] {
     return [...this.byAddress.values()].map((e) => view(e, this.deps.clock.now()));
+  }
+
+  /** Every session and the packets dropped by reason, for `show bfd` and the metrics. */
+  status(): BfdStatus {
+    return { sessions: this.views(), discarded: Object.fromEntries(this.discarded) };
   }
 
   /** Every session sends AdminDown once (RFC 5882 §3.2: not a failure for the peer) and stops. */

@@ -108,6 +108,8 @@ export function downCause(e: LastError | null, reason: string): { cause: string 
     return { cause: 'notification-received', reason: e.reason, ...notification };
   if (e.direction === 'sent') {
     if (e.code === 4) return { cause: 'hold-timer', reason: e.reason, ...notification };
+    // RFC 9384: Cease/BFD Down, sent when BFD took the session down (src/core/bfd-link.ts).
+    if (e.code === 6 && e.subcode === 10) return { cause: 'bfd-down', reason: e.reason, ...notification };
     if (e.code === 6 && ADMIN_CEASE.has(e.subcode ?? -1))
       return { cause: 'admin', reason: e.reason, ...notification };
     return { cause: 'notification-sent', reason: e.reason, ...notification };

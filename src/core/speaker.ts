@@ -4,7 +4,7 @@
  * in, packed UPDATEs flow out. It composes and starts/stops the parts; what each does lives in them.
  */
 import { EventEmitter } from 'node:events';
-import type { BfdPeerView, BfdTransport } from '../bfd/manager.js';
+import type { BfdStatus, BfdTransport } from '../bfd/manager.js';
 import { udpTransport } from '../bfd/transport.js';
 import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
@@ -535,9 +535,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     return out;
   }
 
-  /** BFD sessions, for `show bfd` and the metrics. */
-  bfdPeers(): BfdPeerView[] {
-    return this.bfd.manager.views();
+  /** BFD sessions and dropped packets, for `show bfd` and the metrics. */
+  bfdStatus(): BfdStatus {
+    return this.bfd.manager.status();
   }
 
   /** BFD sessions follow the configuration and the dynamic neighbors; a socket error is logged. */
