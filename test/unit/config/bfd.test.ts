@@ -32,7 +32,10 @@ listen-ranges:
     expect(of(0)).toEqual({ minRxMs: 100, minTxMs: 200, multiplier: 5, multihop: false, holdBgp: true });
     expect(of(1)).toBeNull();
     expect(of(2)).toEqual({ minRxMs: 300, minTxMs: 300, multiplier: 3, multihop: true, holdBgp: false });
-    expect(bfdSettings(mergeSettings(c, c['listen-ranges'][0]))).toMatchObject({ minRxMs: 300, multiplier: 3 });
+    expect(bfdSettings(mergeSettings(c, c['listen-ranges'][0]))).toMatchObject({
+      minRxMs: 300,
+      multiplier: 3,
+    });
   });
 
   it('says what is wrong, where', () => {
