@@ -184,7 +184,9 @@ describe('IPv4 routes via IPv6 gateways (RFC 8950)', () => {
 
   it('accepts an IPv6 gateway for an IPv4 route, but a link-local one only with an interface', () => {
     expect(validateRoute(v4via6)).toBeNull();
-    expect(validateRoute({ family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: '2001:db8::1' }] })).toBeNull();
+    expect(
+      validateRoute({ family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: '2001:db8::1' }] }),
+    ).toBeNull();
     expect(validateRoute({ family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: 'fe80::1' }] })).toBe(
       'link-local next hop fe80::1 needs an interface',
     );
