@@ -11,11 +11,7 @@ import type { PrefixKey } from '../rib/prefix-key.js';
 import type { LastError } from '../session/counters.js';
 import type { SessionState } from '../session/fsm.js';
 import type { Clock } from '../util/clock.js';
-import {
-  familyName,
-  type PeerGracefulRestart,
-  type SessionParams,
-} from '../wire/index.js';
+import { familyName, type PeerGracefulRestart, type SessionParams } from '../wire/index.js';
 import { type EventFilter, Journal, type JournalEvent } from './journal.js';
 import { formatEvent } from './journal-text.js';
 import { PrefixHistory } from './prefix-history.js';
