@@ -62,7 +62,7 @@ describe('IPv4 NLRI with IPv6 next hops (RFC 8950 §3)', () => {
         4096,
         { nextHop, ...(linkLocal && { linkLocalNextHop: linkLocal }) },
       );
-      expect(packed.map(hex)).toEqual([wire]);
+      expect(packed.messages.map(hex)).toEqual([wire]);
     });
   }
 });
