@@ -67,8 +67,8 @@ export class BfdLink {
   }
 
   /**
-   * Sessions for every configured neighbor with `bfd` and every dynamic neighbor of a range with
-   * it; an error text when the BFD sockets cannot be opened.
+   * Sessions for every configured neighbor with `bfd`, and for dynamic and unnumbered neighbors
+   * with it once they exist; an error text when the BFD sockets cannot be opened.
    */
   sync(): string | null {
     const config = this.host.config();
@@ -84,10 +84,16 @@ export class BfdLink {
         adminDown: !!s.shutdown,
       });
     };
-    for (const n of config.neighbors) add(n.address, mergeSettings(config, n));
+    const seen = new Set<string>();
+    for (const n of config.neighbors)
+      if (n.address !== undefined) {
+        seen.add(n.address);
+        add(n.address, mergeSettings(config, n));
+      }
+    // Dynamic neighbors and unnumbered ones (under the learned address) once their session exists.
     const sessions = this.host.sessions();
     for (const address of sessions.peers.keys())
-      if (sessions.isDynamic(address)) add(address, sessions.settingsOf(address));
+      if (!seen.has(address)) add(address, sessions.settingsOf(address));
     const err = this.manager.configure(specs);
     // A held BGP session whose BFD went away (or came Up meanwhile) starts.
     for (const [address, peer] of sessions.peers) if (!peer.enabled && this.mayStart(address)) peer.resume();

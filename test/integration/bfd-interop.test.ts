@@ -129,7 +129,7 @@ describe.skipIf(skip)('BFD interop: FRR bfdd and BIRD 2', () => {
     // The TZ of the daemons' log timestamps and of this process must agree: UTC for all.
     process.env.TZ = 'UTC';
     leaf = await startRackbgp(net, 'leaf', leafYaml);
-    frr = await startFrr(net, 'frr', frrConf, 'frr', bfddConf);
+    frr = await startFrr(net, 'frr', frrConf, 'frr', { bfdd: bfddConf });
     bird = await startBird(net, 'bird', BIRD2, birdConf, 'bird');
     birdLog = `${net.dir}/bird-bird.log`;
   }, 60_000);

@@ -43,8 +43,11 @@ export async function startFrr(
   node: string,
   bgpdConf: string,
   tag = 'frr',
-  /** Also run bfdd with this config (BFD sessions for `neighbor X bfd`, through zebra). */
-  bfddConf?: string,
+  /**
+   * kernel: let bgpd hand its routes to zebra for the namespace's kernel (default: -n, nothing
+   * installed); bfdd: also run bfdd with this config (BFD sessions for `neighbor X bfd`, via zebra).
+   */
+  opts: { kernel?: boolean; bfdd?: string } = {},
 ): Promise<FrrHandle> {
   const dir = join(net.dir, `${node}-${tag}`);
   mkdirSync(dir, { recursive: true });
@@ -64,8 +67,8 @@ export async function startFrr(
     'stdout',
   ]);
   await waitFor('zebra socket', async () => existsSync(join(dir, 'zserv.api')), 15_000, 100);
-  if (bfddConf !== undefined) {
-    writeFileSync(join(dir, 'bfdd.conf'), bfddConf);
+  if (opts.bfdd !== undefined) {
+    writeFileSync(join(dir, 'bfdd.conf'), opts.bfdd);
     net.spawn(node, `${tag}-bfdd`, FRR.bfdd, [
       ...common,
       '-f',
@@ -82,7 +85,7 @@ export async function startFrr(
     await waitFor('bfdd vty socket', async () => existsSync(join(dir, 'bfdd.vty')), 15_000, 100);
   }
   const { child: bgpd, log } = net.spawn(node, `${tag}-bgpd`, FRR.bgpd, [
-    '-n',
+    ...(opts.kernel ? [] : ['-n']),
     ...common,
     '-f',
     join(dir, 'bgpd.conf'),
