@@ -11,8 +11,8 @@ import type { MrtPeer } from '../mrt/mrt-encode.js';
 import { parsePrefix } from '../util/ip.js';
 import {
   Action,
-  actionName,
   Afi,
+  actionName,
   decodeMessage,
   IPV4_UNICAST,
   IPV6_UNICAST,
@@ -68,7 +68,10 @@ export function decodeMrt(input: Uint8Array): MrtDecode {
     switch (b.kind) {
       case 'peer-index':
         peers = b.peers;
-        records.push({ ...base, peerIndex: { collectorId: b.collectorId, viewName: b.viewName, peers: b.peers } });
+        records.push({
+          ...base,
+          peerIndex: { collectorId: b.collectorId, viewName: b.viewName, peers: b.peers },
+        });
         break;
       case 'rib':
         for (const e of b.entries) records.push(ribRecord(base, b, e, e.peer ?? peers[e.peerIndex]));
@@ -107,6 +110,7 @@ function messageRecord(base: Json, item: MrtItem): Json {
     ...base,
     direction: `${from}>${to}`,
     peer: { address: b.peerAddress, as: b.peerAs },
+    local: { address: b.localAddress, as: b.localAs },
     length: b.message.length,
   };
   const r = decodeMessage(b.message, ctx, MAX_EXTENDED_MESSAGE_LENGTH);
@@ -129,7 +133,8 @@ function ribRecord(
   const afi = p.family === 4 ? Afi.IPV4 : Afi.IPV6;
   const nlri = NlriList.from(afi, entry, rib.addPath);
   const classic = p.family === 4 && (e.nextHop === undefined || !e.nextHop.includes(':'));
-  const attributes = classic && e.nextHop !== undefined ? { ...e.attributes, nextHop: e.nextHop } : e.attributes;
+  const attributes =
+    classic && e.nextHop !== undefined ? { ...e.attributes, nextHop: e.nextHop } : e.attributes;
   const m: UpdateMessage = {
     type: 'update',
     withdrawn: NlriList.empty(Afi.IPV4),

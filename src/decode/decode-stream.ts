@@ -400,6 +400,7 @@ export function orderRecord(r: DecodeRecord): Json {
     'offset',
     'mrt',
     'peer',
+    'local',
     'originated',
     'length',
     'peerIndex',

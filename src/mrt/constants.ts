@@ -39,7 +39,15 @@ export const Bgp4mp = {
 } as const;
 
 /** RFC 6396 §4.4.1 state numbers. */
-export const MRT_STATES = ['', 'Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
+export const MRT_STATES = [
+  '',
+  'Idle',
+  'Connect',
+  'Active',
+  'OpenSent',
+  'OpenConfirm',
+  'Established',
+] as const;
 
 export const mrtStateNumber = (name: string): number => Math.max(0, MRT_STATES.indexOf(name as never));
 
@@ -51,7 +59,8 @@ export const mrtTypeName = (t: number): string => nameOf(MrtType, t);
 export function mrtSubtypeName(type: number, subtype: number): string {
   if (type === MrtType.TABLE_DUMP_V2) return nameOf(TableDumpV2, subtype);
   if (type === MrtType.BGP4MP || type === MrtType.BGP4MP_ET) return nameOf(Bgp4mp, subtype);
-  if (type === MrtType.TABLE_DUMP) return subtype === 1 ? 'AFI_IPv4' : subtype === 2 ? 'AFI_IPv6' : String(subtype);
+  if (type === MrtType.TABLE_DUMP)
+    return subtype === 1 ? 'AFI_IPv4' : subtype === 2 ? 'AFI_IPv6' : String(subtype);
   return String(subtype);
 }
 

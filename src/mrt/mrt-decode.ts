@@ -11,7 +11,7 @@ import type { PathAttributes } from '../wire/attributes/types.js';
 import { AttrCode, AttrFlag, family } from '../wire/constants.js';
 import type { AttrIssue } from '../wire/errors.js';
 import { Reader } from '../wire/reader.js';
-import { bgp4mpMessageKind, Bgp4mp, MRT_STATES, MrtType, TableDumpV2 } from './constants.js';
+import { Bgp4mp, bgp4mpMessageKind, MRT_STATES, MrtType, TableDumpV2 } from './constants.js';
 import { MRT_HEADER_LENGTH, type MrtPeer } from './mrt-encode.js';
 
 export interface MrtHeader {
@@ -40,7 +40,14 @@ export interface RibPathEntry {
 
 export type MrtBody =
   | { kind: 'peer-index'; collectorId: string; viewName: string; peers: MrtPeer[] }
-  | { kind: 'rib'; family: 4 | 6; sequence: number; prefix: string; addPath: boolean; entries: RibPathEntry[] }
+  | {
+      kind: 'rib';
+      family: 4 | 6;
+      sequence: number;
+      prefix: string;
+      addPath: boolean;
+      entries: RibPathEntry[];
+    }
   | {
       kind: 'message';
       as4: boolean;
@@ -52,7 +59,15 @@ export type MrtBody =
       localAddress: string;
       message: Uint8Array;
     }
-  | { kind: 'state'; peerAs: number; localAs: number; peerAddress: string; localAddress: string; from: string; to: string }
+  | {
+      kind: 'state';
+      peerAs: number;
+      localAs: number;
+      peerAddress: string;
+      localAddress: string;
+      from: string;
+      to: string;
+    }
   | { kind: 'unsupported' }
   | { kind: 'error'; reason: string };
 
@@ -67,7 +82,10 @@ export function* readMrt(bytes: Uint8Array): Generator<MrtItem> {
   while (p < bytes.length) {
     if (bytes.length - p < MRT_HEADER_LENGTH) {
       const header = { offset: p, seconds: 0, type: 0, subtype: 0, length: 0 };
-      yield { header, body: { kind: 'error', reason: `${bytes.length - p} octets left, less than a header` } };
+      yield {
+        header,
+        body: { kind: 'error', reason: `${bytes.length - p} octets left, less than a header` },
+      };
       return;
     }
     const r = new Reader(bytes, p);
@@ -121,7 +139,12 @@ function bgp4mp(subtype: number, r: Reader): MrtBody {
   if (state) {
     const from = r.u16();
     const to = r.u16();
-    return { kind: 'state', ...ends, from: MRT_STATES[from] || String(from), to: MRT_STATES[to] || String(to) };
+    return {
+      kind: 'state',
+      ...ends,
+      from: MRT_STATES[from] || String(from),
+      to: MRT_STATES[to] || String(to),
+    };
   }
   return { kind: 'message', ...kind!, ...ends, message: r.view(r.remaining) };
 }
@@ -198,7 +221,14 @@ function tableDump(h: MrtHeader, r: Reader): MrtBody {
     sequence,
     prefix,
     addPath: false,
-    entries: [{ peerIndex: 0, originated, ...attrs, peer: { address: peerAddress, asn: peerAs, routerId: '0.0.0.0' } }],
+    entries: [
+      {
+        peerIndex: 0,
+        originated,
+        ...attrs,
+        peer: { address: peerAddress, asn: peerAs, routerId: '0.0.0.0' },
+      },
+    ],
   };
 }
 
@@ -249,5 +279,8 @@ function mpNextHop(v: Uint8Array): { nextHop?: string; linkLocalNextHop?: string
   const mp = decodeMpReach(v, new Set([family(1, 1), family(2, 1)]));
   return typeof mp === 'string'
     ? {}
-    : { nextHop: mp.nextHop, ...(mp.linkLocalNextHop !== undefined && { linkLocalNextHop: mp.linkLocalNextHop }) };
+    : {
+        nextHop: mp.nextHop,
+        ...(mp.linkLocalNextHop !== undefined && { linkLocalNextHop: mp.linkLocalNextHop }),
+      };
 }

@@ -3,11 +3,12 @@
  * RIB_IPV4/IPV6_UNICAST entries (§4.3, with the RFC 8050 §3 ADD-PATH subtypes), BGP4MP messages and
  * state changes (§4.4). Pure: plain data in, bytes out. Files, timers and the speaker are elsewhere.
  */
+
+import { ipFamily, ipv4ToBytes, ipv6ToBytes, parseIPv4 } from '../util/ip.js';
 import { encodeAttributes } from '../wire/attributes/encode.js';
 import type { PathAttributes } from '../wire/attributes/types.js';
 import { AS_TRANS, AttrCode, AttrFlag } from '../wire/constants.js';
 import { Writer } from '../wire/writer.js';
-import { ipFamily, ipv4ToBytes, ipv6ToBytes, parseIPv4 } from '../util/ip.js';
 import { Bgp4mp, bgp4mpMessageSubtype, MrtType, mrtStateNumber, TableDumpV2 } from './constants.js';
 
 export const MRT_HEADER_LENGTH = 12;
@@ -78,7 +79,8 @@ export interface RibEntry {
 export function ribAttributes(family: 4 | 6, a: RibAttrs): Uint8Array {
   const v6 = family === 6;
   const nh = a.nextHop;
-  const plain: PathAttributes = v6 || (nh !== undefined && ipFamily(nh) !== 4) ? { ...a, nextHop: undefined } : a;
+  const plain: PathAttributes =
+    v6 || (nh !== undefined && ipFamily(nh) !== 4) ? { ...a, nextHop: undefined } : a;
   const enc = encodeAttributes(plain, { fourOctetAs: true });
   let mp: Uint8Array = new Uint8Array(0);
   if (nh !== undefined && (v6 || ipFamily(nh) !== 4)) {
@@ -164,7 +166,12 @@ export function bgp4mpMessage(
   const w = new Writer(64 + message.length);
   writeEnds(w, ends, o.as4);
   w.bytes(message);
-  return mrtRecord(seconds, MrtType.BGP4MP, bgp4mpMessageSubtype(o.as4, o.local, o.addPath), w.buf.slice(0, w.pos));
+  return mrtRecord(
+    seconds,
+    MrtType.BGP4MP,
+    bgp4mpMessageSubtype(o.as4, o.local, o.addPath),
+    w.buf.slice(0, w.pos),
+  );
 }
 
 /** BGP4MP_STATE_CHANGE_AS4 (§4.4.4): FSM states by their RFC 6396 numbers. */

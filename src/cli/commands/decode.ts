@@ -96,7 +96,8 @@ function fallbackContext(opts: DecodeOptions): DecodeContext | undefined {
 async function run(hex: string[], opts: DecodeOptions): Promise<DecodeRecord[]> {
   const fixed = fallbackContext(opts);
   if (opts.mrt !== undefined) {
-    if (hex.length || opts.pcap !== undefined) throw new InputError('give either hex messages, --pcap or --mrt');
+    if (hex.length || opts.pcap !== undefined)
+      throw new InputError('give either hex messages, --pcap or --mrt');
     return decodeMrtFile(opts.mrt);
   }
   if (opts.pcap !== undefined) {

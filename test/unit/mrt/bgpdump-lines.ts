@@ -43,11 +43,15 @@ export function fromRecords(records: readonly Json[]): string[] {
     }
     const m = r.message;
     if (m?.type !== 'update' || !r.peer) continue;
-    const peer = `${r.peer.address}|${r.peer.as}`;
+    // bgpdump names the sender: for the _LOCAL subtypes (messages we sent) our own address and AS.
+    const from = r.mrt.subtype.includes('LOCAL') ? r.local : r.peer;
+    const peer = `${from.address}|${from.as}`;
     const kind = r.mrt.type.startsWith('TABLE_DUMP') ? 'B' : 'A';
     const path = asPathText(m.attributes);
-    for (const p of [...m.nlri, ...(m.mpReach?.nlri ?? [])]) out.push(`${kind}|${peer}|${entry(p).join('|')}|${path}`);
-    for (const p of [...m.withdrawn, ...(m.mpUnreach?.withdrawn ?? [])]) out.push(`W|${peer}|${entry(p).join('|')}|`);
+    for (const p of [...m.nlri, ...(m.mpReach?.nlri ?? [])])
+      out.push(`${kind}|${peer}|${entry(p).join('|')}|${path}`);
+    for (const p of [...m.withdrawn, ...(m.mpUnreach?.withdrawn ?? [])])
+      out.push(`W|${peer}|${entry(p).join('|')}|`);
   }
   return out;
 }
