@@ -32,7 +32,9 @@ describe('mrt: and bmp: config', () => {
     expect(problems('mrt: { file: /x.mrt, messages: [10.0.0.300] }\n')[0]).toMatch(
       /^rack\.yaml:3:\d+: mrt\.messages.*: must be an IPv4 or IPv6 address/,
     );
-    expect(problems('bmp: [{ address: 10.0.0.9 }]\n')[0]).toMatch(/^rack\.yaml:3:7: bmp\[0\]: missing 'port'/);
+    expect(problems('bmp: [{ address: 10.0.0.9 }]\n')[0]).toMatch(
+      /^rack\.yaml:3:7: bmp\[0\]: missing 'port'/,
+    );
     expect(problems('bmp: [{ address: 10.0.0.9, port: 1, buffer: 5 }]\n')[0]).toMatch(/bmp\[0\].*buffer/);
   });
 
