@@ -153,12 +153,20 @@ export function drawTopology(svg, topology, handlers) {
       transform: `translate(${p.x} ${p.y})`,
     });
     const r = d.role === 'pod' ? 9 : 17;
+    const boxed = d.role === 'spine' || d.role === 'leaf' || d.role === 'switch';
+    g.append(boxed ? el('rect', { x: -24, y: -15, width: 48, height: 30, rx: 6 }) : el('circle', { r }));
+    // Switch names beside their box, clear of the sessions fanning out below it.
     g.append(
-      d.role === 'spine' || d.role === 'leaf' || d.role === 'switch'
-        ? el('rect', { x: -24, y: -15, width: 48, height: 30, rx: 6 })
-        : el('circle', { r }),
+      boxed
+        ? el('text', { x: 30, y: 4, class: 'name side' }, d.name)
+        : el('text', { y: r + 14, class: 'name' }, d.name),
     );
-    g.append(el('text', { y: r + 14, class: 'name' }, d.name));
+    if (d.note && d.role !== 'pod')
+      g.append(
+        boxed
+          ? el('text', { x: 30, y: 17, class: 'note side' }, d.note)
+          : el('text', { y: r + 26, class: 'note' }, d.note),
+      );
     const count = el('text', { y: 4, class: 'count' }, '');
     if (d.role !== 'pod') g.append(count);
     const asn = d.asn ? `AS${d.asn} ` : '';
