@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BfdStatus, BfdTransport } from '../bfd/manager.js';
-import { udpTransport } from '../bfd/transport.js';
 import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
@@ -59,7 +58,7 @@ import { WireTaps } from './wire-taps.js';
 export interface SpeakerOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
-  /** BFD's sockets (default: UDP 3784/4784, src/bfd/udp.ts). */
+  /** BFD's sockets, run in this thread on `clock` (default: UDP 3784/4784 in a worker thread). */
   readonly bfdTransport?: BfdTransport;
 }
 
@@ -237,7 +236,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         sessions: () => this.sessions,
         announce: (e) => this.emit('bfd', e),
       },
-      options.bfdTransport ?? udpTransport(),
+      options.bfdTransport,
     );
     // Dynamic neighbors get their BFD session once they exist, and lose it with them.
     this.on('state', (s) => {
@@ -288,7 +287,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.fibLock = undefined;
       throw bindFailure('listen', firstOf(this.config.listen.address), this.config.listen.port, e);
     }
-    const bfdError = this.bfd.sync();
+    const bfdError = this.bfd.sync() ?? (await this.bfd.ready());
     if (bfdError) {
       await this.sessions.stop();
       await this.fibLock?.release();
@@ -542,7 +541,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** BFD sessions and dropped packets, for `show bfd` and the metrics. */
   bfdStatus(): BfdStatus {
-    return this.bfd.manager.status();
+    return this.bfd.engine.status();
   }
 
   /** BFD sessions follow the configuration and the dynamic neighbors; a socket error is logged. */

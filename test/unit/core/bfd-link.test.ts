@@ -69,7 +69,7 @@ function setup() {
     });
   /** Brings the BFD session with `address` Up (Down → Init, then Up). */
   const bringUp = (address: string) => {
-    const mine = link?.manager.session(address)?.vars.localDiscr ?? 0;
+    const mine = link?.engine.status().sessions.find((x) => x.peer === address)?.localDiscriminator ?? 0;
     from(address, BfdState.Down, 0);
     from(address, BfdState.Up, mine);
   };
@@ -137,8 +137,12 @@ describe('BFD and BGP (RFC 5882 §4.3, RFC 9384)', () => {
     sessions.start();
     await flush();
     bringUp('192.0.2.1');
-    from('192.0.2.1', BfdState.AdminDown, link.manager.session('192.0.2.1')!.vars.localDiscr);
-    expect(link.manager.session('192.0.2.1')!.state).toBe(BfdState.Down);
+    from(
+      '192.0.2.1',
+      BfdState.AdminDown,
+      link.engine.status().sessions.find((x) => x.peer === '192.0.2.1')!.localDiscriminator,
+    );
+    expect(link.engine.peer('192.0.2.1')?.state).toBe(BfdState.Down);
     expect(events.at(-1)).toMatchObject({ to: 'Down', diag: 'neighbor-signaled-session-down' });
     expect(events.at(-1)?.bgp).toBeUndefined();
     expect(sessions.peers.get('192.0.2.1')!.enabled).toBe(true);
