@@ -53,7 +53,7 @@ export interface SessionStateView {
   readonly ends: readonly [string | undefined, string | undefined];
 }
 
-export type TimelineKind = 'session' | 'fault' | 'daemon' | 'reload' | 'restart' | 'outage';
+export type TimelineKind = 'session' | 'fault' | 'daemon' | 'reload' | 'restart' | 'outage' | 'scenario';
 
 export interface TimelineItem {
   readonly t: number;
