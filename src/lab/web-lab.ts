@@ -16,7 +16,13 @@ import {
 } from '../web/serve.js';
 import { type Change, type DeviceView, type Topology, ViewModel } from '../web/view-model.js';
 import { run } from './netns.js';
-import { type KernelRoute, parseBirdProtocols, parseBirdRoutes, parseKernelRoutes } from './observe.js';
+import {
+  type KernelRoute,
+  linkLocalOwners,
+  parseBirdProtocols,
+  parseBirdRoutes,
+  parseKernelRoutes,
+} from './observe.js';
 import { API_PORT } from './peerings.js';
 import { CALI_GATEWAY, CALI_LINK_LOCAL, type LabPlan } from './plan.js';
 import { BirdControl, SwitchWatcher } from './scenario-watch.js';
@@ -359,10 +365,13 @@ export class LabView implements ViewSource {
       ),
     );
     const podNode = new Map(this.p.pods.map((x) => [x.device, x.node]));
+    // IPv6 next hops are often link-local (RFC 2545 §3): the lab did not plan those addresses.
+    const v6 = this.p.lab.calico.pool6 !== undefined || query.includes(':');
+    const owners = v6 ? new Map([...this.p.owners, ...(await linkLocalOwners(this.p))]) : this.p.owners;
     return walk(
       {
         tables,
-        owners: this.p.owners,
+        owners,
         gatewayOwner: (device, gw) =>
           gw === CALI_GATEWAY || gw === CALI_LINK_LOCAL ? podNode.get(device) : undefined,
       },

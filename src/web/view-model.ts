@@ -66,7 +66,9 @@ export interface TimelineItem {
 export type Change =
   | { readonly type: 'session'; readonly id: string; readonly state: SessionStateView }
   | { readonly type: 'count'; readonly device: string; readonly routes: number }
-  | { readonly type: 'timeline'; readonly item: TimelineItem };
+  | { readonly type: 'timeline'; readonly item: TimelineItem }
+  /** The topology itself changed (a neighbor added or removed): the page starts over. */
+  | { readonly type: 'reset' };
 
 export interface ViewSnapshot {
   readonly sessions: Readonly<Record<string, SessionStateView>>;

@@ -342,7 +342,11 @@ function scenarioCommand(): Command {
             settleMs: settle * 1000,
             log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`),
           });
-          recordScenario(p.workDir, report); // for `lab web`'s timeline
+          try {
+            recordScenario(p.workDir, report); // for `lab web`'s timeline
+          } catch (e) {
+            process.stderr.write(`(the report is not kept for lab web: ${(e as Error).message})\n`);
+          }
           const text = formatScenarioReport(report);
           if (opts.report) {
             const { timelineSvg } = await import('../../lab/timeline-svg.js');
