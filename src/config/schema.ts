@@ -258,6 +258,47 @@ const configShape = z.strictObject({
         }),
     ])
     .default({ address: '127.0.0.1', port: 50179 }),
+  /** MRT recording (RFC 6396, README "MRT"): RIB snapshots and BGP messages of chosen neighbors to a file. */
+  mrt: z
+    .strictObject({
+      /** Path; %Y %m %d %H %M %S are replaced by the UTC time the file is started (needed with rotate). */
+      file: z.string().min(1, 'must be a file path'),
+      /** Seconds between TABLE_DUMP_V2 snapshots of the RIB (0: none, only `rackbgp mrt dump`). */
+      interval: z.number().int().min(0).max(86400).default(0),
+      /** Seconds after which a new file is started (0: one file). */
+      rotate: z
+        .number()
+        .int()
+        .min(0)
+        .max(86400 * 7)
+        .default(0),
+      /** Neighbors whose messages are recorded (BGP4MP), or `all`. */
+      messages: z.union([z.literal('all'), z.array(ip)]).default([]),
+    })
+    .refine((m) => m.rotate === 0 || /%[YmdHMS]/.test(m.file), {
+      message:
+        'rotate needs a time in the file name (%Y %m %d %H %M %S), or every rotation would overwrite one file',
+      path: ['rotate'],
+    })
+    .optional(),
+  /** BMP monitoring stations (RFC 7854) this speaker connects to, README "BMP". */
+  bmp: z
+    .array(
+      z.strictObject({
+        address: ip,
+        port: port,
+        /** Seconds between statistics reports (RFC 7854 §4.8; 0: none). */
+        'statistics-interval': z.number().int().min(0).max(3600).default(60),
+        /** Octets queued for a slow station before messages are dropped (then it is resynchronised). */
+        'buffer-size': z
+          .number()
+          .int()
+          .min(65536)
+          .max(1 << 30)
+          .default(16 << 20),
+      }),
+    )
+    .default([]),
   /** Prometheus /metrics: loopback by default; `false` turns it off. */
   metrics: z.union([z.literal(false), endpoint(9179)]).default({ address: '127.0.0.1', port: 9179 }),
   /** Named import/export policies (see README "Policies"). */
