@@ -22,6 +22,20 @@ const ecmp: FibRoute = {
 };
 
 describe('routeLines', () => {
+  it('writes an IPv6 gateway of an IPv4 route as `via inet6` (RFC 8950)', () => {
+    const route: FibRoute = { family: 4, prefix: '10.1.0.0/24', nextHops: [{ via: 'fe80::1', dev: 'eth1' }] };
+    expect(routeLines({ op: 'add', route }, o)).toEqual([
+      'route add 10.1.0.0/24 proto 179 metric 20 via inet6 fe80::1 dev eth1',
+    ]);
+    expect(
+      parseFibDump(
+        '[{"dst":"10.1.0.0/24","via":{"family":"inet6","host":"fe80::1"},"dev":"eth1","metric":20}]',
+        4,
+        20,
+      ),
+    ).toEqual([route]);
+  });
+
   it('writes a single next hop without the nexthop keyword', () => {
     expect(routeLines({ op: 'add', route: single }, o)).toEqual([
       'route add 10.1.0.0/24 proto 179 metric 20 via 10.0.0.2',
@@ -79,7 +93,11 @@ describe('validateRoute', () => {
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
     expect(validateRoute({ ...single, family: 6 })).toMatch(/not IPv6/);
     expect(validateRoute({ ...single, nextHops: [] })).toBe('no next hop');
-    expect(validateRoute({ ...single, nextHops: [{ via: 'fd00::1' }] })).toMatch(/not IPv4/);
+    // RFC 8950: an IPv4 route via an IPv6 gateway, link-local ones only with an interface.
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fd00::1' }] })).toBeNull();
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fe80::1' }] })).toMatch(/needs an interface/);
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fe80::1', dev: 'eth1' }] })).toBeNull();
+    expect(validateRoute({ ...ecmp, nextHops: [{ via: '10.0.0.1' }] })).toMatch(/not IPv6/);
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'a b' }] })).toMatch(
       /interface name/,
     );
