@@ -22,6 +22,7 @@ import { keepaliveSeconds } from '../session/fsm.js';
 import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
 import { ipFamily } from '../util/ip.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
+import type { Monitoring } from './monitoring-routes.js';
 
 /** A neighbor as `show summary` and metrics see it. */
 export interface NeighborView extends NeighborSnapshot {
@@ -178,6 +179,8 @@ export class BgpService {
   /** End-of-RIB received per neighbor and family (wall-clock ms), since the session came up. */
   private readonly eorReceived = new Map<string, Record<string, number>>();
   private reloading: Promise<ReloadReport> = Promise.resolve(rejected([]));
+  /** MRT recording and BMP stations, when configured (`rackbgp run` sets them). */
+  monitoring: Monitoring = { bmp: [] };
 
   constructor(
     readonly speaker: Speaker,

@@ -36,6 +36,7 @@ import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
 import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
+import { type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
 import { emitRouteEvents } from './route-events.js';
 import { RoutingEngine } from './routing.js';
 import { SessionBridge, unicastName } from './session-bridge.js';
@@ -49,6 +50,7 @@ import {
 } from './snapshot.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
+import { WireTaps } from './wire-taps.js';
 
 export interface SpeakerOptions {
   readonly logger?: Logger;
@@ -113,6 +115,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly faults: FaultRegistry;
   /** RFC 7313 §4 receiver: a neighbor's BoRR … EoRR replaces its paths of the family. */
   readonly refreshIn: EnhancedRefreshReceiver;
+  /** Every BGP message read or sent, as bytes (MRT, BMP: src/core/wire-taps.ts). */
+  readonly wireTaps: WireTaps;
 
   /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
   static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
@@ -192,13 +196,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       policies: () => this.policies,
       faults: () => this.faults,
       restarting: () => this.restarting,
-      journalOn: () => !!this.journal,
       emitEstablished: (e) => this.emit('established', e),
       emitEndOfRib: (e) => this.emit('endOfRib', e),
       emitEndOfRibSent: (e) => this.emit('endOfRibSent', e),
     });
+    this.wireTaps = new WireTaps(() => this.config.asn);
     const hooks: PeerHooks = {
       ...this.bridge.hooks(),
+      wire: this.wireTaps.hook,
       stateChange: (peer, from, to) => {
         log.debug({ peer: peer.endpoint.address, from, to }, 'FSM transition');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
@@ -499,6 +504,16 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     for (const f of [4, 6] as const)
       for (const d of this.routing.rib.tables[f].values()) out.push(routeSnapshot(d));
     return out;
+  }
+
+  /** The Loc-RIB with every path of each prefix (MRT table dumps, BMP). */
+  ribDump(): Iterable<RibDumpEntry> {
+    return ribDump(this.routing.rib.tables);
+  }
+
+  /** Calls `fn` with the prefixes whose paths changed, after each decision run; returns the unsubscribe. */
+  onRibChange(fn: (entries: RibDumpEntry[]) => void): () => void {
+    return this.routing.onChange((dests) => fn(dests.map(ribDumpEntry)));
   }
 
   /** Graceful-restart helper state of a neighbor, for snapshots. */

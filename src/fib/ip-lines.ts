@@ -4,7 +4,7 @@
  * process), `ip -j route show` parsing back into FibRoutes, and the "Command failed -:N" stderr.
  */
 import { ipFamily, parsePrefix } from '../util/ip.js';
-import { canonicalAddress, normalizeDst } from './next-hop.js';
+import { canonicalAddress, type IpVia, normalizeDst } from './next-hop.js';
 import type { FibChange, FibNextHop, FibRoute } from './types.js';
 
 /** FRR's and BIRD's usual BGP metric. */
@@ -75,7 +75,7 @@ export function validateRoute(route: FibRoute): string | null {
   if (n === 0) return 'no next hop';
   if (n > MAX_NEXT_HOPS) return `${n} next hops (at most ${MAX_NEXT_HOPS})`;
   for (const h of route.nextHops) {
-    // An IPv4 route may go via an IPv6 gateway (RFC 8950; the kernel's RTA_VIA, Linux >= 5.2).
+    // RFC 8950: an IPv4 route may have an IPv6 gateway (RTA_VIA, Linux >= 5.2).
     const ok = fam === 4 ? v4(h.via) >= 0 || ipFamily(h.via) === 6 : ipFamily(h.via) === 6;
     if (!ok) return `next hop ${h.via} is not IPv${route.family}`;
     if (h.dev !== undefined && !isValidDevName(h.dev)) return `bad interface name ${JSON.stringify(h.dev)}`;
@@ -89,6 +89,7 @@ export function validateChange(c: FibChange): string | null {
 }
 
 function hop(h: FibNextHop, family: 4 | 6): string {
+  // `via inet6 X` names the gateway's family when it differs from the route's (RFC 8950 routes).
   const via = family === 4 && h.via.includes(':') ? `via inet6 ${h.via}` : `via ${h.via}`;
   return h.dev === undefined ? via : `${via} dev ${h.dev}`;
 }
@@ -126,10 +127,9 @@ interface IpRouteJson {
   type?: string;
   metric?: number;
   gateway?: string;
-  /** An RTA_VIA gateway (RFC 8950: an IPv4 route via IPv6). */
-  via?: { host?: string };
+  via?: IpVia;
   dev?: string;
-  nexthops?: { gateway?: string; via?: { host?: string }; dev?: string }[];
+  nexthops?: { gateway?: string; via?: IpVia; dev?: string }[];
 }
 
 /**
@@ -149,9 +149,9 @@ export function parseFibDump(text: string, family: 4 | 6, metric: number): FibRo
       byPrefix.set(prefix, list);
     }
     for (const h of hops) {
-      const gw = h.gateway ?? h.via?.host;
-      if (!gw) continue;
-      list.push(h.dev ? { via: canonicalAddress(gw), dev: h.dev } : { via: canonicalAddress(gw) });
+      const gateway = h.gateway ?? h.via?.host;
+      if (!gateway) continue;
+      list.push(h.dev ? { via: canonicalAddress(gateway), dev: h.dev } : { via: canonicalAddress(gateway) });
     }
   }
   const out: FibRoute[] = [];

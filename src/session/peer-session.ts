@@ -59,6 +59,8 @@ export interface PeerHooks {
   update(peer: PeerSession, m: UpdateMessage, issues: readonly AttrIssue[]): void;
   routeRefresh(peer: PeerSession, m: RouteRefreshMessage): void;
   stateChange(peer: PeerSession, from: SessionState, to: SessionState): void;
+  /** Every frame read or queued on a connection of the peer (MRT, BMP); `frame` may be reused after the call. */
+  wire?(peer: PeerSession, direction: 'in' | 'out', frame: Uint8Array, conn: Connection): void;
 }
 
 export interface Logger {
@@ -361,9 +363,11 @@ export class PeerSession {
   }
 
   private wrap(socket: net.Socket, side: ConnectionSide): Connection {
+    const wire = this.deps.hooks.wire;
     const conn: Connection = new Connection(
       socket,
       {
+        ...(wire && { raw: (direction, frame) => wire(this, direction, frame, conn) }),
         message: (m, issues) => {
           if (this.conns[side] !== conn) return;
           this.notified = false;

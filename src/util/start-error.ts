@@ -3,7 +3,7 @@
  * `fib`) and the address: `api: 127.0.0.1:8080 is in use (EADDRINUSE)`.
  */
 
-export type StartKey = 'listen' | 'api' | 'metrics' | 'fib';
+export type StartKey = 'listen' | 'api' | 'metrics' | 'fib' | 'mrt' | 'bmp';
 
 export class StartError extends Error {
   constructor(
