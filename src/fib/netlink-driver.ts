@@ -9,7 +9,7 @@
  * daemon's route is never overwritten (the kernel's replace takes whichever route is there).
  */
 import { parseIPv6, parsePrefix } from '../util/ip.js';
-import { validateChange } from './ip-lines.js';
+import { MAX_NEXT_HOPS, validateChange } from './ip-lines.js';
 import {
   decodeAck,
   decodeLink,
@@ -227,6 +227,37 @@ export class NetlinkFib implements FibPort {
 
   /** A change as a request, or why it cannot be one (the kernel never sees it). */
   private toRoute(c: FibChange): NlRoute | string {
+    return this.fastV4(c) ?? this.checkedRoute(c);
+  }
+
+  /**
+   * The common case without regular expressions or copies: an IPv4 prefix and gateways already
+   * validated once (in the cache), interfaces known. Null sends the change the checked way.
+   */
+  private fastV4(c: FibChange): NlRoute | null {
+    const family = c.op === 'delete' ? c.family : c.route.family;
+    if (family !== 4) return null;
+    const p = v4Prefix(c.op === 'delete' ? c.prefix : c.route.prefix);
+    if (!p) return null;
+    if (c.op === 'delete') return { family, dst: p, dstLen: p[4], hops: [] };
+    const nh = c.route.nextHops;
+    if (nh.length === 0 || nh.length > MAX_NEXT_HOPS) return null;
+    const hops: NlNextHop[] = [];
+    for (const h of nh) {
+      const gateway = this.gateways.get(h.via);
+      if (!gateway) return null;
+      let oif = 0;
+      if (h.dev !== undefined) {
+        oif = this.links?.get(h.dev) ?? 0;
+        if (!oif) return null;
+      } else if (gateway.length === 16 && gateway[0] === 0xfe && (gateway[1] & 0xc0) === 0x80) return null;
+      hops.push({ gateway, oif });
+    }
+    return { family, dst: p.subarray(0, 4), dstLen: p[4], hops };
+  }
+
+  /** Validated like an `ip` line; fills the gateway cache the fast path reads. */
+  private checkedRoute(c: FibChange): NlRoute | string {
     const invalid = validateChange(c);
     if (invalid) return invalid;
     const prefix = c.op === 'delete' ? c.prefix : c.route.prefix;
@@ -307,4 +338,31 @@ export class NetlinkFib implements FibPort {
       if (reads % 64 === 63) await new Promise((resolve) => setImmediate(resolve));
     }
   }
+}
+
+/**
+ * "a.b.c.d/n" with zero host bits as 5 octets (address, then length), or null for anything else
+ * (the checked path then decides and words the error).
+ */
+function v4Prefix(s: string): Uint8Array | null {
+  const out = new Uint8Array(5);
+  let part = 0;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      v = v * 10 + ch - 48;
+      if (++digits > 3 || v > 255) return null;
+    } else if (digits > 0 && ((ch === 46 && part < 3) || (ch === 47 && part === 3))) {
+      out[part++] = v;
+      v = 0;
+      digits = 0;
+    } else return null;
+  }
+  if (part !== 4 || digits === 0 || digits > 2 || v > 32) return null;
+  const addr = ((out[0] << 24) | (out[1] << 16) | (out[2] << 8) | out[3]) >>> 0;
+  if (v < 32 && addr % 2 ** (32 - v) !== 0) return null;
+  out[4] = v;
+  return out;
 }
