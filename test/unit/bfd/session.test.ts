@@ -9,6 +9,7 @@ import {
 import { BfdSession } from '../../../src/bfd/session.js';
 import type { Transition } from '../../../src/bfd/state-machine.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { controlPacket } from './fixtures.js';
 
 const T = { desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 3 };
 
@@ -189,20 +190,8 @@ describe('detection after a busy event loop', () => {
       },
     });
     session.start();
-    const p = (state: ControlPacket['state'], your: number): ControlPacket => ({
-      diag: 0,
-      state,
-      poll: false,
-      final: false,
-      cpi: false,
-      demand: false,
-      detectMult: 3,
-      myDiscr: 9,
-      yourDiscr: your,
-      desiredMinTx: 300_000,
-      requiredMinRx: 300_000,
-      requiredMinEchoRx: 0,
-    });
+    const p = (state: ControlPacket['state'], yourDiscr: number) =>
+      controlPacket(state, { myDiscr: 9, yourDiscr });
     session.receive(p(BfdState.Down, 0));
     session.receive(p(BfdState.Up, 1));
     expect(session.state).toBe(BfdState.Up);

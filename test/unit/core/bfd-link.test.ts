@@ -7,6 +7,7 @@ import { BfdLink, bfdSettings } from '../../../src/core/bfd-link.js';
 import type { BfdAnnouncement } from '../../../src/core/journal-wiring.js';
 import { SessionManager } from '../../../src/session/manager.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { controlPacket } from '../bfd/fixtures.js';
 
 const log = { info() {}, warn() {}, debug() {} };
 
@@ -48,20 +49,7 @@ function setup() {
   );
   const from = (address: string, state: number, yourDiscr: number) =>
     deliver({
-      data: encodeControl({
-        diag: 0,
-        state: state as ControlPacket['state'],
-        poll: false,
-        final: false,
-        cpi: false,
-        demand: false,
-        detectMult: 3,
-        myDiscr: 4242,
-        yourDiscr,
-        desiredMinTx: 300_000,
-        requiredMinRx: 300_000,
-        requiredMinEchoRx: 0,
-      }),
+      data: encodeControl(controlPacket(state as ControlPacket['state'], { myDiscr: 4242, yourDiscr })),
       address,
       port: 49999,
       ttl: 255,
