@@ -192,7 +192,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       policies: () => this.policies,
       faults: () => this.faults,
       restarting: () => this.restarting,
-      journalOn: () => !!this.journal,
       emitEstablished: (e) => this.emit('established', e),
       emitEndOfRib: (e) => this.emit('endOfRib', e),
       emitEndOfRibSent: (e) => this.emit('endOfRibSent', e),
