@@ -53,6 +53,8 @@ const RESTART_KEYS = [
   'always-compare-med',
   'coalesce-time',
   'journal',
+  'mrt',
+  'bmp',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface NeighborChange {
