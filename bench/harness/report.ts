@@ -75,6 +75,7 @@ export function machine(rackbgpVersion: string): Machine {
       bird1: version('/usr/sbin/bird', ['--version']),
       frr: version('/usr/lib/frr/bgpd', ['--version']),
       gobgp: version('/usr/bin/gobgpd', ['--version']),
+      openbgpd: version('/usr/sbin/bgpd', ['-V']),
     },
   };
 }
@@ -85,6 +86,7 @@ const LABEL: Record<DutName, string> = {
   bird1: 'BIRD 1.6',
   frr: 'FRR',
   gobgp: 'GoBGP',
+  openbgpd: 'OpenBGPD',
 };
 
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '–' : v.toFixed(digits));
