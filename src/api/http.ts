@@ -116,6 +116,7 @@ function read(service: BgpService, url: URL): Answer {
   }
   if (path === '/api/rib/summary') return [200, service.ribSummary()];
   if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/bfd') return [200, service.bfd()];
   if (path === '/api/graceful-restart') return [200, service.gracefulRestart()];
   if (path === '/api/fib/routes') {
     const routes = service.fibRoutes();

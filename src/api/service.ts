@@ -5,6 +5,7 @@
  * in (ROUTE-REFRESH, RFC 2918) / out (Adj-RIB-Out again), and reload.
  */
 
+import type { BfdStatus } from '../bfd/manager.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
@@ -358,6 +359,11 @@ export class BgpService {
       state: r.state,
       ...(r.error !== undefined && { error: r.error }),
     }));
+  }
+
+  /** BFD sessions (RFC 5880) with their negotiated timers and last Down, and dropped packets. */
+  bfd(): BfdStatus {
+    return this.speaker.bfdStatus();
   }
 
   fib(): FibSummary {

@@ -77,12 +77,18 @@ export class DaemonView implements ViewSource {
   private refresh(): Change[] {
     const neighbors = this.service.neighbors();
     const known = this.model.topology.sessions.map((s) => s.ends[0].remote).join(',');
-    if (neighbors.map((n) => n.address).join(',') !== known) this.model = new ViewModel(this.buildTopology());
+    const out: Change[] = [];
+    if (neighbors.map((n) => n.address).join(',') !== known) {
+      this.model = new ViewModel(this.buildTopology());
+      out.push({ type: 'reset' });
+    }
     const t = Date.now();
-    const out = this.model.neighbors(
-      this.self,
-      t,
-      neighbors.map((n) => [n.address, n.state] as const),
+    out.push(
+      ...this.model.neighbors(
+        this.self,
+        t,
+        neighbors.map((n) => [n.address, n.state] as const),
+      ),
     );
     const j = this.service.speaker.journal;
     if (j) {

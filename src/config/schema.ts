@@ -61,6 +61,21 @@ export const CAPABILITY_NAMES = [
   'multiprotocol',
 ] as const;
 
+/** Milliseconds a BFD interval may take (FRR's range). */
+const bfdInterval = z.number().int().min(10).max(60000);
+const bfdSchema = z.strictObject({
+  /** Required Min RX Interval we announce, milliseconds. */
+  'min-rx': bfdInterval.optional(),
+  /** Desired Min TX Interval, milliseconds. */
+  'min-tx': bfdInterval.optional(),
+  /** Detect Mult: packets missed before the session is declared down. */
+  multiplier: z.number().int().min(1).max(255).optional(),
+  /** RFC 5883 multihop session (UDP 4784, TTL not checked) instead of single hop (3784, TTL 255). */
+  multihop: z.boolean().optional(),
+  /** BGP waits for BFD Up before it starts (default true); false: BFD only takes a session down. */
+  'hold-bgp': z.boolean().optional(),
+});
+
 /** Session settings a neighbor and a listen-range template share. */
 const sessionSettings = {
   description: z.string().optional(),
@@ -124,6 +139,8 @@ const sessionSettings = {
     .optional(),
   /** Administratively down: configured but not started. */
   shutdown: z.boolean().optional(),
+  /** BFD (RFC 5880; 5881 single hop, 5883 multihop): true for 300 ms × 3 (FRR's defaults), or the timers. */
+  bfd: z.union([z.boolean(), bfdSchema]).optional(),
   /**
    * RFC 8950 Extended Next Hop: IPv4 unicast with IPv6 next hops, announced in OPEN and used when
    * both agree (default: on for interface and link-local neighbors, off otherwise).

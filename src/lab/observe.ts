@@ -219,7 +219,7 @@ export async function fibPath(
  * IPv6 link-local address → lab device: next hops the lab did not plan (RFC 2545 §3: BGP speakers on
  * a link send theirs beside the global next hop, and BIRD installs routes through them).
  */
-async function linkLocalOwners(p: LabPlan): Promise<Map<string, string>> {
+export async function linkLocalOwners(p: LabPlan): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   await Promise.all(
     p.namespaces.map(async (n) => {

@@ -77,6 +77,8 @@ export interface PeerDeps {
   readonly random: () => number;
   readonly log: Logger;
   readonly hooks: PeerHooks;
+  /** False holds a start back until resume() (BFD configured and not Up, src/core/bfd-link.ts). */
+  readonly mayStart?: (address: string) => boolean;
 }
 
 export class PeerSession {
@@ -100,6 +102,8 @@ export class PeerSession {
   trace = false;
   /** Fault injection: UPDATEs held back on this and later connections until cleared. */
   private updateDelay: UpdateDelayRule | null = null;
+  /** start() asked for and no stop since (a start held by deps.mayStart waits for resume()). */
+  private wanted = false;
 
   constructor(
     readonly endpoint: PeerEndpoint,
@@ -134,7 +138,20 @@ export class PeerSession {
   }
 
   start(): void {
+    this.wanted = true;
+    if (this.deps.mayStart?.(this.endpoint.address) === false) return;
     this.dispatch({ type: 'Start' });
+  }
+
+  /** A start held back by deps.mayStart goes ahead now (BFD came Up). */
+  resume(): void {
+    if (this.wanted && !this.enabled) this.start();
+  }
+
+  /** Down at once with this NOTIFICATION (BFD Down, RFC 9384 Cease 6/10), still wanted: start() or resume() brings it back. */
+  interrupt(notification: NotificationMessage): void {
+    this.stopWith(notification);
+    this.wanted = true;
   }
 
   /** Administrative shutdown with an RFC 8203 message. */
@@ -144,6 +161,7 @@ export class PeerSession {
 
   /** Stops the peer sending this NOTIFICATION on every live connection (e.g. Cease 6/1). */
   stopWith(notification: NotificationMessage): void {
+    this.wanted = false;
     this.notified = false;
     this.dispatch({ type: 'Stop', event: { type: 'ManualStop', notification } });
   }
