@@ -185,6 +185,10 @@ describe.skipIf(skip)('BMP: pmacct pmbmpd receives what rackbgp sends', () => {
     });
     const status = await apiGet('/api/bmp');
     expect(status[0]).toMatchObject({ state: 'up', dropped: 0, connects: 1 });
+    const scrape = `fetch('http://127.0.0.1:9179/metrics').then(r=>r.text()).then(t=>process.stdout.write(t))`;
+    const metrics = (await net.exec('leaf', process.execPath, ['-e', scrape])).stdout;
+    expect(metrics).toMatch(/^bmp_station_up\{station="127\.0\.0\.1:11019"\} 1$/m);
+    expect(metrics).toMatch(/^bmp_messages_dropped_total\{station="127\.0\.0\.1:11019"\} 0$/m);
     await expect(leaf.neighbor(addr.peer6).then((n) => n?.state)).resolves.toBe('Established');
   });
 });
