@@ -376,6 +376,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private async startForwarding(): Promise<void> {
     const fwd = await Forwarding.start({
       metric: this.config['fib-metric'],
+      method: this.config['fib-method'],
       log: this.log,
       onApplied: (changes, failed) => this.emit('fibApplied', { changes, failed }),
     });

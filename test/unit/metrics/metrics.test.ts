@@ -127,6 +127,7 @@ describe('metrics', () => {
             replace: { ok: 1, refused: 0 },
             delete: { ok: 1, refused: 2 },
           },
+          method: 'netlink',
         },
       }),
       { defaultMetrics: false },
