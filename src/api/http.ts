@@ -2,14 +2,16 @@
  * The HTTP adapter of the service facade: JSON on loopback by default. GET reads snapshots, POST runs
  * actions, DELETE ends a fault (fault-routes.ts); POST and DELETE need `Authorization: Bearer <api.token>` when a token is configured, and are refused
  * on a non-loopback address without one (the token: api.token, or api.token-file read at start; see
- * token.ts). Each route is one line over BgpService.
+ * token.ts). Each route is one line over BgpService. `/` serves the live view (src/web, web-view.ts).
  */
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
+import { handleView, loadStatic } from '../web/serve.js';
 import { faultDelete, faultGet, faultPost } from './fault-routes.js';
 import { journalRead, streamEvents } from './journal-http.js';
 import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
+import { DaemonView } from './web-view.js';
 
 export interface ApiServer {
   readonly port: number;
@@ -30,12 +32,20 @@ type Reply = (status: number, body: unknown) => void;
 
 export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiServer> {
   const token = resolveApiToken(o);
+  // The live view at `/` (src/web): read-only GETs like the rest, built on the first visit.
+  const files = loadStatic();
+  let view: DaemonView | undefined;
+  const viewOf = () => {
+    view ??= new DaemonView(service);
+    return view;
+  };
   const server = http.createServer((req, res) => {
     const reply: Reply = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify(body)}\n`);
     };
     const url = new URL(req.url ?? '/', 'http://api');
+    if (handleView(viewOf, files, req, res, url)) return;
     if (req.method === 'GET' && url.pathname === '/api/events/stream')
       return streamEvents(service.speaker.journal, req, res, url);
     if (req.method === 'GET') return reply(...get(service, url));

@@ -27,6 +27,26 @@ const prefix = address((s) => parsePrefix(s) !== null, 'a prefix like 10.1.0.0/2
 const asn = z.number().int().min(1).max(4294967295);
 const port = z.number().int().min(1).max(65535);
 const seconds = z.number().int().min(0).max(65535);
+/** A Linux interface name (dev_valid_name: 1-15 bytes, no '/', ':' or white space). */
+const ifname = z
+  .string()
+  .regex(/^[^\s/:%#"'\\]{1,15}$/, 'must be an interface name (1-15 characters, no / : % or spaces)');
+/**
+ * A neighbor's address: IPv4, IPv6, or an IPv6 link-local one with its interface (`fe80::1%eth1`,
+ * RFC 4007 §11 zone index), which a link-local address needs.
+ */
+const neighborAddress = z.string().check((ctx) => {
+  const [addr, zone, ...more] = ctx.value.split('%');
+  const linkLocal = /^fe[89ab]/i.test(addr) && ipFamily(addr) === 6;
+  let message: string | null = null;
+  if (zone === undefined) {
+    if (linkLocal) message = `a link-local address needs its interface: write ${addr}%eth1 (your interface)`;
+    else if (ipFamily(addr) === 0) message = ip.safeParse(addr).error?.issues[0]?.message ?? null;
+  } else if (!linkLocal) message = 'only an IPv6 link-local address (fe80::/10) takes a %interface';
+  else if (more.length || !ifname.safeParse(zone).success) message = `bad interface name '${zone}' after %`;
+  if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+});
+const peerAsn = z.union([asn, z.enum(['internal', 'external'])]);
 const endpoint = (defaultPort: number) =>
   z.strictObject({ address: ip.default('127.0.0.1'), port: port.default(defaultPort) });
 
@@ -104,18 +124,48 @@ const sessionSettings = {
     .optional(),
   /** Administratively down: configured but not started. */
   shutdown: z.boolean().optional(),
+  /**
+   * RFC 8950 Extended Next Hop: IPv4 unicast with IPv6 next hops, announced in OPEN and used when
+   * both agree (default: on for interface and link-local neighbors, off otherwise).
+   */
+  'extended-next-hop': z.boolean().optional(),
 };
 
-export const neighborSchema = z.strictObject({
-  address: ip,
-  asn,
-  ...sessionSettings,
-});
+/**
+ * A neighbor by address, or by interface (unnumbered: the session runs between the link-local
+ * addresses, the peer's learned from its Router Advertisements or its connection). `asn` may be
+ * any external or our own AS instead of a number.
+ */
+export const neighborSchema = z
+  .strictObject({
+    address: neighborAddress.optional(),
+    interface: ifname.optional(),
+    asn: peerAsn,
+    ...sessionSettings,
+  })
+  .superRefine((n, ctx) => {
+    if ((n.address === undefined) === (n.interface === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: n.address === undefined ? [] : ['interface'],
+        message: 'give address or interface (one of them)',
+      });
+    if (n.password !== undefined && (n.interface !== undefined || n.address?.includes('%')))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'TCP MD5 is not supported on link-local (interface) neighbors',
+      });
+  });
+
+/** The key a neighbor is known by: its address, or its interface for an unnumbered one. */
+export const neighborKey = (n: { address?: string | undefined; interface?: string | undefined }): string =>
+  n.address ?? n.interface ?? '';
 
 export const listenRangeSchema = z.strictObject({
   prefix,
   /** A number, or any internal / external AS. */
-  asn: z.union([asn, z.enum(['internal', 'external'])]),
+  asn: peerAsn,
   /** Most dynamic neighbors accepted at once from this range. */
   limit: z.number().int().min(1).max(100000).default(100),
   ...sessionSettings,

@@ -13,6 +13,7 @@ import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js'
 import type { Clock, Timer } from '../util/clock.js';
 import { ipFamily, parseIPv4 } from '../util/ip.js';
 import {
+  Afi,
   endOfRib,
   endOfRibFamily,
   familyName,
@@ -155,8 +156,9 @@ export class SessionBridge {
     const config = this.host.config();
     const address = peer.endpoint.address;
     const settings = this.host.sessions().settingsOf(address);
-    const local = peer.connection?.localAddress ?? '';
-    const iface = subnets.interfaceOf(local);
+    const zoned = peer.connection?.localAddress ?? '';
+    const iface = subnets.interfaceOf(zoned);
+    const local = zoned.replace(/%.*$/, ''); // a link-local address's zone is `iface`
     const directlyConnected = subnets.shareSubnet(address, address);
     // RFC 4760 §3: routes of the other IP family on this session (IPv6 over an IPv4 session, or
     // the reverse) need a next hop self of that family: like FRR, our global address of that
@@ -184,6 +186,9 @@ export class SessionBridge {
       ...(directlyConnected && subnets.pointToPoint(address) && { pointToPoint: true }),
       ...(iface !== undefined && { interface: iface }),
       ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
+      ...(params.extendedNextHop.some((e) => e.family === IPV4_UNICAST && e.nextHopAfi === Afi.IPV6) && {
+        extendedNextHop4: true,
+      }),
     };
     this.infos.set(peer, info);
     this.params.set(peer, params);

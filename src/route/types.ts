@@ -24,6 +24,11 @@ export interface PeerInfo {
   /** Our link-local address on the session's interface, sent beside next hop self to a peer on a
    * shared subnet (RFC 2545 §3: 32-octet next hop). */
   readonly localLinkLocal6?: string;
+  /**
+   * RFC 8950 negotiated for IPv4 unicast with IPv6 next hops: without an IPv4 address on the
+   * session (unnumbered), IPv4 routes go out with our IPv6 next hop.
+   */
+  readonly extendedNextHop4?: boolean;
   /** That shared subnet is point-to-point (/30, /31; /126, /127): no third party is on it. */
   readonly pointToPoint?: boolean;
   /** The peer's address is on a subnet we share (RFC 4271 §5.1.3 third-party next hop). */

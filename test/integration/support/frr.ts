@@ -38,6 +38,8 @@ export async function startFrr(
   node: string,
   bgpdConf: string,
   tag = 'frr',
+  /** Let bgpd hand its routes to zebra for the namespace's kernel (default: -n, nothing installed). */
+  opts: { kernel?: boolean } = {},
 ): Promise<FrrHandle> {
   const dir = join(net.dir, `${node}-${tag}`);
   mkdirSync(dir, { recursive: true });
@@ -58,7 +60,7 @@ export async function startFrr(
   ]);
   await waitFor('zebra socket', async () => existsSync(join(dir, 'zserv.api')), 15_000, 100);
   const { child: bgpd, log } = net.spawn(node, `${tag}-bgpd`, FRR.bgpd, [
-    '-n',
+    ...(opts.kernel ? [] : ['-n']),
     ...common,
     '-f',
     join(dir, 'bgpd.conf'),
