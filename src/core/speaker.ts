@@ -19,7 +19,14 @@ import { bindFailure } from '../util/start-error.js';
 import type { SessionParams } from '../wire/index.js';
 import { ConnectedRoutes, originateNetworks } from './connected-routes.js';
 import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
-import { ANY_NEIGHBOR, type FaultEvent, type FaultHandle, FaultRegistry, type FaultSpec } from './faults.js';
+import {
+  ANY_NEIGHBOR,
+  type FaultEvent,
+  type FaultHandle,
+  FaultRegistry,
+  type FaultSpec,
+  type FaultView,
+} from './faults.js';
 import { claimNamespaceFib } from './fib-lock.js';
 import { Forwarding } from './forwarding.js';
 import { GracefulRestartHelper } from './graceful-restart.js';
@@ -37,6 +44,7 @@ import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
 import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
 import { emitRouteEvents } from './route-events.js';
+import { type RouteQuery, selectRoutes } from './route-query.js';
 import { RoutingEngine } from './routing.js';
 import { SessionBridge, unicastName } from './session-bridge.js';
 import {
@@ -47,6 +55,14 @@ import {
   type RouteSnapshot,
   routeSnapshot,
 } from './snapshot.js';
+import {
+  applyNeighborAction,
+  type NeighborAction,
+  type NeighborSessionView,
+  neighborSessionView,
+  type RibCounts,
+  ribCounts,
+} from './speaker-queries.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
 
@@ -238,6 +254,16 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Starts a fault on a neighbor's session (or `*` for fib-freeze); throws FaultError on bad input. */
   fault(address: string, spec: FaultSpec): FaultHandle {
     return this.faults.start(address || ANY_NEIGHBOR, spec);
+  }
+
+  /** Faults in effect, of one neighbor or all. */
+  faultList(neighbor?: string): FaultView[] {
+    return this.faults.list(neighbor);
+  }
+
+  /** Ends a fault by id (of `neighbor`, when given); false when there is none. */
+  cancelFault(id: number, neighbor?: string): boolean {
+    return this.faults.cancel(id, neighbor);
   }
 
   /**
@@ -502,5 +528,46 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Graceful-restart helper state of a neighbor, for snapshots. */
   restartState(address: string): { families: string[]; until: number } | undefined {
     return this.gracefulRestart.state(address);
+  }
+
+  /** Routes matching a parsed `show route` query (prefix, longer prefixes, or an address's LPM). */
+  routesMatching(query: RouteQuery): RouteSnapshot[] {
+    return selectRoutes(this.routing.rib, query).map(routeSnapshot);
+  }
+
+  /** Loc-RIB counts per family, interned attribute sets and update groups. */
+  ribCounts(): RibCounts {
+    return ribCounts(this.routing);
+  }
+
+  /** A configured (or dynamic) neighbor. */
+  hasNeighbor(address: string): boolean {
+    return this.sessions.peers.has(address);
+  }
+
+  /** A neighbor's session and settings as plain data; undefined for an unknown address. */
+  neighborSession(address: string): NeighborSessionView | undefined {
+    const peer = this.sessions.peers.get(address);
+    return peer && neighborSessionView(peer, this.sessions.settingsOf(address));
+  }
+
+  /** An operator action on a neighbor's session (reset, shutdown, enable, trace); false when unknown. */
+  neighborAction(address: string, action: NeighborAction): boolean {
+    const peer = this.sessions.peers.get(address);
+    if (peer) applyNeighborAction(peer, action);
+    return !!peer;
+  }
+
+  /** Connections refused because no neighbor has their address. */
+  get unknownConnections(): number {
+    return this.sessions.stats.unknownConnections;
+  }
+
+  /** Counters of the graceful-restart helper (RFC 4724 §4.2) and enhanced route refresh (RFC 7313). */
+  restartTotals(): {
+    helper: GracefulRestartHelper['totals'];
+    enhancedRefresh: EnhancedRefreshReceiver['totals'];
+  } {
+    return { helper: this.gracefulRestart.totals, enhancedRefresh: this.refreshIn.totals };
   }
 }

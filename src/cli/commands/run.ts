@@ -7,11 +7,11 @@
  */
 import { Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
+import type { ReloadReport } from '../../api/daemon.js';
+import { Speaker } from '../../api/daemon.js';
 import { type ApiServer, startApi } from '../../api/http.js';
 import { BgpService } from '../../api/service.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
-import type { ReloadReport } from '../../core/reload.js';
-import { Speaker } from '../../core/speaker.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
 import { bindFailure, StartError } from '../../util/start-error.js';

@@ -5,6 +5,8 @@
  * (docs/cli-json.md); `show summary --json --frr` prints FRR's `show bgp summary json` shape.
  */
 import { Argument, Command } from 'commander';
+import type { RouteSnapshot } from '../../api/daemon.js';
+import { parseRouteQuery } from '../../api/daemon.js';
 import type {
   AdjRibView,
   FibRouteView,
@@ -14,8 +16,6 @@ import type {
   RibSummary,
   SpeakerStatus,
 } from '../../api/service.js';
-import { parseRouteQuery } from '../../core/route-query.js';
-import type { RouteSnapshot } from '../../core/snapshot.js';
 import { type ApiOptions, getJson, target, UsageError, withApi } from '../api-client.js';
 import { formatAdjRib } from '../format/adj-rib.js';
 import { formatFib } from '../format/fib.js';
