@@ -182,7 +182,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       coalesceMs: config['coalesce-time'],
     });
     this.routing.onChange((dests) => emitRouteEvents(this, dests));
-    this.connected = new ConnectedRoutes(this.routing);
+    this.connected = new ConnectedRoutes(this.routing, () => this.config.redistribute.connected);
     this.gracefulRestart = new GracefulRestartHelper({
       clock: this.clock,
       routing: this.routing,
@@ -369,9 +369,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.routing.onChange((dests) => fwd.update(dests));
     fwd.onChange((c) => {
       if (c.routesChanged || c.added.length || c.removed.length) this.routing.recheckNextHops();
-      if (c.added.length || c.removed.length) this.redistributeConnected();
+      if (c.added.length || c.removed.length) this.connected.resync();
     });
-    this.redistributeConnected();
+    this.connected.follow(fwd.resolver);
     // Whatever the RIB holds already is judged with the resolver now, and reaches the FIB.
     this.routing.recheckNextHops();
     // After `rackbgp restart` the kernel keeps what it has until the deferral ends (RFC 4724 §4.1).
@@ -381,13 +381,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     // Routes an earlier run left stay until the sessions had time to converge, then go if unwanted.
     this.startupTimer = this.clock.setTimer(STARTUP_HOLD_SECONDS * 1000, () => fwd.endStartup());
-  }
-
-  /** `redistribute: { connected }`: originate matching interface subnets; follow changes after start. */
-  private redistributeConnected(): void {
-    const wanted = this.config.redistribute.connected;
-    if (!this.forwarding || !wanted.length) return;
-    this.connected.sync(wanted, this.forwarding.resolver.connected());
   }
 
   /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
