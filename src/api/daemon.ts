@@ -3,6 +3,7 @@
  * api serves (snapshots, journal events, faults, reload reports). The cli reaches the core only
  * through src/api (dependency-cruiser rule cli-through-api); src/index.ts is the library's list.
  */
+export type { BfdStatus } from '../bfd/manager.js';
 export {
   ANY_NEIGHBOR,
   FAULT_KINDS,

@@ -9,6 +9,7 @@ import { listenHttp } from '../util/http-listen.js';
 import { handleView, loadStatic } from '../web/serve.js';
 import { faultDelete, faultGet, faultPost } from './fault-routes.js';
 import { journalRead, streamEvents } from './journal-http.js';
+import { monitoringGet, monitoringPost } from './monitoring-routes.js';
 import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
 import { DaemonView } from './web-view.js';
@@ -115,12 +116,13 @@ function read(service: BgpService, url: URL): Answer {
   }
   if (path === '/api/rib/summary') return [200, service.ribSummary()];
   if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/bfd') return [200, service.bfd()];
   if (path === '/api/graceful-restart') return [200, service.gracefulRestart()];
   if (path === '/api/fib/routes') {
     const routes = service.fibRoutes();
     return routes ? [200, routes] : [409, { error: 'no FIB in this daemon (fib: false, or not started)' }];
   }
-  const fault = faultGet(service.speaker, path);
+  const fault = faultGet(service.speaker, path) ?? monitoringGet(service.monitoring, path);
   if (fault) return fault;
   if (path === '/api/sessions/stats')
     return [200, { unknownConnections: service.speaker.unknownConnections }];
@@ -129,7 +131,7 @@ function read(service: BgpService, url: URL): Answer {
 
 async function post(service: BgpService, url: URL, body: Record<string, unknown>): Promise<Answer> {
   const path = url.pathname;
-  const fault = faultPost(service.speaker, path, body);
+  const fault = faultPost(service.speaker, path, body) ?? monitoringPost(service.speaker, path, body);
   if (fault) return fault;
   if (path === '/api/reload') {
     const r = await service.reload();

@@ -5,6 +5,7 @@
  * in (ROUTE-REFRESH, RFC 2918) / out (Adj-RIB-Out again), and reload.
  */
 
+import type { BfdStatus } from '../bfd/manager.js';
 import { ConfigError } from '../config/load.js';
 import type { Config, SessionSettings } from '../config/schema.js';
 import type { JournalWiring } from '../core/journal-wiring.js';
@@ -15,6 +16,7 @@ import type { Speaker } from '../core/speaker.js';
 import type { FibNextHop, FibStats } from '../fib/index.js';
 import { ipFamily } from '../util/ip.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
+import type { Monitoring } from './monitoring-routes.js';
 
 /** A neighbor as `show summary` and metrics see it. */
 export interface NeighborView extends NeighborSnapshot {
@@ -95,7 +97,7 @@ export interface FibSummary {
   readonly enabled: boolean;
   /** False with `fib: false` (or before the FIB started). */
   readonly available: boolean;
-  /** Routes wanted, installed, waiting and refused by the kernel; operations ok/refused since start. */
+  /** Routes wanted, installed, waiting and refused by the kernel; operations ok/refused since start; `method`. */
   readonly state?: FibStats;
 }
 
@@ -171,6 +173,8 @@ export class BgpService {
   /** End-of-RIB received per neighbor and family (wall-clock ms), since the session came up. */
   private readonly eorReceived = new Map<string, Record<string, number>>();
   private reloading: Promise<ReloadReport> = Promise.resolve(rejected([]));
+  /** MRT recording and BMP stations, when configured (`rackbgp run` sets them). */
+  monitoring: Monitoring = { bmp: [] };
 
   constructor(
     readonly speaker: Speaker,
@@ -365,6 +369,11 @@ export class BgpService {
       state: r.state,
       ...(r.error !== undefined && { error: r.error }),
     }));
+  }
+
+  /** BFD sessions (RFC 5880) with their negotiated timers and last Down, and dropped packets. */
+  bfd(): BfdStatus {
+    return this.speaker.bfdStatus();
   }
 
   fib(): FibSummary {

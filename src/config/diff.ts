@@ -44,6 +44,7 @@ const RESTART_KEYS = [
   'listen',
   'fib',
   'fib-metric',
+  'fib-method',
   'redistribute',
   'api',
   'metrics',
@@ -53,6 +54,8 @@ const RESTART_KEYS = [
   'always-compare-med',
   'coalesce-time',
   'journal',
+  'mrt',
+  'bmp',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface NeighborChange {

@@ -61,6 +61,21 @@ export const CAPABILITY_NAMES = [
   'multiprotocol',
 ] as const;
 
+/** Milliseconds a BFD interval may take (FRR's range). */
+const bfdInterval = z.number().int().min(10).max(60000);
+const bfdSchema = z.strictObject({
+  /** Required Min RX Interval we announce, milliseconds. */
+  'min-rx': bfdInterval.optional(),
+  /** Desired Min TX Interval, milliseconds. */
+  'min-tx': bfdInterval.optional(),
+  /** Detect Mult: packets missed before the session is declared down. */
+  multiplier: z.number().int().min(1).max(255).optional(),
+  /** RFC 5883 multihop session (UDP 4784, TTL not checked) instead of single hop (3784, TTL 255). */
+  multihop: z.boolean().optional(),
+  /** BGP waits for BFD Up before it starts (default true); false: BFD only takes a session down. */
+  'hold-bgp': z.boolean().optional(),
+});
+
 /** Session settings a neighbor and a listen-range template share. */
 const sessionSettings = {
   description: z.string().optional(),
@@ -124,6 +139,8 @@ const sessionSettings = {
     .optional(),
   /** Administratively down: configured but not started. */
   shutdown: z.boolean().optional(),
+  /** BFD (RFC 5880; 5881 single hop, 5883 multihop): true for 300 ms × 3 (FRR's defaults), or the timers. */
+  bfd: z.union([z.boolean(), bfdSchema]).optional(),
   /**
    * RFC 8950 Extended Next Hop: IPv4 unicast with IPv6 next hops, announced in OPEN and used when
    * both agree (default: on for interface and link-local neighbors, off otherwise).
@@ -185,6 +202,8 @@ const configShape = z.strictObject({
   'fib-keep-on-shutdown': z.boolean().default(false),
   /** Metric of the routes rackbgp installs (`proto rackbgp`, 179). */
   'fib-metric': z.number().int().min(0).max(4294967295).default(20),
+  /** How routes reach the kernel: rtnetlink directly, `ip -batch`, or netlink with ip as fallback. */
+  'fib-method': z.enum(['auto', 'netlink', 'ip-batch']).default('auto'),
   /** Originate the subnets of connected interfaces, chosen by interface name or by prefix. */
   redistribute: z
     .strictObject({
@@ -258,6 +277,47 @@ const configShape = z.strictObject({
         }),
     ])
     .default({ address: '127.0.0.1', port: 50179 }),
+  /** MRT recording (RFC 6396, README "MRT"): RIB snapshots and BGP messages of chosen neighbors to a file. */
+  mrt: z
+    .strictObject({
+      /** Path; %Y %m %d %H %M %S are replaced by the UTC time the file is started (needed with rotate). */
+      file: z.string().min(1, 'must be a file path'),
+      /** Seconds between TABLE_DUMP_V2 snapshots of the RIB (0: none, only `rackbgp mrt dump`). */
+      interval: z.number().int().min(0).max(86400).default(0),
+      /** Seconds after which a new file is started (0: one file). */
+      rotate: z
+        .number()
+        .int()
+        .min(0)
+        .max(86400 * 7)
+        .default(0),
+      /** Neighbors whose messages are recorded (BGP4MP), or `all`. */
+      messages: z.union([z.literal('all'), z.array(ip)]).default([]),
+    })
+    .refine((m) => m.rotate === 0 || /%[YmdHMS]/.test(m.file), {
+      message:
+        'rotate needs a time in the file name (%Y %m %d %H %M %S), or every rotation would overwrite one file',
+      path: ['rotate'],
+    })
+    .optional(),
+  /** BMP monitoring stations (RFC 7854) this speaker connects to, README "BMP". */
+  bmp: z
+    .array(
+      z.strictObject({
+        address: ip,
+        port: port,
+        /** Seconds between statistics reports (RFC 7854 §4.8; 0: none). */
+        'statistics-interval': z.number().int().min(0).max(3600).default(60),
+        /** Octets queued for a slow station before messages are dropped (then it is resynchronised). */
+        'buffer-size': z
+          .number()
+          .int()
+          .min(65536)
+          .max(1 << 30)
+          .default(16 << 20),
+      }),
+    )
+    .default([]),
   /** Prometheus /metrics: loopback by default; `false` turns it off. */
   metrics: z.union([z.literal(false), endpoint(9179)]).default({ address: '127.0.0.1', port: 9179 }),
   /** Named import/export policies (see README "Policies"). */

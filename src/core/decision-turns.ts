@@ -1,6 +1,7 @@
 /**
  * When the decision runs: at most once per event-loop turn for whatever import, origination or a
- * peer going down made dirty, a chunk of destinations per turn (a full table must not hold other
+ * peer going down made dirty (that peer's paths leave a chunk per turn too), a chunk of
+ * destinations per turn (a full table must not hold other
  * sessions' timers, RFC 4271 §4.4), and what changed goes to the listeners (FIB, events) and the
  * update groups. Turns come from an injected TurnScheduler; the decision itself is rib/decision.ts.
  */
@@ -40,6 +41,8 @@ export class DecisionTurns {
     this.scheduled = false;
     const { rib, onFlush } = this.d;
     const start = onFlush ? performance.now() : undefined;
+    // A peer gone: its paths leave a chunk of destinations per turn, decided in the turns after.
+    if (rib.flushing) rib.flushSome(this.d.chunk * 4);
     const changed = rib.decide(this.d.options, this.d.chunk);
     if (changed.length) {
       this.d.onBestChanged?.(changed);
@@ -47,13 +50,13 @@ export class DecisionTurns {
       this.d.export(changed);
     }
     if (start !== undefined) onFlush?.((performance.now() - start) / 1000, changed.length);
-    if (rib.dirtyCount) this.schedule();
+    if (rib.dirtyCount || rib.flushing) this.schedule();
   }
 
   /** Runs the decision until nothing is dirty. */
   settle(): void {
     do this.flush();
-    while (this.d.rib.dirtyCount);
+    while (this.d.rib.dirtyCount || this.d.rib.flushing);
   }
 
   /** Calls `fn` with the destinations of every decision run; returns the unsubscribe. */

@@ -18,6 +18,15 @@ import { PrefixHistory } from './prefix-history.js';
 import type { ReloadReport } from './reload.js';
 import type { RestartAnnouncement } from './restarting-speaker.js';
 
+/** A BFD session changed state (src/core/bfd-link.ts); `bgp` says what it did to the BGP session. */
+export interface BfdAnnouncement {
+  readonly peer: string;
+  readonly from: string;
+  readonly to: string;
+  readonly diag: string;
+  readonly bgp?: 'down' | 'held' | 'released';
+}
+
 /** The fault announcement of the issue 15 contract (src/core/faults.ts emits it). */
 export interface FaultAnnouncement {
   readonly id: number;
@@ -93,6 +102,8 @@ export function downCause(e: LastError | null, reason: string): { cause: string 
     return { cause: 'notification-received', reason: e.reason, ...notification };
   if (e.direction === 'sent') {
     if (e.code === 4) return { cause: 'hold-timer', reason: e.reason, ...notification };
+    // RFC 9384: Cease/BFD Down, sent when BFD took the session down (src/core/bfd-link.ts).
+    if (e.code === 6 && e.subcode === 10) return { cause: 'bfd-down', reason: e.reason, ...notification };
     if (e.code === 6 && ADMIN_CEASE.has(e.subcode ?? -1))
       return { cause: 'admin', reason: e.reason, ...notification };
     return { cause: 'notification-sent', reason: e.reason, ...notification };
@@ -195,6 +206,7 @@ export class JournalWiring {
         ...(f.detail !== undefined && { detail: f.detail }),
       }),
     );
+    emitter.on('bfd', (b: BfdAnnouncement) => j.add('bfd-state', { ...b }));
   }
 
   private totals(neighbor: string) {

@@ -150,7 +150,7 @@ export class RoutingEngine {
       this.peers.delete(info);
     }
     if (keepStale) this.rib.markStale(info);
-    else this.rib.flushPeer(info);
+    else this.rib.beginFlush(info); // a chunk per turn: decision-turns.ts
     this.decision.schedule();
   }
 

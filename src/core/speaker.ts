@@ -4,45 +4,34 @@
  * in, packed UPDATEs flow out. It composes and starts/stops the parts; what each does lives in them.
  */
 import { EventEmitter } from 'node:events';
-import { isValidatedConfig, validateConfig } from '../config/load.js';
+import type { BfdStatus } from '../bfd/manager.js';
+import { udpTransport } from '../bfd/transport.js';
+import { validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
+import type { FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies } from '../policy/index.js';
 import { keyFromText } from '../rib/prefix-key.js';
 import type { Path, PeerInfo } from '../rib/types.js';
-import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import type { NamespaceLock } from '../util/netns-lock.js';
-import { bindFailure } from '../util/start-error.js';
-import type { SessionParams } from '../wire/index.js';
+import { bindFailure, StartError } from '../util/start-error.js';
+import { BfdLink } from './bfd-link.js';
 import { ConnectedRoutes, originateNetworks } from './connected-routes.js';
 import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
-import {
-  ANY_NEIGHBOR,
-  type FaultEvent,
-  type FaultHandle,
-  FaultRegistry,
-  type FaultSpec,
-  type FaultView,
-} from './faults.js';
+import { ANY_NEIGHBOR, type FaultHandle, FaultRegistry, type FaultSpec, type FaultView } from './faults.js';
 import { claimNamespaceFib } from './fib-lock.js';
 import { Forwarding } from './forwarding.js';
 import { GracefulRestartHelper } from './graceful-restart.js';
 import type { EventFilter, JournalEvent } from './journal.js';
-import {
-  type GracefulRestartAnnouncement,
-  type JournalHost,
-  type JournalWiring,
-  journalOff,
-  wireJournal,
-} from './journal-wiring.js';
+import { type JournalHost, type JournalWiring, journalOff, wireJournal } from './journal-wiring.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
-import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
+import type { DeferralView, RestartingSpeaker } from './restarting-speaker.js';
+import { type AdjRibEntry, adjRibEntries, type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
 import { emitRouteEvents } from './route-events.js';
 import { type RouteQuery, selectRoutes } from './route-query.js';
 import { RoutingEngine } from './routing.js';
@@ -55,6 +44,7 @@ import {
   type RouteSnapshot,
   routeSnapshot,
 } from './snapshot.js';
+import { requireValidated, type SpeakerEvents, type SpeakerOptions } from './speaker-events.js';
 import {
   applyNeighborAction,
   type NeighborAction,
@@ -65,35 +55,9 @@ import {
 } from './speaker-queries.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
+import { WireTaps } from './wire-taps.js';
 
-export interface SpeakerOptions {
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-}
-
-export interface SpeakerEvents {
-  state: [{ neighbor: string; from: SessionState; to: SessionState }];
-  established: [{ neighbor: string; params: SessionParams }];
-  endOfRib: [{ neighbor: string; family: string }];
-  /** A prefix has a best path (new or changed); only computed while someone listens. */
-  routeAdded: [RouteSnapshot];
-  /** A prefix has no usable path any more. */
-  routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
-  /** One run of the decision process and export: its duration and the destinations it changed. */
-  flush: [{ seconds: number; destinations: number }];
-  /** End-of-RIB handed to a neighbor's session (RFC 4724 §2). */
-  endOfRibSent: [{ neighbor: string; family: string }];
-  /** Our own graceful restart (RFC 4724 §4.1): deferral begun, a neighbor's End-of-RIB, deferral over. */
-  restarting: [RestartAnnouncement];
-  /** Graceful-restart helper outcomes (RFC 4724 §4.2), for the journal. */
-  gracefulRestart: [GracefulRestartAnnouncement];
-  /** A configuration reload, applied or not. */
-  reload: [ReloadReport];
-  /** What the kernel took and refused of one FIB batch. */
-  fibApplied: [{ changes: readonly FibChange[]; failed: readonly FibFailure[] }];
-  /** A fault (src/core/faults.ts) started or ended. */
-  fault: [FaultEvent];
-}
+export type { SpeakerEvents, SpeakerOptions } from './speaker-events.js';
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
 
@@ -101,14 +65,6 @@ const silent: Logger = { info() {}, warn() {}, debug() {} };
 const STARTUP_HOLD_SECONDS = 15;
 
 const firstOf = (a: string | readonly string[]): string => (typeof a === 'string' ? a : a[0]);
-
-/** A raw object would fail deep inside with a TypeError; say what to call instead. */
-function requireValidated(config: unknown, what: string): void {
-  if (!isValidatedConfig(config))
-    throw new Error(
-      `${what} takes a validated config: use Speaker.fromConfig(object) or loadConfig(file) / validateConfig(object)`,
-    );
-}
 
 export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly log: Logger;
@@ -129,6 +85,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly faults: FaultRegistry;
   /** RFC 7313 §4 receiver: a neighbor's BoRR … EoRR replaces its paths of the family. */
   readonly refreshIn: EnhancedRefreshReceiver;
+  /** BFD sessions tied to the BGP sessions (src/core/bfd-link.ts). */
+  private readonly bfd: BfdLink;
+  /** Every BGP message read or sent, as bytes (MRT, BMP: src/core/wire-taps.ts). */
+  readonly wireTaps: WireTaps;
 
   /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
   static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
@@ -212,8 +172,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       emitEndOfRib: (e) => this.emit('endOfRib', e),
       emitEndOfRibSent: (e) => this.emit('endOfRibSent', e),
     });
+    this.wireTaps = new WireTaps(() => this.config.asn);
     const hooks: PeerHooks = {
       ...this.bridge.hooks(),
+      wire: this.wireTaps.hook,
       stateChange: (peer, from, to) => {
         log.debug({ peer: peer.endpoint.address, from, to }, 'FSM transition');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
@@ -227,6 +189,21 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       random: Math.random,
       log,
       hooks,
+      mayStart: (address) => this.bfd.mayStart(address),
+    });
+    this.bfd = new BfdLink(
+      {
+        log,
+        clock: this.clock,
+        config: () => this.config,
+        sessions: () => this.sessions,
+        announce: (e) => this.emit('bfd', e),
+      },
+      options.bfdTransport ?? udpTransport(),
+    );
+    // Dynamic neighbors get their BFD session once they exist, and lose it with them.
+    this.on('state', (s) => {
+      if (s.to === 'Established' || s.from === 'Established') this.syncBfd();
     });
     this.journal = wireJournal(this as unknown as JournalHost, {
       size: config.journal.size,
@@ -283,6 +260,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.fibLock = undefined;
       throw bindFailure('listen', firstOf(this.config.listen.address), this.config.listen.port, e);
     }
+    const bfdError = this.bfd.sync();
+    if (bfdError) {
+      await this.sessions.stop();
+      await this.fibLock?.release();
+      this.fibLock = undefined;
+      throw new StartError('bfd', bfdError);
+    }
     this.bound = true;
   }
 
@@ -331,6 +315,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Timers, faults and the graceful-restart machinery stopped: the first half of stop() and restartGracefully(). */
   private quiesce(): void {
+    // AdminDown to every BFD peer first: not a failure for them (RFC 5882 §3.2), GR helpers keep our routes.
+    this.bfd.stop();
     this.faults.stop();
     this.startupTimer?.cancel();
     this.bridge.stop();
@@ -362,6 +348,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private async startForwarding(): Promise<void> {
     const fwd = await Forwarding.start({
       metric: this.config['fib-metric'],
+      method: this.config['fib-method'],
       log: this.log,
       onApplied: (changes, failed) => this.emit('fibApplied', { changes, failed }),
     });
@@ -419,6 +406,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       next,
     );
+    this.syncBfd();
     this.emit('reload', report);
     return report;
   }
@@ -516,6 +504,43 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     for (const f of [4, 6] as const)
       for (const d of this.routing.rib.tables[f].values()) out.push(routeSnapshot(d));
     return out;
+  }
+
+  /** BFD sessions and dropped packets, for `show bfd` and the metrics. */
+  bfdStatus(): BfdStatus {
+    return this.bfd.manager.status();
+  }
+
+  /** BFD sessions follow the configuration and the dynamic neighbors; a socket error is logged. */
+  private syncBfd(): void {
+    const err = this.bfd.sync();
+    if (err) this.log.warn({ err }, 'BFD: cannot open its sockets');
+  }
+
+  /** The Loc-RIB with every path of each prefix (MRT table dumps, BMP). */
+  ribDump(): Iterable<RibDumpEntry> {
+    return ribDump(this.routing.rib.tables);
+  }
+
+  /**
+   * A neighbor's Adj-RIB-In before import policy (`in`; null when not kept: soft-reconfiguration-inbound)
+   * or Adj-RIB-Out (`out`), with attributes (BMP); undefined when the session is not up.
+   */
+  adjRib(address: string, which: 'in' | 'out'): AdjRibEntry[] | null | undefined {
+    const info = this.peerInfo(address);
+    if (!info) return undefined;
+    const out: AdjRibEntry[] = [];
+    for (const f of [4, 6] as const) {
+      const rows = which === 'in' ? this.routing.adjRibIn(info, f) : this.routing.adjRibOut(info, f);
+      if (!rows) return null;
+      out.push(...adjRibEntries(f, rows));
+    }
+    return out;
+  }
+
+  /** Calls `fn` with the prefixes whose paths changed, after each decision run; returns the unsubscribe. */
+  onRibChange(fn: (entries: RibDumpEntry[]) => void): () => void {
+    return this.routing.onChange((dests) => fn(dests.map(ribDumpEntry)));
   }
 
   /** Graceful-restart helper state of a neighbor, for snapshots. */

@@ -4,15 +4,17 @@
  * `{ interface: to-fN, asn: external }`. Each side learns the other's address from Router
  * Advertisements; IPv4 (RFC 8950, IPv6 next hops) and IPv6 loopbacks go both ways; rackbgp installs
  * FRR's IPv4 loopback as one ECMP route `via inet6 fe80::… dev to-f1` + `… dev to-f2`, and pings
- * go through the kernel routes of both namespaces.
+ * go through the kernel routes of both namespaces. tshark reads our RAs and our MP_REACH_NLRI
+ * from a capture; a change of FRR's link-local address moves the session to the new one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
+import { type Capture, runTcpdump, tsharkFields } from './support/capture.js';
 import { FRR, startFrr } from './support/frr.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
-const missing = requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh);
+const missing = requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh, '/usr/bin/tcpdump', '/usr/bin/tshark');
 
 interface IpNextHop {
   via?: { family: string; host: string };
@@ -25,6 +27,7 @@ describe.skipIf(!isRoot() || missing.length > 0)('unnumbered BGP with FRR (RFC 8
   let net: TestNet;
   let r: RackbgpHandle;
   let frr: Awaited<ReturnType<typeof startFrr>>;
+  let capture: Capture;
 
   beforeAll(async () => {
     net = new TestNet('unnfrr');
@@ -35,6 +38,7 @@ describe.skipIf(!isRoot() || missing.length > 0)('unnumbered BGP with FRR (RFC 8
     await net.sh('r', 'ip addr add 10.77.0.1/32 dev lo && ip -6 addr add 2001:db8:770::1/128 dev lo');
     await net.sh('f', 'ip addr add 10.77.1.1/32 dev lo && ip -6 addr add 2001:db8:771::1/128 dev lo');
     await net.sh('f', 'sysctl -qw net.ipv4.conf.all.forwarding=1 net.ipv6.conf.all.forwarding=1');
+    capture = await runTcpdump(net, 'r', 'to-f1', 'tcp port 179 or icmp6');
     r = await startRackbgp(
       net,
       'r',
@@ -91,10 +95,8 @@ router bgp 65201
       },
       40_000,
     );
-    expect(up.map((n) => n.address).sort()).toEqual([
-      expect.stringMatching(/^fe80::[0-9a-f:]+%to-f1$/),
-      expect.stringMatching(/^fe80::[0-9a-f:]+%to-f2$/),
-    ]);
+    for (const n of up) expect(n.address).toMatch(/^fe80::[0-9a-f:]+%to-f[12]$/);
+    expect(up.map((n) => n.address.split('%')[1]).sort()).toEqual(['to-f1', 'to-f2']);
     const n = await frr.waitEstablished('to-r1', 30_000);
     expect(JSON.stringify(n.neighborCapabilities ?? {})).toMatch(/extendedNexthop/i);
   }, 60_000);
@@ -150,4 +152,37 @@ router bgp 65201
       20_000,
     );
   }, 45_000);
+
+  it('sends what tshark reads as an RA and as IPv4 NLRI with an IPv6 next hop', async () => {
+    const file = await capture.stop();
+    // RFC 4861 §6.1.2: hop limit 255; router lifetime 0: not a default router.
+    const ras = await tsharkFields(file, 'icmpv6.type == 134 && ipv6.hlim == 255', [
+      'ipv6.src',
+      'icmpv6.nd.ra.router_lifetime',
+    ]);
+    expect(ras.some(([src, life]) => src[0]?.startsWith('fe80::') && life[0] === '0')).toBe(true);
+    const reach = await tsharkFields(file, 'bgp.mp_reach_nlri_ipv4_prefix == 10.77.0.1', [
+      'ipv6.src',
+      'bgp.update.path_attribute.mp_reach_nlri.next_hop.ipv6',
+      'bgp.update.path_attribute.mp_reach_nlri.afi',
+    ]);
+    // Ours: AFI 1 with our own link-local address as the next hop (RFC 8950 §3).
+    const ours = reach.filter(([src, nh]) => nh[0] === src[0]);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours[0][0][0]).toMatch(/^fe80::/);
+    expect(ours[0][2][0]).toBe('1');
+  });
+
+  it("follows a change of the peer's link-local address", async () => {
+    // The peer's session goes down (FRR shuts it), its address changes, it comes back: rackbgp
+    // hears the new address in the next RA and moves the session there.
+    await frr.vtysh('configure terminal', 'router bgp 65201', 'neighbor to-r2 shutdown');
+    await net.sh('f', 'ip -6 addr flush dev to-r2 scope link && ip -6 addr add fe80::99/64 dev to-r2');
+    await frr.vtysh('configure terminal', 'router bgp 65201', 'no neighbor to-r2 shutdown');
+    const t0 = Date.now();
+    await r.waitState('fe80::99%to-f2', 'Established', 30_000);
+    console.log(`re-established over the new address in ${Date.now() - t0} ms`);
+    const ns = await r.neighbors();
+    expect(ns.filter((n) => n.address.endsWith('%to-f2')).map((n) => n.address)).toEqual(['fe80::99%to-f2']);
+  }, 40_000);
 });

@@ -11,11 +11,15 @@ import type { ReloadReport } from '../../api/daemon.js';
 import { Speaker } from '../../api/daemon.js';
 import { type ApiServer, startApi } from '../../api/http.js';
 import { BgpService } from '../../api/service.js';
+import { BmpFeed } from '../../bmp/feed.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
+import { MrtRecorder } from '../../mrt/recorder.js';
+import { RealClock } from '../../util/clock.js';
 import { bindFailure, StartError } from '../../util/start-error.js';
 import { chooseLogFormat, prettyStream } from '../log-pretty.js';
+import { packageVersion } from '../version.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -52,6 +56,8 @@ export function runCommand(): Command {
         // Every socket first (and, with fib: true, this namespace's FIB): a start that fails here has
         // changed nothing in the kernel. Only then does the speaker read and change the kernel's routes.
         await speaker.bind();
+        // MRT and BMP before the sessions start, so their first messages are recorded.
+        service.monitoring = startMonitoring(speaker, log);
         const apiAt = config.api;
         if (apiAt !== false) api = await bindAs('api', apiAt, () => startApi(service, apiAt));
         const metricsAt = config.metrics;
@@ -64,6 +70,7 @@ export function runCommand(): Command {
         const message = (e as Error).message;
         log.error({ err: message, ...(e instanceof StartError && { key: e.key }) }, 'cannot start');
         process.stderr.write(`rackbgp: cannot start: ${message}\n`);
+        await stopMonitoring(service);
         await speaker.stop('rackbgp could not start');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(1);
@@ -84,6 +91,7 @@ export function runCommand(): Command {
         stopping = true;
         log.info({ signal }, 'shutting down');
         await speaker.stop('rackbgp shutting down');
+        await stopMonitoring(service);
         log.info({ fibKept: speaker.config.fib && speaker.config['fib-keep-on-shutdown'] }, 'stopped');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
@@ -116,6 +124,41 @@ export function runCommand(): Command {
         );
       });
     });
+}
+
+/** The `mrt:` recorder (its file opened now: a StartError when it cannot be written) and BMP stations. */
+function startMonitoring(speaker: Speaker, log: Logger): BgpService['monitoring'] {
+  const config = speaker.config;
+  let mrt: MrtRecorder | undefined;
+  if (config.mrt) {
+    try {
+      mrt = new MrtRecorder(speaker, config.mrt, { clock: new RealClock(), log });
+    } catch (e) {
+      throw new StartError('mrt', (e as Error).message);
+    }
+    mrt.start();
+    log.info(
+      { file: mrt.currentFile, messages: config.mrt.messages, interval: config.mrt.interval },
+      'MRT recording',
+    );
+  }
+  if (!config.bmp.length) return { ...(mrt && { mrt }), bmp: [] };
+  // An unreachable station is logged and retried with backoff; BGP starts regardless.
+  const feed = new BmpFeed(speaker, config.bmp, {
+    clock: new RealClock(),
+    log,
+    sysDescr: `rackbgp ${packageVersion()}`,
+  });
+  feed.start();
+  log.info({ stations: config.bmp.map((b) => `${b.address}:${b.port}`) }, 'BMP monitoring');
+  return { ...(mrt && { mrt }), bmp: feed.stations, stop: () => feed.stop() };
+}
+
+async function stopMonitoring(service: BgpService): Promise<void> {
+  const m = service.monitoring;
+  service.monitoring = { bmp: [] };
+  m.mrt?.stop();
+  await m.stop?.();
 }
 
 /** Runs a bind of the `api` or `metrics` server; its failure becomes a StartError naming key and address. */
