@@ -5,12 +5,12 @@
  * the hop-by-hop lookup over the namespaces' kernel FIBs (`ip -j route`), and the outages scenario
  * runs measured (web-scenarios.ts). Reads only.
  */
+import { type RibRoute, routesSection, type SummaryNeighbor, summarySection } from '../web/panels.js';
 import { type ForwardingEntry, queryAddress, type Walk, walk } from '../web/path-walk.js';
 import {
   ChangeHub,
   type DevicePanel,
   LookupError,
-  type PanelRow,
   type PanelSection,
   type ViewSource,
 } from '../web/serve.js';
@@ -304,49 +304,14 @@ export class LabView implements ViewSource {
       const r = await w.request('GET', path);
       return r.status === 200 ? (JSON.parse(r.body) as T) : undefined;
     };
-    type N = {
-      address: string;
-      peerAs: number;
-      state: string;
-      prefixesReceived: number;
-      prefixesSent: number;
-      description?: string;
-    };
-    type R = {
-      prefix: string;
-      reason: string;
-      paths: { peer: string; nextHop?: string; best: boolean; multipath: boolean }[];
-    };
-    const [neighbors, routes] = await Promise.all([get<N[]>('/api/neighbors'), get<R[]>('/api/routes')]);
+    const [neighbors, routes] = await Promise.all([
+      get<SummaryNeighbor[]>('/api/neighbors'),
+      get<RibRoute[]>('/api/routes'),
+    ]);
     if (!neighbors) return [{ title: 'show summary', text: `rackbgp's API on ${w.device} does not answer` }];
-    const routeRows: PanelRow[] = (routes ?? []).map((r) => {
-      const set = r.paths.filter((x) => x.best || x.multipath);
-      return {
-        cells: [r.prefix, set.map((x) => x.nextHop ?? x.peer).join(' + '), String(r.paths.length), r.reason],
-        ecmp: [...new Set(set.flatMap((x) => this.owner(x.nextHop ?? x.peer) ?? []))],
-      };
-    });
     return [
-      {
-        title: 'show summary',
-        columns: ['neighbor', 'AS', 'state', 'pfx rcvd', 'pfx sent', 'description'],
-        rows: neighbors.map((n) => ({
-          cells: [
-            n.address,
-            String(n.peerAs),
-            n.state,
-            String(n.prefixesReceived),
-            String(n.prefixesSent),
-            n.description ?? '',
-          ],
-          ecmp: this.owner(n.address) ? [this.owner(n.address)!] : [],
-        })),
-      },
-      {
-        title: 'routes (Loc-RIB)',
-        columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
-        rows: routeRows,
-      },
+      summarySection(neighbors, this.owner),
+      routesSection('routes (Loc-RIB)', routes ?? [], this.owner),
     ];
   }
 
