@@ -40,6 +40,20 @@ export const built = (fromRoot: string): string =>
     : resolve(import.meta.dirname, '../..', fromRoot);
 
 export const DEFAULT_RACKBGP = built('src/cli/main.js');
+const LOOP_PROBE = built('bench/harness/loop-probe.js');
+
+/** The largest event-loop delay (ms) loop-probe.ts saw in samples ending inside `window`. */
+export function maxLoopDelay(file: string, window: { fromMs: number; toMs: number }): number | undefined {
+  if (!existsSync(file)) return undefined;
+  let max: number | undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [t, d] = line.split(' ').map(Number);
+    // A sample covers the 100 ms before it (longer when the loop stalled): the stall ending a window counts.
+    if (!(t >= window.fromMs && t <= window.toMs + 150) || Number.isNaN(d)) continue;
+    max = Math.max(max ?? 0, d);
+  }
+  return max;
+}
 
 export interface DutOptions {
   /** rackbgp's built CLI (dist/src/cli/main.js). */
@@ -53,6 +67,8 @@ export interface RunningDut {
   /** Processes that make up the DUT (FRR: zebra and bgpd). */
   readonly pids: readonly number[];
   readonly logs: readonly string[];
+  /** rackbgp: the event-loop delay samples of bench/harness/loop-probe.ts. */
+  readonly loopProbe?: string;
   /** Ends the DUT gracefully (rackbgp writes its profile on exit). */
   stop(): Promise<void>;
 }
@@ -109,17 +125,17 @@ export async function startDut(
       const file = join(net.dir, `${node}-rackbgp.yaml`);
       writeFileSync(file, rackbgpConfig(spec));
       const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
-      const s = net.spawn(node, 'rackbgp', process.execPath, [
-        ...prof,
-        o.rackbgp,
-        'run',
-        '-c',
-        file,
-        '--log-level',
-        'warn',
-      ]);
+      const loopProbe = join(net.dir, `${node}-rackbgp.loop`);
+      const s = net.spawn(
+        node,
+        'rackbgp',
+        process.execPath,
+        [...prof, '--import', LOOP_PROBE, o.rackbgp, 'run', '-c', file, '--log-level', 'warn'],
+        false,
+        { RACKBGP_LOOP_PROBE: loopProbe },
+      );
       await waitListening(net, node, s, 'rackbgp');
-      return one(s);
+      return { ...one(s), loopProbe };
     }
   }
 }
