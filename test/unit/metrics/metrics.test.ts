@@ -66,6 +66,7 @@ function fakeService(
     fib: () => fib,
     gracefulRestart: () => gracefulRestart,
     bfd: () => bfd,
+    monitoring: { bmp: [] },
   } as unknown as BgpService;
 }
 
