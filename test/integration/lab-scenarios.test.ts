@@ -6,7 +6,7 @@
  * expectation exits 1; the probers leave nothing behind and `lab down` removes the restarted daemons.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,7 @@ describe.skipIf(skip)('lab scenarios on the seed lab', () => {
       lab.pids.push(...lab.state().processes.map((p) => p.pid));
     } catch {}
     const down = await lab.down();
+    rmSync(out, { recursive: true, force: true });
     expect(down.namespacesLeft).toBe(false);
     expect(down.processesLeft).toEqual([]);
     expect(down.run.code, down.run.stderr).toBe(0);
