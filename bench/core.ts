@@ -95,7 +95,8 @@ function generatorUpdates(): UpdateMessage[] {
       ...(communityEvery > 0 && { communities: [65001 * 65536 + ((start / per) % 65536)] }),
     };
     wire.push(
-      ...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096),
+      ...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096)
+        .messages,
     );
   }
   return wire.map((w) => {
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
   });
   let complete = 0;
   const opts = { export: { nextHopSelf: false, nextHopKeep: false }, import: { allowasIn: 0 } };
-  engine.peerUp(gen, params(65001), { sendUpdates: () => {} }, opts);
+  engine.peerUp(gen, params(65001), { sendUpdates: () => {}, sendEndOfRib: () => {} }, opts);
   for (let s = 0; s < sinks; s++) {
     const asn = values['same-as'] ? 65002 : 65002 + s;
     engine.peerUp(
@@ -156,6 +157,7 @@ async function main(): Promise<void> {
           }
           if (received[s] === routes && ++complete === sinks) done();
         },
+        sendEndOfRib: () => {},
       },
       opts,
     );

@@ -185,9 +185,12 @@ function compareEncoders(workload: string, prefixes: number, impls: [string, Enc
 const nlri = v4Slash24s(N);
 for (const max of [4096, 65535]) {
   const workload = `${label(N)} IPv4 /24 packed, ${max}-octet UPDATEs`;
-  compareDecoders(workload, packAnnouncements(SHARED_ATTRS, nlri, IPV4_UNICAST, CTX, max), max, N);
+  compareDecoders(workload, packAnnouncements(SHARED_ATTRS, nlri, IPV4_UNICAST, CTX, max).messages, max, N);
   compareEncoders(workload, N, [
-    ['rackbgp packAnnouncements', () => packAnnouncements(SHARED_ATTRS, nlri, IPV4_UNICAST, CTX, max)],
+    [
+      'rackbgp packAnnouncements',
+      () => packAnnouncements(SHARED_ATTRS, nlri, IPV4_UNICAST, CTX, max).messages,
+    ],
     ['smart-buffer, prefix by prefix', () => sbPackPerPrefix(SHARED_ATTRS, nlri, max)],
     ['smart-buffer, runs of prefixes', () => sbPackRuns(SHARED_ATTRS, nlri, max)],
   ]);

@@ -120,8 +120,8 @@ export const label = (n: number) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n 
 
 export function encodePacked(c: PackedCase): Uint8Array[] {
   return c.v6
-    ? packAnnouncements(SHARED_ATTRS, c.nlri, IPV6_UNICAST, CTX, c.maxLength, V6_NEXT_HOP)
-    : packAnnouncements(SHARED_ATTRS, c.nlri, IPV4_UNICAST, CTX, c.maxLength);
+    ? packAnnouncements(SHARED_ATTRS, c.nlri, IPV6_UNICAST, CTX, c.maxLength, V6_NEXT_HOP).messages
+    : packAnnouncements(SHARED_ATTRS, c.nlri, IPV4_UNICAST, CTX, c.maxLength).messages;
 }
 
 export function encodeAll(ms: readonly UpdateMessage[], maxLength: number): Uint8Array[] {

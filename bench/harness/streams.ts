@@ -55,7 +55,7 @@ export function transitStream(n: number, asn: number, nextHop: string, community
   const all = v4Slash24s(n);
   const attrs = baseAttrs(asn, nextHop);
   let msgs: Uint8Array[];
-  if (!communityEvery) msgs = packAnnouncements(attrs, all, IPV4_UNICAST, CTX, MAX);
+  if (!communityEvery) msgs = packAnnouncements(attrs, all, IPV4_UNICAST, CTX, MAX).messages;
   else {
     msgs = [];
     const entry = 4; // octets of one /24 NLRI entry
@@ -63,7 +63,8 @@ export function transitStream(n: number, asn: number, nextHop: string, community
       const k = Math.min(communityEvery, n - i);
       const part = NlriList.fromCanonical(1, false, all.bytes.subarray(i * entry, (i + k) * entry), k);
       msgs.push(
-        ...packAnnouncements({ ...attrs, communities: [groupCommunity(g)] }, part, IPV4_UNICAST, CTX, MAX),
+        ...packAnnouncements({ ...attrs, communities: [groupCommunity(g)] }, part, IPV4_UNICAST, CTX, MAX)
+          .messages,
       );
     }
   }
@@ -75,7 +76,7 @@ export function churnStream(count: number, asn: number, nextHop: string): Stream
   const list = v4Slash24s(count);
   const withdraw = packWithdrawals(list, IPV4_UNICAST, CTX, MAX);
   const attrs = { ...baseAttrs(asn, nextHop), communities: [asn * 65536 + 2] };
-  const announce = packAnnouncements(attrs, list, IPV4_UNICAST, CTX, MAX);
+  const announce = packAnnouncements(attrs, list, IPV4_UNICAST, CTX, MAX).messages;
   return {
     bytes: concat([...withdraw, ...announce]),
     updates: withdraw.length + announce.length,

@@ -75,7 +75,7 @@ export function encodeWire(o: {
         IPV4_UNICAST,
         CTX,
         4096,
-      )
+      ).messages
     : [];
   return {
     open: encodeMessage(open, INITIAL_CONTEXT),

@@ -2,14 +2,17 @@
  * The HTTP adapter of the service facade: JSON on loopback by default. GET reads snapshots, POST runs
  * actions, DELETE ends a fault (fault-routes.ts); POST and DELETE need `Authorization: Bearer <api.token>` when a token is configured, and are refused
  * on a non-loopback address without one (the token: api.token, or api.token-file read at start; see
- * token.ts). Each route is one line over BgpService.
+ * token.ts). Each route is one line over BgpService. `/` serves the live view (src/web, web-view.ts).
  */
 import http from 'node:http';
 import { listenHttp } from '../util/http-listen.js';
+import { handleView, loadStatic } from '../web/serve.js';
 import { faultDelete, faultGet, faultPost } from './fault-routes.js';
 import { journalRead, streamEvents } from './journal-http.js';
+import { monitoringGet, monitoringPost } from './monitoring-routes.js';
 import { type BgpService, QueryError } from './service.js';
 import { bearerMatches, resolveApiToken } from './token.js';
+import { DaemonView } from './web-view.js';
 
 export interface ApiServer {
   readonly port: number;
@@ -30,12 +33,20 @@ type Reply = (status: number, body: unknown) => void;
 
 export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiServer> {
   const token = resolveApiToken(o);
+  // The live view at `/` (src/web): read-only GETs like the rest, built on the first visit.
+  const files = loadStatic();
+  let view: DaemonView | undefined;
+  const viewOf = () => {
+    view ??= new DaemonView(service);
+    return view;
+  };
   const server = http.createServer((req, res) => {
     const reply: Reply = (status, body) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify(body)}\n`);
     };
     const url = new URL(req.url ?? '/', 'http://api');
+    if (handleView(viewOf, files, req, res, url)) return;
     if (req.method === 'GET' && url.pathname === '/api/events/stream')
       return streamEvents(service.speaker.journal, req, res, url);
     if (req.method === 'GET') return reply(...get(service, url));
@@ -105,12 +116,13 @@ function read(service: BgpService, url: URL): Answer {
   }
   if (path === '/api/rib/summary') return [200, service.ribSummary()];
   if (path === '/api/fib') return [200, service.fib()];
+  if (path === '/api/bfd') return [200, service.bfd()];
   if (path === '/api/graceful-restart') return [200, service.gracefulRestart()];
   if (path === '/api/fib/routes') {
     const routes = service.fibRoutes();
     return routes ? [200, routes] : [409, { error: 'no FIB in this daemon (fib: false, or not started)' }];
   }
-  const fault = faultGet(service.speaker, path);
+  const fault = faultGet(service.speaker, path) ?? monitoringGet(service.monitoring, path);
   if (fault) return fault;
   if (path === '/api/sessions/stats')
     return [200, { unknownConnections: service.speaker.sessions.stats.unknownConnections }];
@@ -119,7 +131,7 @@ function read(service: BgpService, url: URL): Answer {
 
 async function post(service: BgpService, url: URL, body: Record<string, unknown>): Promise<Answer> {
   const path = url.pathname;
-  const fault = faultPost(service.speaker, path, body);
+  const fault = faultPost(service.speaker, path, body) ?? monitoringPost(service.speaker, path, body);
   if (fault) return fault;
   if (path === '/api/reload') {
     const r = await service.reload();

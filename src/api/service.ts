@@ -5,6 +5,7 @@
  * in (ROUTE-REFRESH, RFC 2918) / out (Adj-RIB-Out again), and reload.
  */
 
+import type { BfdStatus } from '../bfd/manager.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
@@ -22,6 +23,7 @@ import { keepaliveSeconds } from '../session/fsm.js';
 import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
 import { ipFamily } from '../util/ip.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
+import type { Monitoring } from './monitoring-routes.js';
 
 /** A neighbor as `show summary` and metrics see it. */
 export interface NeighborView extends NeighborSnapshot {
@@ -178,6 +180,8 @@ export class BgpService {
   /** End-of-RIB received per neighbor and family (wall-clock ms), since the session came up. */
   private readonly eorReceived = new Map<string, Record<string, number>>();
   private reloading: Promise<ReloadReport> = Promise.resolve(rejected([]));
+  /** MRT recording and BMP stations, when configured (`rackbgp run` sets them). */
+  monitoring: Monitoring = { bmp: [] };
 
   constructor(
     readonly speaker: Speaker,
@@ -355,6 +359,11 @@ export class BgpService {
       state: r.state,
       ...(r.error !== undefined && { error: r.error }),
     }));
+  }
+
+  /** BFD sessions (RFC 5880) with their negotiated timers and last Down, and dropped packets. */
+  bfd(): BfdStatus {
+    return this.speaker.bfdStatus();
   }
 
   fib(): FibSummary {

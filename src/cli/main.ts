@@ -13,6 +13,7 @@ import { decodeCommand } from './commands/decode.js';
 import { eventsCommand, showHistoryCommand } from './commands/events.js';
 import { faultCommand } from './commands/fault.js';
 import { labCommand } from './commands/lab.js';
+import { mrtCommand } from './commands/mrt.js';
 import { neighborCommand, reloadCommand } from './commands/neighbor.js';
 import { restartCommand } from './commands/restart.js';
 import { runCommand } from './commands/run.js';
@@ -35,6 +36,7 @@ const program = new Command('rackbgp')
   .addCommand(configCommand())
   .addCommand(labCommand())
   .addCommand(faultCommand())
+  .addCommand(mrtCommand())
   .addCommand(eventsCommand());
 
 const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];

@@ -3,7 +3,7 @@
  * which reset (Cease 6/6) because a session parameter changed, which only need a soft refresh
  * (policies, RFC 2918 / RFC 7313) and which changes wait for a restart. Pure: no sessions touched.
  */
-import type { Config, SessionSettings } from './schema.js';
+import { type Config, neighborKey, type SessionSettings } from './schema.js';
 
 /** Settings that are part of the session (OPEN, timers, transport): a change resets it. */
 const RESET_KEYS = [
@@ -53,6 +53,8 @@ const RESTART_KEYS = [
   'always-compare-med',
   'coalesce-time',
   'journal',
+  'mrt',
+  'bmp',
 ] as const satisfies readonly (keyof Config)[];
 
 export interface NeighborChange {
@@ -183,7 +185,7 @@ function keyed<T extends Peerish>(
 }
 
 export function diffConfig(old: Config, next: Config): ConfigDiff {
-  const neighbors = keyed(old, next, old.neighbors, next.neighbors, (n) => n.address);
+  const neighbors = keyed(old, next, old.neighbors, next.neighbors, neighborKey);
   return {
     blocking: BLOCKING_KEYS.filter((k) => !same(old[k], next[k])),
     restartRequired: RESTART_KEYS.filter((k) => !same(old[k], next[k])),

@@ -1,6 +1,6 @@
 /**
  * Things each valid alone but not together: two neighbors with one address (`fd00::1` and
- * `fd00:0::1` included: both would run and fight over the sessions), listen ranges that overlap
+ * `fd00:0::1` included: both would run and fight over the sessions) or one interface, listen ranges that overlap
  * (the first would decide silently), a listen address twice (cannot bind). Reads the raw input
  * defensively, so these come out with every other error at once (zod skips refinements after an
  * aborting issue).
@@ -43,6 +43,17 @@ export function duplicateProblems(config: unknown): Problem[] {
       ['neighbors', j, 'address'],
       `duplicate neighbor: ${neighbors[j]} is already neighbors[${i}]${same}`,
     );
+  }
+
+  // One unnumbered neighbor per interface: two would answer the same link's peer.
+  const links = list(field(config, 'neighbors')).map((n) => text(field(n, 'interface')));
+  for (const [j, ifname] of links.entries()) {
+    const i = links.findIndex((x, k) => k < j && x !== undefined && x === ifname);
+    if (i >= 0)
+      problem(
+        ['neighbors', j, 'interface'],
+        `duplicate neighbor: interface ${ifname} is already neighbors[${i}]`,
+      );
   }
 
   const rangeTexts = list(field(config, 'listen-ranges')).map((r) => text(field(r, 'prefix')));

@@ -49,7 +49,12 @@ function problemsOfIssue(issue: Issue, base: Path, input: unknown, schema: z.Zod
       if (best) return best.flatMap((i) => problemsOfIssue(i, path, input, schema));
       const roots = branches.flatMap((b) => b.filter((i) => i.path.length === 0));
       const words = roots.flatMap((i) => (i.code === 'invalid_value' ? i.values.map(String) : []));
-      const message = `expected ${orList(unique(roots.map(expectedWords)))}, got ${describeValue(value)}`;
+      const wanted = orList(unique(roots.map(expectedWords)));
+      if (value === undefined && path.length > 0)
+        return [
+          { path: path.slice(0, -1), message: `missing '${String(path.at(-1))}' (${wanted})`, at: 'value' },
+        ];
+      const message = `expected ${wanted}, got ${describeValue(value)}`;
       return [{ path, message: message + hint(value, words), at: 'value' }];
     }
     case 'invalid_key': {

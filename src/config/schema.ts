@@ -27,6 +27,26 @@ const prefix = address((s) => parsePrefix(s) !== null, 'a prefix like 10.1.0.0/2
 const asn = z.number().int().min(1).max(4294967295);
 const port = z.number().int().min(1).max(65535);
 const seconds = z.number().int().min(0).max(65535);
+/** A Linux interface name (dev_valid_name: 1-15 bytes, no '/', ':' or white space). */
+const ifname = z
+  .string()
+  .regex(/^[^\s/:%#"'\\]{1,15}$/, 'must be an interface name (1-15 characters, no / : % or spaces)');
+/**
+ * A neighbor's address: IPv4, IPv6, or an IPv6 link-local one with its interface (`fe80::1%eth1`,
+ * RFC 4007 §11 zone index), which a link-local address needs.
+ */
+const neighborAddress = z.string().check((ctx) => {
+  const [addr, zone, ...more] = ctx.value.split('%');
+  const linkLocal = /^fe[89ab]/i.test(addr) && ipFamily(addr) === 6;
+  let message: string | null = null;
+  if (zone === undefined) {
+    if (linkLocal) message = `a link-local address needs its interface: write ${addr}%eth1 (your interface)`;
+    else if (ipFamily(addr) === 0) message = ip.safeParse(addr).error?.issues[0]?.message ?? null;
+  } else if (!linkLocal) message = 'only an IPv6 link-local address (fe80::/10) takes a %interface';
+  else if (more.length || !ifname.safeParse(zone).success) message = `bad interface name '${zone}' after %`;
+  if (message) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+});
+const peerAsn = z.union([asn, z.enum(['internal', 'external'])]);
 const endpoint = (defaultPort: number) =>
   z.strictObject({ address: ip.default('127.0.0.1'), port: port.default(defaultPort) });
 
@@ -40,6 +60,21 @@ export const CAPABILITY_NAMES = [
   'enhanced-route-refresh',
   'multiprotocol',
 ] as const;
+
+/** Milliseconds a BFD interval may take (FRR's range). */
+const bfdInterval = z.number().int().min(10).max(60000);
+const bfdSchema = z.strictObject({
+  /** Required Min RX Interval we announce, milliseconds. */
+  'min-rx': bfdInterval.optional(),
+  /** Desired Min TX Interval, milliseconds. */
+  'min-tx': bfdInterval.optional(),
+  /** Detect Mult: packets missed before the session is declared down. */
+  multiplier: z.number().int().min(1).max(255).optional(),
+  /** RFC 5883 multihop session (UDP 4784, TTL not checked) instead of single hop (3784, TTL 255). */
+  multihop: z.boolean().optional(),
+  /** BGP waits for BFD Up before it starts (default true); false: BFD only takes a session down. */
+  'hold-bgp': z.boolean().optional(),
+});
 
 /** Session settings a neighbor and a listen-range template share. */
 const sessionSettings = {
@@ -104,18 +139,50 @@ const sessionSettings = {
     .optional(),
   /** Administratively down: configured but not started. */
   shutdown: z.boolean().optional(),
+  /** BFD (RFC 5880; 5881 single hop, 5883 multihop): true for 300 ms × 3 (FRR's defaults), or the timers. */
+  bfd: z.union([z.boolean(), bfdSchema]).optional(),
+  /**
+   * RFC 8950 Extended Next Hop: IPv4 unicast with IPv6 next hops, announced in OPEN and used when
+   * both agree (default: on for interface and link-local neighbors, off otherwise).
+   */
+  'extended-next-hop': z.boolean().optional(),
 };
 
-export const neighborSchema = z.strictObject({
-  address: ip,
-  asn,
-  ...sessionSettings,
-});
+/**
+ * A neighbor by address, or by interface (unnumbered: the session runs between the link-local
+ * addresses, the peer's learned from its Router Advertisements or its connection). `asn` may be
+ * any external or our own AS instead of a number.
+ */
+export const neighborSchema = z
+  .strictObject({
+    address: neighborAddress.optional(),
+    interface: ifname.optional(),
+    asn: peerAsn,
+    ...sessionSettings,
+  })
+  .superRefine((n, ctx) => {
+    if ((n.address === undefined) === (n.interface === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: n.address === undefined ? [] : ['interface'],
+        message: 'give address or interface (one of them)',
+      });
+    if (n.password !== undefined && (n.interface !== undefined || n.address?.includes('%')))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['password'],
+        message: 'TCP MD5 is not supported on link-local (interface) neighbors',
+      });
+  });
+
+/** The key a neighbor is known by: its address, or its interface for an unnumbered one. */
+export const neighborKey = (n: { address?: string | undefined; interface?: string | undefined }): string =>
+  n.address ?? n.interface ?? '';
 
 export const listenRangeSchema = z.strictObject({
   prefix,
   /** A number, or any internal / external AS. */
-  asn: z.union([asn, z.enum(['internal', 'external'])]),
+  asn: peerAsn,
   /** Most dynamic neighbors accepted at once from this range. */
   limit: z.number().int().min(1).max(100000).default(100),
   ...sessionSettings,
@@ -208,6 +275,47 @@ const configShape = z.strictObject({
         }),
     ])
     .default({ address: '127.0.0.1', port: 50179 }),
+  /** MRT recording (RFC 6396, README "MRT"): RIB snapshots and BGP messages of chosen neighbors to a file. */
+  mrt: z
+    .strictObject({
+      /** Path; %Y %m %d %H %M %S are replaced by the UTC time the file is started (needed with rotate). */
+      file: z.string().min(1, 'must be a file path'),
+      /** Seconds between TABLE_DUMP_V2 snapshots of the RIB (0: none, only `rackbgp mrt dump`). */
+      interval: z.number().int().min(0).max(86400).default(0),
+      /** Seconds after which a new file is started (0: one file). */
+      rotate: z
+        .number()
+        .int()
+        .min(0)
+        .max(86400 * 7)
+        .default(0),
+      /** Neighbors whose messages are recorded (BGP4MP), or `all`. */
+      messages: z.union([z.literal('all'), z.array(ip)]).default([]),
+    })
+    .refine((m) => m.rotate === 0 || /%[YmdHMS]/.test(m.file), {
+      message:
+        'rotate needs a time in the file name (%Y %m %d %H %M %S), or every rotation would overwrite one file',
+      path: ['rotate'],
+    })
+    .optional(),
+  /** BMP monitoring stations (RFC 7854) this speaker connects to, README "BMP". */
+  bmp: z
+    .array(
+      z.strictObject({
+        address: ip,
+        port: port,
+        /** Seconds between statistics reports (RFC 7854 §4.8; 0: none). */
+        'statistics-interval': z.number().int().min(0).max(3600).default(60),
+        /** Octets queued for a slow station before messages are dropped (then it is resynchronised). */
+        'buffer-size': z
+          .number()
+          .int()
+          .min(65536)
+          .max(1 << 30)
+          .default(16 << 20),
+      }),
+    )
+    .default([]),
   /** Prometheus /metrics: loopback by default; `false` turns it off. */
   metrics: z.union([z.literal(false), endpoint(9179)]).default({ address: '127.0.0.1', port: 9179 }),
   /** Named import/export policies (see README "Policies"). */

@@ -6,6 +6,7 @@
  */
 import { type CompiledPolicy, evaluateChain, type PolicyRoute } from '../policy/index.js';
 import type { AttrStore } from '../rib/attr-store.js';
+import { selfNextHop } from '../rib/export-rules.js';
 import { keyLength, keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
 import type { AttrSet, PeerInfo, RouteAttrs } from '../rib/types.js';
 
@@ -46,11 +47,8 @@ export class ExportFilter {
       return null;
     }
     if (r.attrs === set.attrs && !r.nextHopSelf) return set;
-    const out = r.nextHopSelf
-      ? family === 4
-        ? withNextHop(r.attrs, this.peer.localAddress4)
-        : withNextHop(r.attrs, this.peer.localAddress6, this.peer.localLinkLocal6)
-      : r.attrs;
+    const self = r.nextHopSelf ? selfNextHop(this.peer, family) : null;
+    const out = self ? withNextHop(r.attrs, self.self, self.linkLocal) : r.attrs;
     this.store.release(set);
     return this.store.intern(out);
   }

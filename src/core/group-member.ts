@@ -47,6 +47,7 @@ export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings
     info.directlyConnected,
     info.localAddress4 !== undefined,
     info.localAddress6 !== undefined,
+    info.extendedNextHop4 ?? false,
     info.localLinkLocal6 ?? null, // not patched: the same for every member
     [...s.families].sort(),
     [...s.addPathTx].sort(),

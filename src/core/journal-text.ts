@@ -71,6 +71,8 @@ export function eventDetail(e: JournalEvent): string {
     case 'fault-start':
     case 'fault-end':
       return `${str(d.kind)} #${str(d.id)}${d.detail ? ` ${str(d.detail)}` : ''}`;
+    case 'bfd-state':
+      return `${str(d.from)} -> ${str(d.to)} (${str(d.diag)})${d.bgp ? ` bgp ${str(d.bgp)}` : ''}`;
     default:
       return '';
   }

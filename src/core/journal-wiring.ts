@@ -11,18 +11,21 @@ import type { PrefixKey } from '../rib/prefix-key.js';
 import type { LastError } from '../session/counters.js';
 import type { SessionState } from '../session/fsm.js';
 import type { Clock } from '../util/clock.js';
-import {
-  family,
-  familyName,
-  IPV4_UNICAST,
-  type PeerGracefulRestart,
-  type SessionParams,
-} from '../wire/index.js';
+import { familyName, type PeerGracefulRestart, type SessionParams } from '../wire/index.js';
 import { type EventFilter, Journal, type JournalEvent } from './journal.js';
 import { formatEvent } from './journal-text.js';
 import { PrefixHistory } from './prefix-history.js';
 import type { ReloadReport } from './reload.js';
 import type { RestartAnnouncement } from './restarting-speaker.js';
+
+/** A BFD session changed state (src/core/bfd-link.ts); `bgp` says what it did to the BGP session. */
+export interface BfdAnnouncement {
+  readonly peer: string;
+  readonly from: string;
+  readonly to: string;
+  readonly diag: string;
+  readonly bgp?: 'down' | 'held' | 'released';
+}
 
 /** The fault announcement of the issue 15 contract (src/core/faults.ts emits it). */
 export interface FaultAnnouncement {
@@ -99,6 +102,8 @@ export function downCause(e: LastError | null, reason: string): { cause: string 
     return { cause: 'notification-received', reason: e.reason, ...notification };
   if (e.direction === 'sent') {
     if (e.code === 4) return { cause: 'hold-timer', reason: e.reason, ...notification };
+    // RFC 9384: Cease/BFD Down, sent when BFD took the session down (src/core/bfd-link.ts).
+    if (e.code === 6 && e.subcode === 10) return { cause: 'bfd-down', reason: e.reason, ...notification };
     if (e.code === 6 && ADMIN_CEASE.has(e.subcode ?? -1))
       return { cause: 'admin', reason: e.reason, ...notification };
     return { cause: 'notification-sent', reason: e.reason, ...notification };
@@ -201,6 +206,7 @@ export class JournalWiring {
         ...(f.detail !== undefined && { detail: f.detail }),
       }),
     );
+    emitter.on('bfd', (b: BfdAnnouncement) => j.add('bfd-state', { ...b }));
   }
 
   private totals(neighbor: string) {
@@ -411,23 +417,6 @@ export function grPurged(
 /** For the library's events()/waitFor() when the configuration turned the journal off. */
 export function journalOff(): never {
   throw new Error('the event journal is off (journal: { size: 0 } in the configuration)');
-}
-
-/**
- * The families of the End-of-RIB markers among encoded UPDATEs (RFC 4724 §2): an empty UPDATE
- * (23 octets) for IPv4 unicast, else one with only an empty MP_UNREACH_NLRI (29 or 30 octets).
- */
-export function endOfRibFamilies(frames: readonly Uint8Array[]): string[] {
-  const out: string[] = [];
-  for (const f of frames) {
-    if (f.length > 30 || f.length < 23 || f[18] !== 2 || f[19] !== 0 || f[20] !== 0) continue;
-    if (f.length === 23) out.push(familyName(IPV4_UNICAST));
-    else if (f[24] === 15) {
-      const at = f.length === 29 ? 26 : 27;
-      out.push(familyName(family((f[at] << 8) | f[at + 1], f[at + 2])));
-    }
-  }
-  return out;
 }
 
 /** The journal for a speaker, or undefined with `journal.size: 0`. */

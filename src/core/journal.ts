@@ -36,6 +36,7 @@ export const EVENT_TYPES = [
   'gr-restart-begin',
   'gr-restart-eor',
   'gr-restart-end',
+  'bfd-state',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,11 +1,11 @@
 /**
  * Next hop self for update groups: a group packs its UPDATEs once with placeholder next hops
  * (0.0.0.0 in NEXT_HOP, :: in MP_REACH_NLRI, both martians no route is learned with) and each
- * member gets a copy with its own session address written over them. Members with the same
- * addresses share one copy; an UPDATE without a placeholder is shared as it is.
+ * member gets a copy with its own session address written over them, at the offset the packer
+ * reported (no parsing here). Members with the same addresses share one copy; an UPDATE without
+ * a placeholder is shared as it is.
  */
 import { ipv4ToBytes, ipv6ToBytes } from '../util/ip.js';
-import { AttrCode } from '../wire/index.js';
 
 export const SELF4 = '0.0.0.0';
 export const SELF6 = '::';
@@ -24,62 +24,47 @@ export class SelfAddresses {
   }
 }
 
-const zero = (b: Uint8Array, off: number, len: number): boolean => {
-  for (let i = off; i < off + len; i++) if (b[i] !== 0) return false;
-  return true;
-};
-
 /**
- * Offsets of the placeholder next hops in an UPDATE (RFC 4271 §4.3: NEXT_HOP; RFC 4760 §3:
- * MP_REACH_NLRI's first next hop), -1 where there is none.
+ * UPDATEs packed for a group with where their placeholder next hop is: `at` from packAnnouncements
+ * (wire/pack.ts), -1 when there is nothing to patch (withdrawals, a next hop that is not self).
  */
-export function placeholderOffsets(m: Uint8Array): { v4: number; v6: number } {
-  const r = { v4: -1, v6: -1 };
-  if (m.length < 23 || m[18] !== 2) return r;
-  let off = 21 + ((m[19] << 8) | m[20]);
-  const end = off + 2 + ((m[off] << 8) | m[off + 1]);
-  off += 2;
-  while (off + 3 <= end) {
-    const flags = m[off];
-    const type = m[off + 1];
-    const ext = (flags & 0x10) !== 0;
-    const len = ext ? (m[off + 2] << 8) | m[off + 3] : m[off + 2];
-    const v = off + (ext ? 4 : 3);
-    if (type === AttrCode.NEXT_HOP && len === 4 && zero(m, v, 4)) r.v4 = v;
-    else if (type === AttrCode.MP_REACH_NLRI && len >= 20) {
-      const nhLen = m[v + 3];
-      if ((nhLen === 16 || nhLen === 32) && zero(m, v + 4, 16)) r.v6 = v + 4;
-    }
-    off = v + len;
-  }
-  return r;
+export interface PackedRun {
+  readonly messages: readonly Uint8Array[];
+  readonly at: number;
+  /** Which of the member's addresses goes there. */
+  readonly self: 4 | 6;
 }
 
 /** Hands UPDATEs packed for a group to its members, patched per distinct set of addresses. */
 export class Patcher {
-  private readonly offsets: { v4: number; v6: number }[];
   private readonly copies = new Map<string, Uint8Array[]>();
+  readonly needsPatching: boolean;
 
-  constructor(private readonly messages: readonly Uint8Array[]) {
-    this.offsets = messages.map(placeholderOffsets);
+  constructor(private readonly runs: readonly PackedRun[]) {
+    this.needsPatching = runs.some((r) => r.at >= 0 && r.messages.length > 0);
   }
 
-  get needsPatching(): boolean {
-    return this.offsets.some((o) => o.v4 >= 0 || o.v6 >= 0);
+  /** Every message of the runs, as packed. */
+  get messages(): Uint8Array[] {
+    return this.runs.flatMap((r) => r.messages);
   }
 
   for(self: SelfAddresses): readonly Uint8Array[] {
     if (!this.needsPatching) return this.messages;
     let out = this.copies.get(self.key);
     if (!out) {
-      out = this.messages.map((m, i) => {
-        const o = this.offsets[i];
-        if (o.v4 < 0 && o.v6 < 0) return m;
-        const c = new Uint8Array(m);
-        if (o.v4 >= 0 && self.v4) c.set(self.v4, o.v4);
-        if (o.v6 >= 0 && self.v6) c.set(self.v6, o.v6);
-        return c;
-      });
+      out = [];
+      for (const r of this.runs) {
+        // RFC 4271 §5.1.3 NEXT_HOP / RFC 4760 §3 MP_REACH_NLRI's first next hop: this member's address.
+        const address = r.self === 4 ? self.v4 : self.v6;
+        if (r.at < 0 || !address) out.push(...r.messages);
+        else
+          for (const m of r.messages) {
+            const c = new Uint8Array(m);
+            c.set(address, r.at);
+            out.push(c);
+          }
+      }
       this.copies.set(self.key, out);
     }
     return out;

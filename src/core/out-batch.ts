@@ -16,11 +16,13 @@ import {
   packWithdrawals,
   type SessionParams,
 } from '../wire/index.js';
-import { Patcher, type SelfAddresses } from './next-hop-patch.js';
+import { type PackedRun, Patcher, SELF4, SELF6, type SelfAddresses } from './next-hop-patch.js';
 
 export interface PeerSender {
   /** Queues pre-encoded UPDATEs on the peer's connection. */
   sendUpdates(messages: readonly Uint8Array[]): void;
+  /** Queues End-of-RIB of a family (RFC 4724 §2) behind the UPDATEs queued before it. */
+  sendEndOfRib(family: 4 | 6): void;
 }
 
 export interface BatchMember {
@@ -65,25 +67,31 @@ class Item {
   }
 
   /** Withdrawals first, then one run of UPDATEs per attribute set. */
-  pack(p: SessionParams): Uint8Array[] {
-    const messages: Uint8Array[] = [];
+  pack(p: SessionParams): PackedRun[] {
+    const runs: PackedRun[] = [];
     const max = p.maxMessageLength;
     for (const f of [4, 6] as const) {
       const w = this.withdraw[f];
-      if (w) messages.push(...packWithdrawals(w.build(), familyCode(f), p, max));
-      for (const [set, b] of this.announce[f]) messages.push(...packFor(set, f, b.build(), p, max));
+      if (w) runs.push({ messages: packWithdrawals(w.build(), familyCode(f), p, max), at: -1, self: f });
+      for (const [set, b] of this.announce[f]) runs.push(packFor(set, f, b.build(), p, max));
     }
-    return messages;
+    return runs;
   }
 }
 
-/** The UPDATEs announcing `nlri` with `set`: IPv4 with NEXT_HOP, anything else in MP_REACH_NLRI. */
-function packFor(set: AttrSet, f: 4 | 6, nlri: NlriList, p: SessionParams, max: number): Uint8Array[] {
+/**
+ * The UPDATEs announcing `nlri` with `set`: IPv4 with NEXT_HOP, anything else in MP_REACH_NLRI;
+ * with where a placeholder next hop (next hop self of a shared group) is to be patched.
+ */
+function packFor(set: AttrSet, f: 4 | 6, nlri: NlriList, p: SessionParams, max: number): PackedRun {
   const { nextHop, linkLocalNextHop, ...attrs } = set.attrs;
-  if (f === 4 && nextHop !== undefined && !nextHop.includes(':'))
-    return packAnnouncements({ ...attrs, nextHop }, nlri, IPV4_UNICAST, p, max);
+  if (f === 4 && nextHop !== undefined && !nextHop.includes(':')) {
+    const r = packAnnouncements({ ...attrs, nextHop }, nlri, IPV4_UNICAST, p, max);
+    return { messages: r.messages, at: nextHop === SELF4 ? r.nextHopOffset : -1, self: 4 };
+  }
   const mp = { nextHop: nextHop ?? '', ...(linkLocalNextHop !== undefined && { linkLocalNextHop }) };
-  return packAnnouncements(attrs, nlri, familyCode(f), p, max, mp);
+  const r = packAnnouncements(attrs, nlri, familyCode(f), p, max, mp);
+  return { messages: r.messages, at: nextHop === SELF6 ? r.nextHopOffset : -1, self: 6 };
 }
 
 const NOBODY: readonly never[] = [];
@@ -143,20 +151,20 @@ export class OutBatch<M extends BatchMember> {
     };
     let shared = 0;
     for (const { item, without } of this.shared.values()) {
-      const messages = item.pack(this.params);
+      const packed = new Patcher(item.pack(this.params));
+      const messages = packed.messages;
       if (!messages.length) continue;
-      const patcher = this.patching ? new Patcher(messages) : null;
       let n = 0;
       for (const m of this.receivers) {
         if (without.length && without.includes(m)) continue;
-        deliver(m, patcher ? patcher.for(m.self) : messages);
+        deliver(m, this.patching ? packed.for(m.self) : messages);
         n++;
       }
       if (n > 1) shared += messages.length * (n - 1);
     }
     for (const [m, item] of this.own) {
-      const messages = item.pack(this.params);
-      deliver(m, this.patching ? new Patcher(messages).for(m.self) : messages);
+      const packed = new Patcher(item.pack(this.params));
+      deliver(m, this.patching ? packed.for(m.self) : packed.messages);
     }
     for (const [m, messages] of out) if (messages.length) m.sender.sendUpdates(messages);
     return shared;

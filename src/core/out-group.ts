@@ -15,7 +15,7 @@ import type { Dest, LocRib } from '../rib/loc-rib.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import type { Clock } from '../util/clock.js';
-import { encodeMessage, endOfRib, IPV4_UNICAST, IPV6_UNICAST, type SessionParams } from '../wire/index.js';
+import type { SessionParams } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
 import { ExportFilter } from './export-filter.js';
 import type { GroupSettings, Member } from './group-member.js';
@@ -52,7 +52,6 @@ const NO_REWRITE = { family: 4 as const, peer: null, from: null, set: { refs: 0 
 const setOf = (s: Slot): AttrSet => (s instanceof Hidden ? s.set : s);
 const visibleTo = (s: Slot | undefined, m: Member): AttrSet | null =>
   s === undefined ? null : s instanceof Hidden ? (s.from === m ? null : s.set) : s;
-const familyCode = (f: 4 | 6) => (f === 4 ? IPV4_UNICAST : IPV6_UNICAST);
 
 export class OutGroup {
   /** The Adj-RIB-Out: prefix → slot, or with ADD-PATH path id → slot. */
@@ -392,11 +391,7 @@ export class OutGroup {
   private synced(m: Member): void {
     if (!this.has(m) || !m.syncing) return;
     m.syncing = false;
-    m.sender.sendUpdates(
-      [...this.settings.families].map((f) =>
-        encodeMessage(endOfRib(familyCode(f)), m.params, m.params.maxMessageLength),
-      ),
-    );
+    for (const f of this.settings.families) m.sender.sendEndOfRib(f);
   }
 
   // ---- export of one destination ----

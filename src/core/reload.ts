@@ -5,7 +5,7 @@
  * soft refresh (re-export; ROUTE-REFRESH, RFC 2918) and the session stays up.
  */
 import { type ConfigDiff, diffConfig, type NeighborChange } from '../config/diff.js';
-import type { Config } from '../config/schema.js';
+import { type Config, neighborKey } from '../config/schema.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Logger } from '../session/peer-session.js';
 import { CeaseSubcode } from '../wire/index.js';
@@ -79,7 +79,7 @@ export function applyReload(host: ReloadHost, next: Readonly<Config>): ReloadRep
   for (const address of diff.removed) deconfigure(address, 'neighbor removed from the configuration');
   for (const address of orphans) deconfigure(address, 'no listen range covers the neighbor any more');
 
-  const byAddress = new Map(next.neighbors.map((n) => [n.address, n]));
+  const byAddress = new Map(next.neighbors.map((n) => [neighborKey(n), n]));
   for (const c of diff.changed) {
     const n = byAddress.get(c.address);
     if (!n) continue;

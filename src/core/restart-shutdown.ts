@@ -59,6 +59,7 @@ export function resumeRestart(
       deferralTime: config['graceful-restart']['selection-deferral-time'],
       announce: s.announce,
     },
-    neighbors.map((n) => n.address),
+    // Unnumbered neighbors have no address before they are heard from: not waited for.
+    neighbors.flatMap((n) => n.address ?? []),
   );
 }

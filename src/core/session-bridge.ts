@@ -13,13 +13,13 @@ import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js'
 import type { Clock, Timer } from '../util/clock.js';
 import { ipFamily, parseIPv4 } from '../util/ip.js';
 import {
-  CeaseSubcode,
-  ErrorCode,
+  Afi,
   endOfRib,
   endOfRibFamily,
   familyName,
   IPV4_UNICAST,
   IPV6_UNICAST,
+  maxPrefixNotification,
   type NotificationMessage,
   RefreshSubtype,
   type SessionParams,
@@ -28,7 +28,6 @@ import {
 import type { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import { type FaultRegistry, WITHDRAW_ALL_POLICY } from './faults.js';
 import type { GracefulRestartHelper } from './graceful-restart.js';
-import { endOfRibFamilies } from './journal-wiring.js';
 import type { RestartingSpeaker } from './restarting-speaker.js';
 import type { RoutingEngine } from './routing.js';
 import type { LocalSubnets } from './subnets.js';
@@ -51,8 +50,6 @@ export interface SessionBridgeHost {
   policies(): ReadonlyMap<string, CompiledPolicy>;
   faults(): FaultRegistry;
   restarting(): RestartingSpeaker | undefined;
-  /** True when End-of-RIB sent is worth an `endOfRibSent` event (the journal listens). */
-  journalOn(): boolean;
   emitEstablished(e: { neighbor: string; params: SessionParams }): void;
   emitEndOfRib(e: { neighbor: string; family: string }): void;
   emitEndOfRibSent(e: { neighbor: string; family: string }): void;
@@ -88,11 +85,15 @@ export class SessionBridge {
         const enhanced = peer.params?.enhancedRouteRefresh;
         if (enhanced) peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
         if (info) this.host.routing.refreshOut(info);
-        peer.connection?.sendAfterUpdates(
-          enhanced
-            ? { type: 'route-refresh', family: m.family, subtype: RefreshSubtype.EORR }
-            : endOfRib(m.family),
-        );
+        const f = familyNumber(m.family);
+        if (enhanced)
+          peer.connection?.sendAfterUpdates({
+            type: 'route-refresh',
+            family: m.family,
+            subtype: RefreshSubtype.EORR,
+          });
+        else if (f) this.sendEndOfRib(peer, f);
+        else peer.connection?.sendAfterUpdates(endOfRib(m.family));
       },
     };
   }
@@ -155,8 +156,9 @@ export class SessionBridge {
     const config = this.host.config();
     const address = peer.endpoint.address;
     const settings = this.host.sessions().settingsOf(address);
-    const local = peer.connection?.localAddress ?? '';
-    const iface = subnets.interfaceOf(local);
+    const zoned = peer.connection?.localAddress ?? '';
+    const iface = subnets.interfaceOf(zoned);
+    const local = zoned.replace(/%.*$/, ''); // a link-local address's zone is `iface`
     const directlyConnected = subnets.shareSubnet(address, address);
     // RFC 4760 §3: routes of the other IP family on this session (IPv6 over an IPv4 session, or
     // the reverse) need a next hop self of that family: like FRR, our global address of that
@@ -184,6 +186,9 @@ export class SessionBridge {
       ...(directlyConnected && subnets.pointToPoint(address) && { pointToPoint: true }),
       ...(iface !== undefined && { interface: iface }),
       ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
+      ...(params.extendedNextHop.some((e) => e.family === IPV4_UNICAST && e.nextHopAfi === Afi.IPV6) && {
+        extendedNextHop4: true,
+      }),
     };
     this.infos.set(peer, info);
     this.params.set(peer, params);
@@ -193,12 +198,8 @@ export class SessionBridge {
       info,
       params,
       {
-        sendUpdates: (messages) => {
-          peer.connection?.sendUpdates(messages);
-          if (this.host.journalOn())
-            for (const family of endOfRibFamilies(messages))
-              this.host.emitEndOfRibSent({ neighbor: address, family });
-        },
+        sendUpdates: (messages) => peer.connection?.sendUpdates(messages),
+        sendEndOfRib: (f) => this.sendEndOfRib(peer, f),
       },
       {
         export: {
@@ -244,6 +245,13 @@ export class SessionBridge {
     });
   }
 
+  /** RFC 4724 §2: End-of-RIB, queued behind the UPDATEs before it; the one way it leaves. */
+  private sendEndOfRib(peer: PeerSession, f: 4 | 6): void {
+    if (!peer.connection) return;
+    peer.connection.sendAfterUpdates(endOfRib(f === 4 ? IPV4_UNICAST : IPV6_UNICAST));
+    this.host.emitEndOfRibSent({ neighbor: peer.endpoint.address, family: unicastName(f) });
+  }
+
   /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
   private maxPrefixExceeded(peer: PeerSession, family: 4 | 6, limit: number): void {
     const restartAfter = this.host.sessions().settingsOf(peer.endpoint.address)['max-prefix']?.[
@@ -253,21 +261,7 @@ export class SessionBridge {
       { peer: peer.endpoint.address, family: unicastName(family), limit, restartAfter },
       'maximum prefixes exceeded',
     );
-    const data = Uint8Array.of(
-      0,
-      family === 4 ? 1 : 2,
-      1,
-      limit >>> 24,
-      (limit >>> 16) & 255,
-      (limit >>> 8) & 255,
-      limit & 255,
-    );
-    peer.stopWith({
-      type: 'notification',
-      code: ErrorCode.CEASE,
-      subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
-      data,
-    });
+    peer.stopWith(maxPrefixNotification(family === 4 ? IPV4_UNICAST : IPV6_UNICAST, limit));
     if (restartAfter) {
       const t = this.host.clock.setTimer(restartAfter * 1000, () => {
         this.restartTimers.delete(t);

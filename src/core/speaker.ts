@@ -4,6 +4,8 @@
  * in, packed UPDATEs flow out. It composes and starts/stops the parts; what each does lives in them.
  */
 import { EventEmitter } from 'node:events';
+import type { BfdStatus, BfdTransport } from '../bfd/manager.js';
+import { udpTransport } from '../bfd/transport.js';
 import { isValidatedConfig, validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
@@ -15,8 +17,9 @@ import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import type { NamespaceLock } from '../util/netns-lock.js';
-import { bindFailure } from '../util/start-error.js';
+import { bindFailure, StartError } from '../util/start-error.js';
 import type { SessionParams } from '../wire/index.js';
+import { BfdLink } from './bfd-link.js';
 import { ConnectedRoutes, originateNetworks } from './connected-routes.js';
 import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import { ANY_NEIGHBOR, type FaultEvent, type FaultHandle, FaultRegistry, type FaultSpec } from './faults.js';
@@ -25,6 +28,7 @@ import { Forwarding } from './forwarding.js';
 import { GracefulRestartHelper } from './graceful-restart.js';
 import type { EventFilter, JournalEvent } from './journal.js';
 import {
+  type BfdAnnouncement,
   type GracefulRestartAnnouncement,
   type JournalHost,
   type JournalWiring,
@@ -36,6 +40,7 @@ import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
 import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
+import { type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
 import { emitRouteEvents } from './route-events.js';
 import { RoutingEngine } from './routing.js';
 import { SessionBridge, unicastName } from './session-bridge.js';
@@ -49,10 +54,13 @@ import {
 } from './snapshot.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
+import { WireTaps } from './wire-taps.js';
 
 export interface SpeakerOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
+  /** BFD's sockets (default: UDP 3784/4784, src/bfd/udp.ts). */
+  readonly bfdTransport?: BfdTransport;
 }
 
 export interface SpeakerEvents {
@@ -77,6 +85,8 @@ export interface SpeakerEvents {
   fibApplied: [{ changes: readonly FibChange[]; failed: readonly FibFailure[] }];
   /** A fault (src/core/faults.ts) started or ended. */
   fault: [FaultEvent];
+  /** A BFD session changed state, and what that did to BGP (src/core/bfd-link.ts). */
+  bfd: [BfdAnnouncement];
 }
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
@@ -113,6 +123,10 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   readonly faults: FaultRegistry;
   /** RFC 7313 §4 receiver: a neighbor's BoRR … EoRR replaces its paths of the family. */
   readonly refreshIn: EnhancedRefreshReceiver;
+  /** BFD sessions tied to the BGP sessions (src/core/bfd-link.ts). */
+  private readonly bfd: BfdLink;
+  /** Every BGP message read or sent, as bytes (MRT, BMP: src/core/wire-taps.ts). */
+  readonly wireTaps: WireTaps;
 
   /** Validates a config object (the YAML file's schema, defaults filled in) into a Speaker; throws ConfigError. */
   static fromConfig(config: ConfigInput, options: SpeakerOptions = {}): Speaker {
@@ -192,13 +206,14 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       policies: () => this.policies,
       faults: () => this.faults,
       restarting: () => this.restarting,
-      journalOn: () => !!this.journal,
       emitEstablished: (e) => this.emit('established', e),
       emitEndOfRib: (e) => this.emit('endOfRib', e),
       emitEndOfRibSent: (e) => this.emit('endOfRibSent', e),
     });
+    this.wireTaps = new WireTaps(() => this.config.asn);
     const hooks: PeerHooks = {
       ...this.bridge.hooks(),
+      wire: this.wireTaps.hook,
       stateChange: (peer, from, to) => {
         log.debug({ peer: peer.endpoint.address, from, to }, 'FSM transition');
         this.emit('state', { neighbor: peer.endpoint.address, from, to });
@@ -212,6 +227,21 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       random: Math.random,
       log,
       hooks,
+      mayStart: (address) => this.bfd.mayStart(address),
+    });
+    this.bfd = new BfdLink(
+      {
+        log,
+        clock: this.clock,
+        config: () => this.config,
+        sessions: () => this.sessions,
+        announce: (e) => this.emit('bfd', e),
+      },
+      options.bfdTransport ?? udpTransport(),
+    );
+    // Dynamic neighbors get their BFD session once they exist, and lose it with them.
+    this.on('state', (s) => {
+      if (s.to === 'Established' || s.from === 'Established') this.syncBfd();
     });
     this.journal = wireJournal(this as unknown as JournalHost, {
       size: config.journal.size,
@@ -257,6 +287,13 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       await this.fibLock?.release();
       this.fibLock = undefined;
       throw bindFailure('listen', firstOf(this.config.listen.address), this.config.listen.port, e);
+    }
+    const bfdError = this.bfd.sync();
+    if (bfdError) {
+      await this.sessions.stop();
+      await this.fibLock?.release();
+      this.fibLock = undefined;
+      throw new StartError('bfd', bfdError);
     }
     this.bound = true;
   }
@@ -306,6 +343,8 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** Timers, faults and the graceful-restart machinery stopped: the first half of stop() and restartGracefully(). */
   private quiesce(): void {
+    // AdminDown to every BFD peer first: not a failure for them (RFC 5882 §3.2), GR helpers keep our routes.
+    this.bfd.stop();
     this.faults.stop();
     this.startupTimer?.cancel();
     this.bridge.stop();
@@ -401,6 +440,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       },
       next,
     );
+    this.syncBfd();
     this.emit('reload', report);
     return report;
   }
@@ -498,6 +538,27 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     for (const f of [4, 6] as const)
       for (const d of this.routing.rib.tables[f].values()) out.push(routeSnapshot(d));
     return out;
+  }
+
+  /** BFD sessions and dropped packets, for `show bfd` and the metrics. */
+  bfdStatus(): BfdStatus {
+    return this.bfd.manager.status();
+  }
+
+  /** BFD sessions follow the configuration and the dynamic neighbors; a socket error is logged. */
+  private syncBfd(): void {
+    const err = this.bfd.sync();
+    if (err) this.log.warn({ err }, 'BFD: cannot open its sockets');
+  }
+
+  /** The Loc-RIB with every path of each prefix (MRT table dumps, BMP). */
+  ribDump(): Iterable<RibDumpEntry> {
+    return ribDump(this.routing.rib.tables);
+  }
+
+  /** Calls `fn` with the prefixes whose paths changed, after each decision run; returns the unsubscribe. */
+  onRibChange(fn: (entries: RibDumpEntry[]) => void): () => void {
+    return this.routing.onChange((dests) => fn(dests.map(ribDumpEntry)));
   }
 
   /** Graceful-restart helper state of a neighbor, for snapshots. */

@@ -4,7 +4,7 @@
  * process), `ip -j route show` parsing back into FibRoutes, and the "Command failed -:N" stderr.
  */
 import { ipFamily, parsePrefix } from '../util/ip.js';
-import { canonicalAddress, normalizeDst } from './next-hop.js';
+import { canonicalAddress, type IpVia, normalizeDst } from './next-hop.js';
 import type { FibChange, FibNextHop, FibRoute } from './types.js';
 
 /** FRR's and BIRD's usual BGP metric. */
@@ -75,11 +75,11 @@ export function validateRoute(route: FibRoute): string | null {
   if (n === 0) return 'no next hop';
   if (n > MAX_NEXT_HOPS) return `${n} next hops (at most ${MAX_NEXT_HOPS})`;
   for (const h of route.nextHops) {
-    const ok = fam === 4 ? v4(h.via) >= 0 : ipFamily(h.via) === 6;
+    // RFC 8950: an IPv4 route may have an IPv6 gateway (RTA_VIA, Linux >= 5.2).
+    const ok = fam === 4 ? v4(h.via) >= 0 || ipFamily(h.via) === 6 : ipFamily(h.via) === 6;
     if (!ok) return `next hop ${h.via} is not IPv${route.family}`;
     if (h.dev !== undefined && !isValidDevName(h.dev)) return `bad interface name ${JSON.stringify(h.dev)}`;
-    if (fam === 6 && !h.dev && /^fe[89ab]/i.test(h.via))
-      return `link-local next hop ${h.via} needs an interface`;
+    if (!h.dev && /^fe[89ab]/i.test(h.via)) return `link-local next hop ${h.via} needs an interface`;
   }
   return null;
 }
@@ -88,8 +88,10 @@ export function validateChange(c: FibChange): string | null {
   return c.op === 'delete' ? validatePrefix(c.prefix, c.family) : validateRoute(c.route);
 }
 
-function hop(h: FibNextHop): string {
-  return h.dev === undefined ? `via ${h.via}` : `via ${h.via} dev ${h.dev}`;
+function hop(h: FibNextHop, family: 4 | 6): string {
+  // `via inet6 X` names the gateway's family when it differs from the route's (RFC 8950 routes).
+  const via = family === 4 && h.via.includes(':') ? `via inet6 ${h.via}` : `via ${h.via}`;
+  return h.dev === undefined ? via : `${via} dev ${h.dev}`;
 }
 
 /**
@@ -107,8 +109,8 @@ export function routeLines(c: FibChange, o: RouteLineOptions): string[] {
   const r = c.route;
   const head = `route add ${r.prefix} proto ${o.protocol} metric ${o.metric}`;
   let add = head;
-  if (r.nextHops.length === 1) add = `${head} ${hop(r.nextHops[0])}`;
-  else for (const h of r.nextHops) add += ` nexthop ${hop(h)}`;
+  if (r.nextHops.length === 1) add = `${head} ${hop(r.nextHops[0], r.family)}`;
+  else for (const h of r.nextHops) add += ` nexthop ${hop(h, r.family)}`;
   return c.op === 'replace' ? [del(r.prefix), add] : [add];
 }
 
@@ -125,8 +127,9 @@ interface IpRouteJson {
   type?: string;
   metric?: number;
   gateway?: string;
+  via?: IpVia;
   dev?: string;
-  nexthops?: { gateway?: string; dev?: string }[];
+  nexthops?: { gateway?: string; via?: IpVia; dev?: string }[];
 }
 
 /**
@@ -139,17 +142,16 @@ export function parseFibDump(text: string, family: 4 | 6, metric: number): FibRo
     if ((r.type ?? 'unicast') !== 'unicast' || (r.metric ?? 0) !== metric) continue;
     const prefix = normalizeDst(r.dst, family);
     if (!prefix) continue;
-    const hops = r.nexthops ?? [{ gateway: r.gateway, dev: r.dev }];
+    const hops = r.nexthops ?? [{ gateway: r.gateway, via: r.via, dev: r.dev }];
     let list = byPrefix.get(prefix);
     if (!list) {
       list = [];
       byPrefix.set(prefix, list);
     }
     for (const h of hops) {
-      if (!h.gateway) continue;
-      list.push(
-        h.dev ? { via: canonicalAddress(h.gateway), dev: h.dev } : { via: canonicalAddress(h.gateway) },
-      );
+      const gateway = h.gateway ?? h.via?.host;
+      if (!gateway) continue;
+      list.push(h.dev ? { via: canonicalAddress(gateway), dev: h.dev } : { via: canonicalAddress(gateway) });
     }
   }
   const out: FibRoute[] = [];

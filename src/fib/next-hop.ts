@@ -318,15 +318,22 @@ export function parseAddrJson(text: string): { links: KernelLink[]; addresses: K
   return { links, addresses };
 }
 
+/** A gateway of another family than the route's (`via inet6 X`, RTA_VIA) as `ip -j` shows it. */
+export interface IpVia {
+  readonly family?: string;
+  readonly host?: string;
+}
+
 interface IpRouteJson {
   dst: string;
   type?: string;
   protocol?: string | number;
   metric?: number;
   gateway?: string;
+  via?: IpVia;
   dev?: string;
   flags?: string[];
-  nexthops?: { gateway?: string; dev?: string; flags?: string[] }[];
+  nexthops?: { gateway?: string; via?: IpVia; dev?: string; flags?: string[] }[];
 }
 
 /**
@@ -339,7 +346,7 @@ export function parseRouteJson(text: string, family: 4 | 6, exclude: readonly st
     if (r.protocol !== undefined && exclude.includes(String(r.protocol))) continue;
     const prefix = normalizeDst(r.dst, family);
     if (!prefix) continue;
-    const hops = r.nexthops ?? [{ gateway: r.gateway, dev: r.dev, flags: r.flags }];
+    const hops = r.nexthops ?? [{ gateway: r.gateway, via: r.via, dev: r.dev, flags: r.flags }];
     const live = hops.filter((h) => !h.flags?.includes('linkdown') && !h.flags?.includes('dead'));
     out.push({
       family,
@@ -348,7 +355,7 @@ export function parseRouteJson(text: string, family: 4 | 6, exclude: readonly st
       protocol: r.protocol === undefined ? 'boot' : String(r.protocol),
       metric: r.metric ?? 0,
       nextHops: live.map((h) => ({
-        ...(h.gateway ? { via: canonicalAddress(h.gateway) } : {}),
+        ...((h.gateway ?? h.via?.host) ? { via: canonicalAddress(h.gateway ?? h.via?.host ?? '') } : {}),
         ...(h.dev ? { dev: h.dev } : {}),
       })),
       linkdown: hops.length > 0 && live.length === 0,

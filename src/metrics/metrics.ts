@@ -130,6 +130,44 @@ function grMetrics(service: BgpService, series: SeriesFn): void {
   );
 }
 
+export const BFD_STATES = ['AdminDown', 'Down', 'Init', 'Up'] as const;
+
+/** BFD sessions (RFC 5880 §4.1 states), from the service's snapshot on each scrape. */
+function bfdMetrics(service: BgpService, series: SeriesFn): void {
+  const bfd = () => service.bfd();
+  series(
+    'gauge',
+    'bfd_peer_state',
+    'BFD session state (RFC 5880 §4.1): 1 for the current state',
+    ['peer', 'state'],
+    (set) => {
+      for (const s of bfd().sessions)
+        for (const state of BFD_STATES) set({ peer: s.peer, state }, s.state === state ? 1 : 0);
+    },
+  );
+  series('counter', 'bfd_peer_transitions_total', 'BFD session state changes', ['peer'], (set) => {
+    for (const s of bfd().sessions) set({ peer: s.peer }, s.counters.transitions);
+  });
+  series(
+    'gauge',
+    'bfd_peer_detection_time_seconds',
+    'Negotiated detection time of the BFD session (RFC 5880 §6.8.4)',
+    ['peer'],
+    (set) => {
+      for (const s of bfd().sessions) set({ peer: s.peer }, s.detectionTimeMs / 1000);
+    },
+  );
+  series(
+    'counter',
+    'bfd_discarded_total',
+    'Received BFD packets dropped: ttl (not 255, RFC 5881 §5), malformed, no-session, wrong-source',
+    ['reason'],
+    (set) => {
+      for (const [reason, n] of Object.entries(bfd().discarded)) set({ reason }, n);
+    },
+  );
+}
+
 export function createMetrics(service: BgpService, options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -445,6 +483,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     );
   }
   grMetrics(service, series);
+  bfdMetrics(service, series);
   // Observed as it happens (not on scrape): the time of each decision + export run.
   const processing = new Histogram({
     name: 'bgp_update_processing_seconds',

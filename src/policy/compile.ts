@@ -3,7 +3,7 @@
  * (prefix-set.ts), community lists into Set<number>, AS-path regexes into RegExp. Conditions are
  * ordered cheapest first. Also checks that every policy name referenced elsewhere exists.
  */
-import type { PeerInfo } from '../rib/types.js';
+import type { PeerInfo } from '../route/types.js';
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from '../util/ip.js';
 import {
   type AsPathSegment,

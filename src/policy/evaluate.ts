@@ -3,7 +3,7 @@
  * default. Modifications are copy-on-write: the result's attrs is the input object when nothing
  * changed. Also the RFC 8212 check for eBGP sessions without policy.
  */
-import type { PeerInfo, RouteAttrs } from '../rib/types.js';
+import type { PeerInfo, RouteAttrs } from '../route/types.js';
 import type { Mutable } from '../wire/index.js';
 import type { CompiledPolicy, CompiledTerm } from './compile.js';
 import { EvalState, type PolicyRoute } from './route.js';

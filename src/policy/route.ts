@@ -3,7 +3,7 @@
  * share: the current attributes with copy-on-write (the input is never mutated), lazily derived
  * views (prefix bytes, AS-path text) and the next-hop-self marker.
  */
-import type { PeerInfo, RouteAttrs } from '../rib/types.js';
+import type { PeerInfo, RouteAttrs } from '../route/types.js';
 import { parsePrefix } from '../util/ip.js';
 import { type AsPathSegment, AsPathSegmentType, type Mutable } from '../wire/index.js';
 

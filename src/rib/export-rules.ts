@@ -72,8 +72,7 @@ export function rewrite(
 ): RouteAttrs {
   const a = path.attrs.attrs;
   const out: { -readonly [K in keyof RouteAttrs]: RouteAttrs[K] } = { ...a };
-  const self = family === 4 ? to.localAddress4 : to.localAddress6;
-  const selfLinkLocal = family === 6 ? to.localLinkLocal6 : undefined;
+  const { self, linkLocal: selfLinkLocal } = selfNextHop(to, family);
   const isLocal = path.peer.id === 0;
   if (a.unknown?.length && !isLocal) {
     // RFC 4271 §5: unrecognized optional transitive attributes are passed on with the Partial bit;
@@ -96,14 +95,22 @@ export function rewrite(
       else delete out.extendedCommunities;
     }
     // RFC 4271 §5.1.3: a third-party next hop only toward a peer one IP hop away, on the shared subnet.
+    // A link-local next hop means something on its own link only (RFC 4291 §2.5.6).
     const thirdParty =
-      a.nextHop !== undefined && !isLocal && to.directlyConnected && o.onSharedSubnet(a.nextHop, to);
+      a.nextHop !== undefined &&
+      !isLocal &&
+      to.directlyConnected &&
+      !isLinkLocal(a.nextHop) &&
+      o.onSharedSubnet(a.nextHop, to);
     const keep = o.nextHopKeep || thirdParty;
-    if (!keep || isLocal || a.nextHop === undefined) setNextHop(out, self, selfLinkLocal);
+    if (!keep || isLocal || a.nextHop === undefined || !passable(a.nextHop, path.peer, to, family))
+      setNextHop(out, self, selfLinkLocal);
     return out;
   }
   if (out.localPref === undefined) out.localPref = 100;
-  if (isLocal || o.nextHopSelf || a.nextHop === undefined) setNextHop(out, self, selfLinkLocal);
+  // RFC 4456 §10: a reflector leaves the next hop as it is, but one the receiver cannot use.
+  if (isLocal || o.nextHopSelf || a.nextHop === undefined || !passable(a.nextHop, path.peer, to, family))
+    setNextHop(out, self, selfLinkLocal);
   if (!isLocal && path.peer.ibgp) {
     // RFC 4456 §8: stamp the originator once and prepend our cluster id on every reflection.
     if (out.originatorId === undefined) out.originatorId = path.peer.routerId;
@@ -115,6 +122,34 @@ export function rewrite(
 /** RFC 4360 §2: the T bit (0x40 of the type octet, the first two hex digits) set = non-transitive. */
 function nonTransitive(community: string): boolean {
   return (Number.parseInt(community.slice(0, 2), 16) & 0x40) !== 0;
+}
+
+const isLinkLocal = (a: string) => /^fe[89ab]/i.test(a);
+
+/**
+ * Can `to` use a next hop passed on unchanged? A link-local one only on the link it came from
+ * (RFC 2545 §3); an IPv6 one for IPv4 NLRI only where RFC 8950 was negotiated (§4).
+ */
+function passable(nextHop: string, from: PeerInfo, to: PeerInfo, family: 4 | 6): boolean {
+  if (isLinkLocal(nextHop) && (from.interface === undefined || from.interface !== to.interface)) return false;
+  return family === 6 || !nextHop.includes(':') || to.extendedNextHop4 === true;
+}
+
+/**
+ * Our next hop toward `to` in a family: the session's address of that family; for IPv4 on an
+ * RFC 8950 session without an IPv4 address (unnumbered), our IPv6 one. Beside an IPv6 next hop our
+ * link-local address where we have one (RFC 2545 §3, RFC 8950 §3).
+ */
+export function selfNextHop(to: PeerInfo, family: 4 | 6): { self?: string; linkLocal?: string } {
+  const self =
+    family === 6
+      ? to.localAddress6
+      : (to.localAddress4 ?? (to.extendedNextHop4 ? to.localAddress6 : undefined));
+  const v6 = self?.includes(':') ?? false;
+  return {
+    ...(self !== undefined && { self }),
+    ...(v6 && to.localLinkLocal6 !== undefined && { linkLocal: to.localLinkLocal6 }),
+  };
 }
 
 /** Next hop self: our address, with our link-local one beside it where we have one (RFC 2545 §3). */

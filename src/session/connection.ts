@@ -26,6 +26,8 @@ export interface ConnectionHandlers {
   error(e: BgpError): void;
   /** The socket is gone (peer closed, reset, or we closed it). */
   closed(reason: string): void;
+  /** Every frame read (before decoding) and queued to send, for MRT and BMP; `frame` may be reused after the call. */
+  raw?(direction: 'in' | 'out', frame: Uint8Array): void;
 }
 
 const priorityOf = (m: Message): PriorityLevel =>
@@ -82,6 +84,11 @@ export class Connection {
     return (this.socket.localAddress ?? '').replace(/^::ffff:/, '');
   }
 
+  /** The codec context in use (the negotiated one once Established). */
+  get context(): UpdateContext {
+    return this.ctx;
+  }
+
   get outQueue(): number {
     return this.tx.pendingUpdates;
   }
@@ -99,7 +106,7 @@ export class Connection {
 
   send(m: Message): void {
     if (this.done) return;
-    this.tx.enqueue(encodeMessage(m, this.ctx, this.maxOut), priorityOf(m));
+    this.out(encodeMessage(m, this.ctx, this.maxOut), priorityOf(m));
     this.sent(m);
   }
 
@@ -108,7 +115,7 @@ export class Connection {
     if (this.done) return;
     const bytes = encodeMessage(m, this.ctx, this.maxOut);
     if (this.delay) this.delay.push([bytes], true);
-    else this.tx.enqueue(bytes, Priority.UPDATE);
+    else this.out(bytes, Priority.UPDATE);
     this.sent(m);
   }
 
@@ -119,8 +126,13 @@ export class Connection {
       this.delay.push(messages);
       return;
     }
-    for (const m of messages) this.tx.enqueue(m, Priority.UPDATE);
+    for (const m of messages) this.out(m, Priority.UPDATE);
     this.sentUpdates(messages);
+  }
+
+  private out(frame: Uint8Array, priority: PriorityLevel): void {
+    this.tx.enqueue(frame, priority);
+    this.handlers.raw?.('out', frame);
   }
 
   // ---- fault injection hooks (src/core/faults.ts) ----
@@ -178,7 +190,7 @@ export class Connection {
         (f) => this.isEndOfRib(f),
         (frames, uncounted) => {
           if (this.done) return;
-          for (const f of frames) this.tx.enqueue(f, Priority.UPDATE);
+          for (const f of frames) this.out(f, Priority.UPDATE);
           if (uncounted.length) this.sentUpdates(uncounted);
         },
       );
@@ -236,6 +248,7 @@ export class Connection {
         this.handlers.error(frame);
         return;
       }
+      this.handlers.raw?.('in', frame);
       const r = decodeMessage(frame, this.ctx, this.framer.maxLength);
       if (!r.ok) {
         this.handlers.error(r.error);

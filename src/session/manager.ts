@@ -4,8 +4,11 @@
  * before any OPEN is sent (logged once per source, counted).
  */
 import net from 'node:net';
-import type { Config, ListenRangeConfig, SessionSettings } from '../config/schema.js';
+import type { Config, ListenRangeConfig, NeighborConfig, SessionSettings } from '../config/schema.js';
 import { parseIPv4, parseIPv6, parsePrefix } from '../util/ip.js';
+import { CeaseSubcode } from '../wire/index.js';
+import { Icmp6Socket } from './icmp6-socket.js';
+import { LinkNeighbors } from './link-neighbors.js';
 import { type LocalRestartState, mergeSettings, peerConfig } from './neighbor-config.js';
 import { type PeerDeps, type PeerEndpoint, PeerSession } from './peer-session.js';
 import { setListenerGtsm, setListenerKey, synTtlOf } from './socket-options.js';
@@ -81,12 +84,23 @@ export class SessionManager {
   private restartState: LocalRestartState | undefined;
   /** Effective settings (defaults merged) per neighbor address. */
   private readonly settings = new Map<string, SessionSettings>();
+  /** Unnumbered neighbors, by interface: their sessions are in `peers` under the learned address. */
+  private readonly links: LinkNeighbors;
 
   constructor(
     private config: Readonly<Config>,
     private readonly deps: PeerDeps,
   ) {
     this.setRanges(config);
+    this.links = new LinkNeighbors({
+      clock: deps.clock,
+      openSocket: (ifname) => Icmp6Socket.open(ifname),
+      create: (n, address) => this.addNeighbor({ ...n, address }),
+      remove: (address, why) => this.removePeer(address, why, CeaseSubcode.OTHER_CONFIGURATION_CHANGE),
+      established: (address) => this.peers.get(address)?.sessionState === 'Established',
+      warn: (o, message) => deps.log.warn(o, message),
+      info: (o, message) => deps.log.info(o, message),
+    });
   }
 
   /** Opens a listener per configured address; resolves once all are bound. */
@@ -117,7 +131,9 @@ export class SessionManager {
    */
   private syncListeners(): void {
     const c = this.config;
-    const neighbors = c.neighbors.map((n) => ({ address: n.address, ...mergeSettings(c, n) }));
+    const neighbors = c.neighbors.flatMap((n) =>
+      n.address === undefined ? [] : [{ address: n.address, ...mergeSettings(c, n) }],
+    );
     const ranges = c['listen-ranges'].map((r) => ({ ...mergeSettings(c, r), prefix: r.prefix }));
     const wanted = wantedKeys(neighbors, ranges);
     const gtsm = [...neighbors, ...ranges].some((s) => gtsmHops(s['ttl-security']) !== undefined);
@@ -158,7 +174,12 @@ export class SessionManager {
     for (const socket of early) if (!socket.destroyed) this.incoming(socket);
   }
 
-  addNeighbor(n: Config['neighbors'][number]): PeerSession {
+  /** A neighbor by address starts at once; one by interface once its peer's address is learned. */
+  addNeighbor(n: NeighborConfig): PeerSession | undefined {
+    if (n.address === undefined) {
+      if (n.interface !== undefined) this.links.add({ ...n, interface: n.interface });
+      return undefined;
+    }
     const settings = mergeSettings(this.config, n);
     this.settings.set(n.address, settings);
     const peer = new PeerSession(
@@ -176,7 +197,9 @@ export class SessionManager {
     return peer;
   }
 
+  /** Ends a neighbor's session: by address, or by interface for an unnumbered one. */
   removePeer(address: string, message: string, subcode?: number): void {
+    if (this.links.remove(address, message)) return;
     const peer = this.peers.get(address);
     if (!peer) return;
     peer.stop(message, subcode);
@@ -196,6 +219,8 @@ export class SessionManager {
 
   private incoming(socket: net.Socket): void {
     const address = normalise(socket.remoteAddress);
+    // A connection on an unnumbered neighbor's link tells us its address (RFC 4861 aside).
+    if (!this.peers.has(address)) this.links.connectionFrom(address);
     const peer = this.peers.get(address);
     const range = peer ? undefined : this.ranges.find((r) => r.contains(address));
     const settings = peer ? this.settings.get(address) : range && mergeSettings(this.config, range.config);
@@ -284,12 +309,16 @@ export class SessionManager {
           ),
         );
     }
-    for (const n of config.neighbors) {
-      const peer = this.peers.get(n.address);
-      if (!peer || this.dynamic.has(n.address)) continue;
+    for (const c of config.neighbors) {
+      if (c.interface !== undefined) this.links.reconfigure({ ...c, interface: c.interface });
+      const address =
+        c.address ?? (c.interface === undefined ? undefined : this.links.addressOf(c.interface));
+      const peer = address === undefined ? undefined : this.peers.get(address);
+      if (!peer || address === undefined || this.dynamic.has(address)) continue;
+      const n = { ...c, address };
       const settings = mergeSettings(config, n);
-      this.settings.set(n.address, settings);
-      peer.reconfigure(peerConfig(config, { address: n.address, asn: n.asn }, settings, this.restartState));
+      this.settings.set(address, settings);
+      peer.reconfigure(peerConfig(config, { address, asn: n.asn }, settings, this.restartState));
     }
     return orphans;
   }
@@ -308,6 +337,7 @@ export class SessionManager {
    * so the neighbors keep our routes as helpers.
    */
   async abandon(): Promise<void> {
+    this.links.close();
     for (const socket of this.early ?? []) socket.destroy();
     this.early = [];
     const closed = Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
@@ -343,6 +373,7 @@ export class SessionManager {
 
   /** Cease to every peer (RFC 8203 message), then close listeners and sockets. */
   async stop(message = 'rackbgp shutting down'): Promise<void> {
+    this.links.close();
     for (const socket of this.early ?? []) socket.destroy();
     this.early = [];
     for (const p of this.peers.values()) p.stop(message);

@@ -4,7 +4,15 @@
  */
 import type { Config, SessionSettings } from '../config/schema.js';
 import { ipFamily } from '../util/ip.js';
-import { AddPathMode, type Capability, type CapabilityKind, type Family, makeOpen } from '../wire/index.js';
+import {
+  AddPathMode,
+  Afi,
+  type Capability,
+  type CapabilityKind,
+  type Family,
+  IPV4_UNICAST,
+  makeOpen,
+} from '../wire/index.js';
 import { familyFromName } from '../wire/json.js';
 import type { PeerAsSpec } from './open-check.js';
 import type { PeerConfig } from './peer.js';
@@ -48,9 +56,30 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** A zoned IPv6 link-local address (`fe80::1%eth1`): the session of an unnumbered link. */
+export const isLinkLocalPeer = (address: string): boolean => /^fe[89ab][^%]*%./i.test(address);
+
+/**
+ * The families of a session: as configured, else the address's own; an unnumbered (link-local)
+ * session carries both, IPv4 with IPv6 next hops (RFC 8950), as FRR's `neighbor eth1 interface`.
+ */
 export function familiesFor(address: string, s: SessionSettings): Family[] {
-  const names = s.families ?? [ipFamily(address) === 6 ? 'ipv6-unicast' : 'ipv4-unicast'];
+  const names =
+    s.families ??
+    (isLinkLocalPeer(address)
+      ? (['ipv4-unicast', 'ipv6-unicast'] as const)
+      : [ipFamily(address) === 6 ? 'ipv6-unicast' : 'ipv4-unicast']);
   return names.map(familyFromName);
+}
+
+/** RFC 8950 §4: IPv4 unicast may carry an IPv6 next hop (default: on for link-local sessions). */
+export function extendedNextHop(
+  address: string,
+  s: SessionSettings,
+  families: readonly Family[],
+): Capability[] {
+  if (!(s['extended-next-hop'] ?? isLinkLocalPeer(address)) || !families.includes(IPV4_UNICAST)) return [];
+  return [{ kind: 'extended-next-hop', entries: [{ family: IPV4_UNICAST, nextHopAfi: Afi.IPV6 }] }];
 }
 
 /** What this run says of its own restart in the GR capability (RFC 4724 §3). */
@@ -78,6 +107,7 @@ export function localCapabilities(
 ): Capability[] {
   const families = familiesFor(address, s);
   const caps: Capability[] = families.map((family) => ({ kind: 'multiprotocol', family }));
+  caps.push(...extendedNextHop(address, s, families));
   caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
   if (s['extended-message'] !== false) caps.push({ kind: 'extended-message' });
   const gr = s['graceful-restart'] ?? true;

@@ -59,6 +59,8 @@ export interface PeerHooks {
   update(peer: PeerSession, m: UpdateMessage, issues: readonly AttrIssue[]): void;
   routeRefresh(peer: PeerSession, m: RouteRefreshMessage): void;
   stateChange(peer: PeerSession, from: SessionState, to: SessionState): void;
+  /** Every frame read or queued on a connection of the peer (MRT, BMP); `frame` may be reused after the call. */
+  wire?(peer: PeerSession, direction: 'in' | 'out', frame: Uint8Array, conn: Connection): void;
 }
 
 export interface Logger {
@@ -75,6 +77,8 @@ export interface PeerDeps {
   readonly random: () => number;
   readonly log: Logger;
   readonly hooks: PeerHooks;
+  /** False holds a start back until resume() (BFD configured and not Up, src/core/bfd-link.ts). */
+  readonly mayStart?: (address: string) => boolean;
 }
 
 export class PeerSession {
@@ -98,6 +102,8 @@ export class PeerSession {
   trace = false;
   /** Fault injection: UPDATEs held back on this and later connections until cleared. */
   private updateDelay: UpdateDelayRule | null = null;
+  /** start() asked for and no stop since (a start held by deps.mayStart waits for resume()). */
+  private wanted = false;
 
   constructor(
     readonly endpoint: PeerEndpoint,
@@ -132,7 +138,20 @@ export class PeerSession {
   }
 
   start(): void {
+    this.wanted = true;
+    if (this.deps.mayStart?.(this.endpoint.address) === false) return;
     this.dispatch({ type: 'Start' });
+  }
+
+  /** A start held back by deps.mayStart goes ahead now (BFD came Up). */
+  resume(): void {
+    if (this.wanted && !this.enabled) this.start();
+  }
+
+  /** Down at once with this NOTIFICATION (BFD Down, RFC 9384 Cease 6/10), still wanted: start() or resume() brings it back. */
+  interrupt(notification: NotificationMessage): void {
+    this.stopWith(notification);
+    this.wanted = true;
   }
 
   /** Administrative shutdown with an RFC 8203 message. */
@@ -142,6 +161,7 @@ export class PeerSession {
 
   /** Stops the peer sending this NOTIFICATION on every live connection (e.g. Cease 6/1). */
   stopWith(notification: NotificationMessage): void {
+    this.wanted = false;
     this.notified = false;
     this.dispatch({ type: 'Stop', event: { type: 'ManualStop', notification } });
   }
@@ -361,9 +381,11 @@ export class PeerSession {
   }
 
   private wrap(socket: net.Socket, side: ConnectionSide): Connection {
+    const wire = this.deps.hooks.wire;
     const conn: Connection = new Connection(
       socket,
       {
+        ...(wire && { raw: (direction, frame) => wire(this, direction, frame, conn) }),
         message: (m, issues) => {
           if (this.conns[side] !== conn) return;
           this.notified = false;

@@ -165,7 +165,7 @@ export interface PreparedConnect {
 export function connectPrepared(o: PreparedConnect): net.Socket {
   const c = libc();
   if (!c) throw new Error(UNAVAILABLE);
-  const v6 = ipFamily(o.address) === 6;
+  const v6 = ipFamily(o.address.replace(/%.*$/, '')) === 6; // a link-local address has a zone
   const fd = c.socket(v6 ? 10 : 2, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) throw new Error(`socket() failed: errno ${c.errno()}`);
   let socket: net.Socket;

@@ -1,9 +1,9 @@
 /**
  * Why a daemon could not start, named by the config key at fault (`listen`, `api`, `metrics`,
- * `fib`) and the address: `api: 127.0.0.1:8080 is in use (EADDRINUSE)`.
+ * `fib`, `mrt`, `bmp`, `bfd`) and the address: `api: 127.0.0.1:8080 is in use (EADDRINUSE)`.
  */
 
-export type StartKey = 'listen' | 'api' | 'metrics' | 'fib';
+export type StartKey = 'listen' | 'api' | 'metrics' | 'fib' | 'mrt' | 'bmp' | 'bfd';
 
 export class StartError extends Error {
   constructor(

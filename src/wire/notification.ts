@@ -1,10 +1,11 @@
 /**
  * NOTIFICATION (RFC 4271 §4.5) with the RFC 8203/9003 shutdown communication carried by
- * Cease/Administrative Shutdown and Administrative Reset.
+ * Cease/Administrative Shutdown and Administrative Reset, and the RFC 4486 §4 data of
+ * Cease/Maximum Number of Prefixes Reached.
  */
-import { CeaseSubcode, ErrorCode } from './constants.js';
+import { CeaseSubcode, ErrorCode, type Family, familyAfi, familySafi } from './constants.js';
 import { badLength } from './errors.js';
-import type { Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 export interface NotificationMessage {
   readonly type: 'notification';
@@ -57,4 +58,21 @@ export function shutdownCommunication(m: NotificationMessage): string | undefine
   } catch {
     return undefined;
   }
+}
+
+/**
+ * RFC 4486 §4: Cease/Maximum Number of Prefixes Reached; the data is the AFI (2 octets), SAFI (1)
+ * and the upper bound (4) of the family that went over.
+ */
+export function maxPrefixNotification(family: Family, limit: number): NotificationMessage {
+  const w = new Writer(7);
+  w.u16(familyAfi(family))
+    .u8(familySafi(family))
+    .u32(limit >>> 0);
+  return {
+    type: 'notification',
+    code: ErrorCode.CEASE,
+    subcode: CeaseSubcode.MAXIMUM_NUMBER_OF_PREFIXES_REACHED,
+    data: w.finish(),
+  };
 }

@@ -50,6 +50,17 @@ function header(w: Writer, len: number): void {
 }
 
 /**
+ * Packed announcements. Every message has the same layout up to its NLRI, so one offset locates
+ * the next hop in each: the NEXT_HOP value (RFC 4271 §5.1.3) for classic IPv4, else the first
+ * (global) next hop of MP_REACH_NLRI (RFC 4760 §3); -1 when there is none. A sender patching next
+ * hop self per receiver writes there without parsing the messages again.
+ */
+export interface PackedAnnouncements {
+  readonly messages: Uint8Array[];
+  readonly nextHopOffset: number;
+}
+
+/**
  * UPDATEs announcing `nlri` with `attributes`. IPv4 unicast with an IPv4 next hop goes in the
  * classic NLRI field (BIRD 1.x expects it there); anything else in MP_REACH_NLRI with `nextHop`.
  */
@@ -60,11 +71,13 @@ export function packAnnouncements(
   ctx: UpdateContext,
   maxLength: number,
   mp?: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>,
-): Uint8Array[] {
+): PackedAnnouncements {
   const list = nlri.withAddPath(ctx.addPathTx.has(family));
   const classic = family === IPV4_UNICAST && !mp;
   const enc = encodeAttributes(attributes, ctx);
-  const fixed = HEADER_LENGTH + 2 + 2 + enc.before.length + enc.after.length;
+  // Marker, length, type; withdrawn routes length; total path attribute length.
+  const attrsAt = HEADER_LENGTH + 2 + 2;
+  const fixed = attrsAt + enc.before.length + enc.after.length;
   const out: Uint8Array[] = [];
   if (classic) {
     splitRuns(list.bytes, list.addPath, maxLength - fixed, (s, e) => {
@@ -78,7 +91,8 @@ export function packAnnouncements(
       w.bytes(list.bytes.subarray(s, e));
       out.push(w.finish());
     });
-    return out;
+    const nextHopOffset = enc.nextHopAt < 0 ? -1 : attrsAt + enc.before.length + enc.nextHopAt;
+    return { messages: out, nextHopOffset };
   }
   const reach: MpReach = {
     family,
@@ -102,7 +116,9 @@ export function packAnnouncements(
     w.bytes(enc.after);
     out.push(w.finish());
   });
-  return out;
+  // After the 4-octet attribute header: AFI (2), SAFI (1), next hop length (1), next hop.
+  const nextHopOffset = mpFixed > 5 ? attrsAt + enc.before.length + 4 + 4 : -1;
+  return { messages: out, nextHopOffset };
 }
 
 /** UPDATEs withdrawing `nlri`: the classic field for IPv4 unicast, MP_UNREACH_NLRI otherwise. */

@@ -90,7 +90,7 @@ describe.skipIf(skip)('enhanced route refresh received from FRR and ExaBGP', () 
         asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65002] }],
         nextHop: '10.96.1.12',
       };
-      return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).map(hex).join('');
+      return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).messages.map(hex).join('');
     };
     const refresh = (subtype: number) =>
       hex(encodeMessage({ type: 'route-refresh', family: IPV4_UNICAST, subtype }, ctx));

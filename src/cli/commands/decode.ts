@@ -1,10 +1,12 @@
 /**
- * `rackbgp decode`: BGP messages from hex (arguments or stdin lines) or from a pcap/pcapng file
- * (TCP port 179 reassembled both ways) to NDJSON records, one per message (docs/decode.md).
+ * `rackbgp decode`: BGP messages from hex (arguments or stdin lines), from a pcap/pcapng file
+ * (TCP port 179 reassembled both ways) or from an MRT file (RFC 6396: BGP4MP messages, TABLE_DUMP_V2
+ * RIB entries) to NDJSON records, one per message (docs/decode.md).
  * Malformed messages are records too (exit 0); unreadable input is a usage error (exit 2).
  */
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { decodeMrt, looksLikeMrt, mrtBytes } from '../../decode/decode-mrt.js';
 import {
   DEFAULT_CONTEXT,
   type DecodeContext,
@@ -19,6 +21,7 @@ import { familyFromName, MAX_EXTENDED_MESSAGE_LENGTH, MAX_MESSAGE_LENGTH } from 
 
 interface DecodeOptions {
   pcap?: string;
+  mrt?: string;
   port: number;
   fourOctetAs?: boolean;
   addPath: string[];
@@ -36,6 +39,7 @@ export function decodeCommand(): Command {
     .description('decode BGP messages (hex arguments, hex lines on stdin, or --pcap) to NDJSON')
     .argument('[hex...]', 'one BGP message per argument, in hex (spaces and colons allowed)')
     .option('--pcap <file>', 'read TCP streams from a pcap or pcapng capture')
+    .option('--mrt <file>', 'read an MRT file (RFC 6396, gzip too): BGP4MP messages and RIB dumps')
     .addOption(
       new Option('--port <n>', 'TCP port of the BGP streams in the capture').default(179).argParser(port),
     )
@@ -91,6 +95,11 @@ function fallbackContext(opts: DecodeOptions): DecodeContext | undefined {
 
 async function run(hex: string[], opts: DecodeOptions): Promise<DecodeRecord[]> {
   const fixed = fallbackContext(opts);
+  if (opts.mrt !== undefined) {
+    if (hex.length || opts.pcap !== undefined)
+      throw new InputError('give either hex messages, --pcap or --mrt');
+    return decodeMrtFile(opts.mrt);
+  }
   if (opts.pcap !== undefined) {
     if (hex.length) throw new InputError('give either hex messages or --pcap, not both');
     return decodePcap(opts.pcap, opts.port, fixed ?? DEFAULT_CONTEXT);
@@ -123,6 +132,20 @@ async function stdinMessages(): Promise<Uint8Array[]> {
       if (text) out.push(parseHex(text, `stdin line ${i + 1}`));
     });
   return out;
+}
+
+async function decodeMrtFile(file: string): Promise<DecodeRecord[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = mrtBytes(await readFile(file));
+  } catch (e) {
+    throw new InputError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (bytes.length && !looksLikeMrt(bytes)) throw new InputError(`${file} is not an MRT file`);
+  const { records, skipped } = decodeMrt(bytes);
+  for (const [k, n] of skipped)
+    process.stderr.write(`rackbgp decode: warning: ${n} ${k} record(s) not decoded\n`);
+  return records;
 }
 
 async function decodePcap(file: string, port: number, fallback: DecodeContext): Promise<DecodeRecord[]> {

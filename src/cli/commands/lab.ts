@@ -1,5 +1,5 @@
 /**
- * `rackbgp lab up|status|exec|verify|down|render`: the seed lab (or any lab file) on this host in
+ * `rackbgp lab up|status|exec|verify|down|render|web`: the seed lab (or any lab file) on this host in
  * network namespaces, or rendered for containerlab + kind. Thin: parsing, planning, executing,
  * observing and checking live in src/lab; this file wires them to the command line.
  */
@@ -30,6 +30,7 @@ import { runScenario, ScenarioRunError } from '../../lab/scenario-run.js';
 import type { Lab } from '../../lab/schema.js';
 import { observeServices } from '../../lab/services-observe.js';
 import { formatReport, type VerifyReport, verify } from '../../lab/verify.js';
+import { webCommand } from './lab-web.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/src/cli/commands → the repository (or installed package) root. */
@@ -469,6 +470,7 @@ export function labCommand(): Command {
     scenarioCommand(),
     restartCommand(),
     renderCommand(),
+    webCommand((name) => runningLab(undefined, name)),
   ]) {
     // addCommand() copies no settings: usage errors exit 2 here as everywhere in rackbgp.
     c.showHelpAfterError('(add --help for usage)').exitOverride((e) =>

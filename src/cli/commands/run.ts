@@ -14,6 +14,8 @@ import type { ReloadReport } from '../../core/reload.js';
 import { Speaker } from '../../core/speaker.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
+import { MrtRecorder } from '../../mrt/recorder.js';
+import { RealClock } from '../../util/clock.js';
 import { bindFailure, StartError } from '../../util/start-error.js';
 import { chooseLogFormat, prettyStream } from '../log-pretty.js';
 
@@ -52,6 +54,8 @@ export function runCommand(): Command {
         // Every socket first (and, with fib: true, this namespace's FIB): a start that fails here has
         // changed nothing in the kernel. Only then does the speaker read and change the kernel's routes.
         await speaker.bind();
+        // MRT and BMP before the sessions start, so their first messages are recorded.
+        service.monitoring = startMonitoring(speaker, log);
         const apiAt = config.api;
         if (apiAt !== false) api = await bindAs('api', apiAt, () => startApi(service, apiAt));
         const metricsAt = config.metrics;
@@ -64,6 +68,7 @@ export function runCommand(): Command {
         const message = (e as Error).message;
         log.error({ err: message, ...(e instanceof StartError && { key: e.key }) }, 'cannot start');
         process.stderr.write(`rackbgp: cannot start: ${message}\n`);
+        stopMonitoring(service);
         await speaker.stop('rackbgp could not start');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(1);
@@ -84,6 +89,7 @@ export function runCommand(): Command {
         stopping = true;
         log.info({ signal }, 'shutting down');
         await speaker.stop('rackbgp shutting down');
+        stopMonitoring(service);
         log.info({ fibKept: speaker.config.fib && speaker.config['fib-keep-on-shutdown'] }, 'stopped');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
@@ -116,6 +122,30 @@ export function runCommand(): Command {
         );
       });
     });
+}
+
+/** The `mrt:` recorder (its file opened now: a StartError when it cannot be written) and BMP stations. */
+function startMonitoring(speaker: Speaker, log: Logger): BgpService['monitoring'] {
+  const config = speaker.config;
+  let mrt: MrtRecorder | undefined;
+  if (config.mrt) {
+    try {
+      mrt = new MrtRecorder(speaker, config.mrt, { clock: new RealClock(), log });
+    } catch (e) {
+      throw new StartError('mrt', (e as Error).message);
+    }
+    mrt.start();
+    log.info(
+      { file: mrt.currentFile, messages: config.mrt.messages, interval: config.mrt.interval },
+      'MRT recording',
+    );
+  }
+  return { ...(mrt && { mrt }), bmp: [] };
+}
+
+function stopMonitoring(service: BgpService): void {
+  service.monitoring.mrt?.stop();
+  service.monitoring = { bmp: [] };
 }
 
 /** Runs a bind of the `api` or `metrics` server; its failure becomes a StartError naming key and address. */

@@ -1,6 +1,6 @@
 /**
  * `rackbgp show summary | neighbor [ADDR [advertised-routes|received-routes]] | routes [PREFIX|ADDRESS]
- * | rib summary | fib`, and FRR's spellings of them (`show bgp ...`, `show ip bgp ...`, frr-words.ts):
+ * | rib summary | fib | bfd`, and FRR's spellings of them (`show bgp ...`, `show ip bgp ...`, frr-words.ts):
  * GETs on the daemon's API, printed by the pure formatters, or as the API's JSON with --json
  * (docs/cli-json.md); `show summary --json --frr` prints FRR's `show bgp summary json` shape.
  */
@@ -14,10 +14,12 @@ import type {
   RibSummary,
   SpeakerStatus,
 } from '../../api/service.js';
+import type { BfdStatus } from '../../bfd/manager.js';
 import { parseRouteQuery } from '../../core/route-query.js';
 import type { RouteSnapshot } from '../../core/snapshot.js';
 import { type ApiOptions, getJson, target, UsageError, withApi } from '../api-client.js';
 import { formatAdjRib } from '../format/adj-rib.js';
+import { formatBfd } from '../format/bfd.js';
 import { formatFib } from '../format/fib.js';
 import { frrSummaryJson } from '../format/frr-summary.js';
 import { formatNeighbor } from '../format/neighbor.js';
@@ -181,6 +183,16 @@ export function showCommand(): Command {
         'the kernel routes rackbgp installs, as ip route shows them, with their state',
       ),
     ).action((o: ApiOptions) => showFib(o)),
+  );
+  show.addCommand(
+    withApi(
+      new Command('bfd').description(
+        'BFD sessions: state, discriminators, negotiated intervals, time in state, last down and why',
+      ),
+    ).action(async (o: ApiOptions) => {
+      const r = await getJson<BfdStatus>(target(o), '/api/bfd');
+      print(o, r, () => formatBfd(r));
+    }),
   );
   show.addCommand(
     frrCommand(

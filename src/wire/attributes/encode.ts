@@ -3,7 +3,7 @@
  * can find the NLRI even when later attributes are malformed), then ascending type order
  * (RFC 4271 §5 SHOULD). A packer reuses the encoded non-MP bytes across many UPDATEs.
  */
-import { AttrFlag } from '../constants.js';
+import { AttrCode, AttrFlag } from '../constants.js';
 import { Writer } from '../writer.js';
 import { ATTRIBUTES, type AttrContext } from './table.js';
 import type { PathAttributes, RawAttribute } from './types.js';
@@ -12,6 +12,8 @@ import type { PathAttributes, RawAttribute } from './types.js';
 export interface EncodedAttributes {
   readonly before: Uint8Array;
   readonly after: Uint8Array;
+  /** Offset of the NEXT_HOP value (RFC 4271 §5.1.3) in `after`, -1 without one. */
+  readonly nextHopAt: number;
 }
 
 const headerLength = (valueLength: number) => (valueLength > 255 ? 4 : 3);
@@ -42,14 +44,16 @@ const NO_UNKNOWN: readonly RawAttribute[] = [];
 
 /**
  * Writes the attributes straight into `w`: first `mp(w)` (the MP attributes, RFC 7606 §5.1), then
- * the others in ascending type order with unknown attributes merged in by code.
+ * the others in ascending type order with unknown attributes merged in by code. Returns the
+ * position in `w` of the NEXT_HOP value, -1 without one.
  */
 export function writeAttributes(
   w: Writer,
   a: PathAttributes,
   ctx: AttrContext,
   mp?: (w: Writer) => void,
-): void {
+): number {
+  let nextHopAt = -1;
   const unknown = a.unknown?.length ? [...a.unknown].sort((x, y) => x.code - y.code) : NO_UNKNOWN;
   let u = 0;
   mp?.(w);
@@ -67,17 +71,23 @@ export function writeAttributes(
     if (!d) break;
     writeHeader(w, d.flags, d.code, len);
     const mark = w.pos;
+    if (d.code === AttrCode.NEXT_HOP) nextHopAt = mark;
     d.write(w, a, ctx);
     if (w.pos - mark !== len) throw new Error(`${d.name}: wrote ${w.pos - mark} octets, declared ${len}`);
   }
+  return nextHopAt;
 }
 
 /** The non-MP attributes as two byte strings around the MP position, for reuse across many UPDATEs. */
 export function encodeAttributes(a: PathAttributes, ctx: AttrContext): EncodedAttributes {
   const w = new Writer(128);
   let split = 0;
-  writeAttributes(w, a, ctx, () => {
+  const nextHop = writeAttributes(w, a, ctx, () => {
     split = w.pos;
   });
-  return { before: w.buf.slice(0, split), after: w.buf.slice(split, w.pos) };
+  return {
+    before: w.buf.slice(0, split),
+    after: w.buf.slice(split, w.pos),
+    nextHopAt: nextHop < 0 ? -1 : nextHop - split,
+  };
 }

@@ -9,7 +9,12 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestNet, waitFor } from './netns.js';
 
-export const FRR = { bgpd: '/usr/lib/frr/bgpd', zebra: '/usr/lib/frr/zebra', vtysh: '/usr/bin/vtysh' };
+export const FRR = {
+  bgpd: '/usr/lib/frr/bgpd',
+  zebra: '/usr/lib/frr/zebra',
+  bfdd: '/usr/lib/frr/bfdd',
+  vtysh: '/usr/bin/vtysh',
+};
 
 /** The part of FRR's `show bgp neighbors X json` the tests read (FRR 8.4 field names). */
 export interface FrrNeighbor {
@@ -38,6 +43,11 @@ export async function startFrr(
   node: string,
   bgpdConf: string,
   tag = 'frr',
+  /**
+   * kernel: let bgpd hand its routes to zebra for the namespace's kernel (default: -n, nothing
+   * installed); bfdd: also run bfdd with this config (BFD sessions for `neighbor X bfd`, via zebra).
+   */
+  opts: { kernel?: boolean; bfdd?: string } = {},
 ): Promise<FrrHandle> {
   const dir = join(net.dir, `${node}-${tag}`);
   mkdirSync(dir, { recursive: true });
@@ -57,8 +67,25 @@ export async function startFrr(
     'stdout',
   ]);
   await waitFor('zebra socket', async () => existsSync(join(dir, 'zserv.api')), 15_000, 100);
+  if (opts.bfdd !== undefined) {
+    writeFileSync(join(dir, 'bfdd.conf'), opts.bfdd);
+    net.spawn(node, `${tag}-bfdd`, FRR.bfdd, [
+      ...common,
+      '-f',
+      join(dir, 'bfdd.conf'),
+      '-i',
+      join(dir, 'bfdd.pid'),
+      '--bfdctl',
+      join(dir, 'bfdd.sock'),
+      '-P',
+      '0',
+      '--log',
+      'stdout',
+    ]);
+    await waitFor('bfdd vty socket', async () => existsSync(join(dir, 'bfdd.vty')), 15_000, 100);
+  }
   const { child: bgpd, log } = net.spawn(node, `${tag}-bgpd`, FRR.bgpd, [
-    '-n',
+    ...(opts.kernel ? [] : ['-n']),
     ...common,
     '-f',
     join(dir, 'bgpd.conf'),

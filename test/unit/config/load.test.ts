@@ -57,7 +57,7 @@ neighbors:
 `);
     expect(errs).toEqual([
       'rack.yaml:1:12: router-id: must be an IPv4 address',
-      "rack.yaml:4:5: neighbors[0]: missing 'asn' (a number)",
+      "rack.yaml:4:5: neighbors[0]: missing 'asn' (a number or one of internal, external)",
     ]);
   });
 

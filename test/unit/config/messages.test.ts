@@ -64,7 +64,7 @@ listen-ranges:
 
   it('says which key is missing, and needs at least one family', () => {
     expect(errorsOf(`${HEAD}neighbors:\n  - { address: 10.1.1.11, families: [] }\n`)).toEqual([
-      "rack.yaml:4:5: neighbors[0]: missing 'asn' (a number)",
+      "rack.yaml:4:5: neighbors[0]: missing 'asn' (a number or one of internal, external)",
       'rack.yaml:4:37: neighbors[0].families: needs at least 1 entry',
     ]);
   });
@@ -177,7 +177,7 @@ router-id: 10.0.0.1
 asn: "65001"
 `),
     ).toEqual([
-      'rack.yaml:2:32: neighbors[0].asn: expected a whole number, got the number 1.5',
+      'rack.yaml:2:32: neighbors[0].asn: expected a whole number or one of internal, external, got the number 1.5',
       'rack.yaml:3:16: neighbors[1].address: duplicate neighbor: 10.1.1.11 is already neighbors[0]',
       "rack.yaml:3:39: neighbors[1].pasive: unknown key 'pasive' (did you mean 'passive'?)",
       'rack.yaml:5:6: asn: expected a number, got the string "65001"',

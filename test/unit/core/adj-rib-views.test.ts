@@ -20,7 +20,7 @@ import {
   packAnnouncements,
   type UpdateMessage,
 } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender, turn } from './fixtures.js';
 
 const policies = compilePolicies(
   policiesSchema.parse(
@@ -38,7 +38,7 @@ function announce(info: PeerInfo, prefixes: string[]): UpdateMessage[] {
     asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [info.asn] }],
     nextHop: `192.0.2.${info.id}`,
   };
-  return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).map((m) => {
+  return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).messages.map((m) => {
     const r = decodeMessage(m, ctx, 4096);
     if (!r.ok || r.message.type !== 'update') throw new Error('bad UPDATE');
     return r.message;
@@ -61,7 +61,7 @@ describe('Adj-RIB views', () => {
     const a = peer(2, 65002);
     const b = p2p(3, 65003, '198.51.100.1');
     const c = p2p(4, 65004, '198.51.100.5');
-    const sink = { sendUpdates: () => {} };
+    const sink = sender(() => {});
     e.peerUp(a, params(65002), sink, {
       ...PLAIN,
       softReconfigurationInbound: true,

@@ -3,7 +3,7 @@ import { RoutingEngine } from '../../../src/core/routing.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { Origin } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, prefixesOf, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, prefixesOf, sender, turn } from './fixtures.js';
 
 describe('coalesce at session start', () => {
   it('holds the initial table for coalesceMs; routes arriving meanwhile go out in it, then End-of-RIB', async () => {
@@ -13,7 +13,7 @@ describe('coalesce at session start', () => {
     engine.peerUp(
       peer(2, 65002),
       params(65002),
-      { sendUpdates: (ms) => sent.push(...ms.map(prefixesOf)) },
+      sender((ms) => sent.push(...ms.map(prefixesOf))),
       PLAIN,
     );
     for (const p of ['10.0.1.0/24', '10.0.2.0/24']) {

@@ -15,7 +15,7 @@ import {
   packAnnouncements,
   type UpdateMessage,
 } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender, turn } from './fixtures.js';
 
 function announce(info: PeerInfo, prefixes: string[]): UpdateMessage[] {
   const b = new NlriBuilder(Afi.IPV4, false);
@@ -26,7 +26,7 @@ function announce(info: PeerInfo, prefixes: string[]): UpdateMessage[] {
     asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [info.asn] }],
     nextHop: '192.0.2.77',
   };
-  return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).map((m) => {
+  return packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).messages.map((m) => {
     const r = decodeMessage(m, ctx, 4096);
     if (!r.ok || r.message.type !== 'update') throw new Error('bad UPDATE');
     return r.message;
@@ -40,8 +40,18 @@ async function setup() {
   const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
   const a = peer(2, 65002);
   const b = peer(3, 65003);
-  e.peerUp(a, params(65002), { sendUpdates: () => {} }, PLAIN);
-  e.peerUp(b, params(65003), { sendUpdates: () => {} }, PLAIN);
+  e.peerUp(
+    a,
+    params(65002),
+    sender(() => {}),
+    PLAIN,
+  );
+  e.peerUp(
+    b,
+    params(65003),
+    sender(() => {}),
+    PLAIN,
+  );
   await turn();
   const outcomes: RefreshOutcome[] = [];
   const rr = new EnhancedRefreshReceiver({
@@ -126,7 +136,12 @@ describe('enhanced route refresh receiver (RFC 7313 §4)', () => {
     const clock = new ManualClock();
     const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
     const a = peer(2, 65002);
-    e.peerUp(a, params(65002), { sendUpdates: () => {} }, { ...PLAIN, softReconfigurationInbound: true });
+    e.peerUp(
+      a,
+      params(65002),
+      sender(() => {}),
+      { ...PLAIN, softReconfigurationInbound: true },
+    );
     await turn();
     const rr = new EnhancedRefreshReceiver({ clock, rib: e, log: silent, staleTime: () => 30 });
     for (const u of announce(a, ['10.1.0.0/24', '10.1.1.0/24'])) e.receiveUpdate(a, u);

@@ -1,6 +1,14 @@
 /** Sessions and peers for RoutingEngine tests: a 4-octet-AS IPv4 session, eBGP unless asn is 65000. */
+import type { PeerSender } from '../../../src/core/out-batch.js';
 import type { PeerInfo } from '../../../src/rib/types.js';
-import { decodeMessage, IPV4_UNICAST, type SessionParams } from '../../../src/wire/index.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  endOfRib,
+  IPV4_UNICAST,
+  IPV6_UNICAST,
+  type SessionParams,
+} from '../../../src/wire/index.js';
 
 export const params = (peerAsn: number): SessionParams => ({
   localAsn: 65000,
@@ -36,6 +44,15 @@ export const peer = (id: number, asn: number): PeerInfo => ({
 export const LOCAL = { asn: 65000, routerId: '192.0.2.100', clusterId: '192.0.2.100' };
 export const DECISION = { alwaysCompareMed: false, maximumPaths: 1, multipathRelax: false };
 export const PLAIN = { export: { nextHopSelf: false, nextHopKeep: false }, import: { allowasIn: 0 } };
+
+/** A peer's sender whose End-of-RIB arrives encoded among its UPDATEs, as on the wire. */
+export function sender(sendUpdates: (messages: readonly Uint8Array[]) => void): PeerSender {
+  return {
+    sendUpdates,
+    sendEndOfRib: (f) =>
+      sendUpdates([encodeMessage(endOfRib(f === 4 ? IPV4_UNICAST : IPV6_UNICAST), params(65002), 4096)]),
+  };
+}
 
 /** One event-loop turn (the engine's initial table and End-of-RIB go out on setImmediate). */
 export const turn = () => new Promise((r) => setImmediate(r));

@@ -8,7 +8,7 @@ import { keyFromText } from '../../../src/rib/prefix-key.js';
 import { withHardReset } from '../../../src/session/hard-reset.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { CeaseSubcode, ErrorCode, IPV4_UNICAST, type SessionParams } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender } from './fixtures.js';
 
 const silent = { info() {}, warn() {}, debug() {} };
 
@@ -203,7 +203,12 @@ describe('end of the deferral: the routing engine', () => {
     const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
     e.deferExport();
     const sent: number[] = [];
-    e.peerUp(peer(2, 65002), params(65002), { sendUpdates: (m) => sent.push(m.length) }, PLAIN);
+    e.peerUp(
+      peer(2, 65002),
+      params(65002),
+      sender((m) => sent.push(m.length)),
+      PLAIN,
+    );
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     expect(sent).toEqual([]);

@@ -5,12 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { Journal, PATH, ROUTE, typeCode } from '../../../src/core/journal.js';
 import { formatEvent } from '../../../src/core/journal-text.js';
-import { downCause, endOfRibFamilies } from '../../../src/core/journal-wiring.js';
+import { downCause } from '../../../src/core/journal-wiring.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
 import type { Path } from '../../../src/rib/types.js';
 import { ManualClock } from '../../../src/util/clock.js';
-import { encodeMessage, endOfRib, IPV4_UNICAST, IPV6_UNICAST } from '../../../src/wire/index.js';
-import { params, peer } from './fixtures.js';
+import { peer } from './fixtures.js';
 
 const ORIGIN = Date.UTC(2026, 11, 6, 12, 0, 0);
 
@@ -157,15 +156,6 @@ describe('Journal', () => {
 });
 
 describe('journal wiring helpers', () => {
-  it('finds End-of-RIB markers among encoded UPDATEs, per family', () => {
-    const p = { ...params(65001), families: [IPV4_UNICAST, IPV6_UNICAST] };
-    const v4 = encodeMessage(endOfRib(IPV4_UNICAST), p, 4096);
-    const v6 = encodeMessage(endOfRib(IPV6_UNICAST), p, 4096);
-    expect(v4.length).toBe(23);
-    expect(endOfRibFamilies([v4, v6])).toEqual(['ipv4-unicast', 'ipv6-unicast']);
-    expect(endOfRibFamilies([new Uint8Array(40)])).toEqual([]);
-  });
-
   it('names the cause of a session loss from the last error', () => {
     const at = 0;
     expect(downCause({ direction: 'local', reason: 'connection lost', at }, '')).toMatchObject({

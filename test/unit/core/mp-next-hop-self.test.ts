@@ -10,7 +10,7 @@ import { RoutingEngine } from '../../../src/core/routing.js';
 import { globalAddressOf } from '../../../src/core/subnets.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
 import { decodeMessage, IPV4_UNICAST, IPV6_UNICAST, Origin } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender, turn } from './fixtures.js';
 
 const dualStack = { ...params(65002), families: [IPV4_UNICAST, IPV6_UNICAST] };
 
@@ -19,7 +19,12 @@ describe('next hop self per family on an MP-BGP session', () => {
     const engine = new RoutingEngine({ local: LOCAL, decision: DECISION });
     const sent: Uint8Array[] = [];
     const info = { ...peer(2, 65002), localAddress4: '192.0.2.100', localAddress6: '2001:db8::100' };
-    engine.peerUp(info, dualStack, { sendUpdates: (ms) => sent.push(...ms) }, PLAIN);
+    engine.peerUp(
+      info,
+      dualStack,
+      sender((ms) => sent.push(...ms)),
+      PLAIN,
+    );
     await turn();
     const attrs = { origin: Origin.IGP, asPath: [] };
     for (const p of ['10.1.0.0/24', '2001:db8:1::/64']) {

@@ -3,7 +3,7 @@ import { RoutingEngine } from '../../../src/core/routing.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { Origin } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, prefixesOf, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, prefixesOf, sender, turn } from './fixtures.js';
 
 describe('advertisement-interval (RFC 4271 §9.2.1.1)', () => {
   it('sends the first change at once, then at most one batch per interval', async () => {
@@ -14,11 +14,9 @@ describe('advertisement-interval (RFC 4271 §9.2.1.1)', () => {
     engine.peerUp(
       peer(2, 65002),
       params(65002),
-      {
-        sendUpdates: (ms) => {
-          for (const m of ms) if (prefixesOf(m).length) sent.push(prefixesOf(m));
-        },
-      },
+      sender((ms) => {
+        for (const m of ms) if (prefixesOf(m).length) sent.push(prefixesOf(m));
+      }),
       { ...PLAIN, advertisementInterval: 5 },
     );
     await turn(); // the (empty) initial table and End-of-RIB

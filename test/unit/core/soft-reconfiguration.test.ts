@@ -15,7 +15,7 @@ import {
   packWithdrawals,
   type UpdateMessage,
 } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender, turn } from './fixtures.js';
 
 const policies = compilePolicies(
   policiesSchema.parse(
@@ -38,7 +38,7 @@ function updates(info: PeerInfo, prefixes: string[], withdraw = false): UpdateMe
   };
   const wire = withdraw
     ? packWithdrawals(b.build(), IPV4_UNICAST, ctx, 4096)
-    : packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096);
+    : packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).messages;
   return wire
     .map((m) => decodeMessage(m, ctx, 4096))
     .map((r) => {
@@ -54,7 +54,7 @@ describe('soft reconfiguration inbound: the Adj-RIB-In before policy', () => {
     const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
     const a = peer(2, 65002);
     const plain = peer(3, 65003);
-    const sink = { sendUpdates: () => {} };
+    const sink = sender(() => {});
     e.peerUp(a, params(65002), sink, {
       ...PLAIN,
       softReconfigurationInbound: true,

@@ -14,7 +14,7 @@ import {
   packAnnouncements,
   type UpdateMessage,
 } from '../../../src/wire/index.js';
-import { DECISION, LOCAL, PLAIN, params, peer, turn } from './fixtures.js';
+import { DECISION, LOCAL, PLAIN, params, peer, sender, turn } from './fixtures.js';
 
 const policies = compilePolicies(
   policiesSchema.parse(
@@ -93,7 +93,7 @@ class Rig {
     this.engine.peerUp(
       info,
       this.addPath ? addPathParams(asn) : params(asn),
-      { sendUpdates: (ms) => this.raw.get(id)!.push(...ms) },
+      sender((ms) => this.raw.get(id)!.push(...ms)),
       { ...PLAIN, ...opts },
     );
     return info;
@@ -123,7 +123,7 @@ class Rig {
       nextHop,
     };
     const ctx = this.addPath ? addPathParams(info.asn) : params(info.asn);
-    for (const m of packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096)) {
+    for (const m of packAnnouncements(attrs, b.build(), IPV4_UNICAST, ctx, 4096).messages) {
       const r = decodeMessage(m, ctx, 4096);
       if (!r.ok || r.message.type !== 'update') throw new Error('bad UPDATE');
       this.engine.receiveUpdate(info, r.message as UpdateMessage);

@@ -79,7 +79,7 @@ describe('validateRoute', () => {
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
     expect(validateRoute({ ...single, family: 6 })).toMatch(/not IPv6/);
     expect(validateRoute({ ...single, nextHops: [] })).toBe('no next hop');
-    expect(validateRoute({ ...single, nextHops: [{ via: 'fd00::1' }] })).toMatch(/not IPv4/);
+    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'a b' }] })).toMatch(
       /interface name/,
     );
@@ -160,5 +160,64 @@ describe('BatchErrorParser', () => {
     ]);
     p.push('Error: cannot parse nexthop', cb);
     expect(p.pending()).toBe('Cannot find device "x"; Error: cannot parse nexthop');
+  });
+});
+
+describe('IPv4 routes via IPv6 gateways (RFC 8950)', () => {
+  const v4via6: FibRoute = {
+    family: 4,
+    prefix: '10.0.0.0/24',
+    nextHops: [
+      { via: 'fe80::1', dev: 'eth1' },
+      { via: 'fe80::2', dev: 'eth2' },
+    ],
+  };
+
+  it('writes `via inet6` for a single next hop and for each ECMP member', () => {
+    expect(routeLines({ op: 'add', route: { ...v4via6, nextHops: [v4via6.nextHops[0]] } }, o)).toEqual([
+      'route add 10.0.0.0/24 proto 179 metric 20 via inet6 fe80::1 dev eth1',
+    ]);
+    expect(routeLines({ op: 'add', route: v4via6 }, o)).toEqual([
+      'route add 10.0.0.0/24 proto 179 metric 20 nexthop via inet6 fe80::1 dev eth1 nexthop via inet6 fe80::2 dev eth2',
+    ]);
+  });
+
+  it('accepts an IPv6 gateway for an IPv4 route, but a link-local one only with an interface', () => {
+    expect(validateRoute(v4via6)).toBeNull();
+    expect(
+      validateRoute({ family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: '2001:db8::1' }] }),
+    ).toBeNull();
+    expect(validateRoute({ family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: 'fe80::1' }] })).toBe(
+      'link-local next hop fe80::1 needs an interface',
+    );
+    expect(validateRoute({ family: 6, prefix: 'fd00::/64', nextHops: [{ via: '10.0.0.1' }] })).toBe(
+      'next hop 10.0.0.1 is not IPv6',
+    );
+  });
+
+  it('reads `via inet6` gateways back from ip -j (single and multipath)', () => {
+    const text = JSON.stringify([
+      { dst: '10.0.0.0/24', via: { family: 'inet6', host: 'fe80::1' }, dev: 'd1', metric: 20, flags: [] },
+      {
+        dst: '10.0.1.0/24',
+        metric: 20,
+        flags: [],
+        nexthops: [
+          { via: { family: 'inet6', host: 'FE80::1' }, dev: 'd1', weight: 1, flags: [] },
+          { via: { family: 'inet6', host: 'fe80::2' }, dev: 'd2', weight: 1, flags: [] },
+        ],
+      },
+    ]);
+    expect(parseFibDump(text, 4, 20)).toEqual([
+      { family: 4, prefix: '10.0.0.0/24', nextHops: [{ via: 'fe80::1', dev: 'd1' }] },
+      {
+        family: 4,
+        prefix: '10.0.1.0/24',
+        nextHops: [
+          { via: 'fe80::1', dev: 'd1' },
+          { via: 'fe80::2', dev: 'd2' },
+        ],
+      },
+    ]);
   });
 });

@@ -153,11 +153,11 @@ describe('containerlab + kind rendering of the seed lab', () => {
       const cfg = parseConfig(text(`configs/${sw}.yaml`));
       expect(cfg.neighbors.length).toBeGreaterThan(0);
       for (const nb of cfg.neighbors) {
-        const owner = ownerOf(nb.address);
+        const owner = ownerOf(nb.address!);
         expect(owner, `${sw} neighbor ${nb.address}`).toBeDefined();
         expect(asnOf(owner!), `${sw} neighbor ${nb.address} (${owner})`).toBe(nb.asn);
         expect(
-          addrs.get(sw)!.some((a) => sameSubnet(a.addr, nb.address, a.len)),
+          addrs.get(sw)!.some((a) => sameSubnet(a.addr, nb.address!, a.len)),
           `${nb.address} on a connected subnet of ${sw}`,
         ).toBe(true);
       }

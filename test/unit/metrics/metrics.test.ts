@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { BgpService, FibSummary, GracefulRestartView, NeighborView } from '../../../src/api/service.js';
+import type { BfdPeerView, BfdStatus } from '../../../src/bfd/manager.js';
 import { createMetrics } from '../../../src/metrics/metrics.js';
 import { newCounters } from '../../../src/session/counters.js';
 import { IPV4_UNICAST, IPV6_UNICAST, makeOpen } from '../../../src/wire/index.js';
@@ -28,6 +29,7 @@ function fakeService(
   unknownConnections = 0,
   neighbors: FakeNeighbor[] = [],
   fibRoutes?: FibState[],
+  bfd: BfdStatus = { sessions: [], discarded: {} },
 ): BgpService {
   const byAddress = new Map(neighbors.map((n) => [n.view.address, n]));
   const localOpen = (offered: number[]) =>
@@ -63,6 +65,7 @@ function fakeService(
     }),
     fib: () => fib,
     gracefulRestart: () => gracefulRestart,
+    bfd: () => bfd,
   } as unknown as BgpService;
 }
 
@@ -238,6 +241,25 @@ describe('metrics', () => {
     expect(lines(text, 'bgp_peer_max_prefix_limit')).toEqual([
       'bgp_peer_max_prefix_limit{peer="10.0.0.9"} 100',
     ]);
+  });
+
+  it('bfd_peer_state, transitions, detection time and drops from GET /api/bfd', async () => {
+    const session = (peer: string, state: string, transitions: number) =>
+      ({ peer, state, detectionTimeMs: 900, counters: { sent: 1, received: 1, transitions } }) as BfdPeerView;
+    const m = createMetrics(
+      fakeService({ enabled: false, available: false }, new EventEmitter(), 0, [], undefined, {
+        sessions: [session('10.0.0.2', 'Up', 2), session('10.0.0.3', 'Down', 0)],
+        discarded: { ttl: 4 },
+      }),
+      { defaultMetrics: false },
+    );
+    const text = await m.scrape();
+    expect(text).toMatch(/^bfd_peer_state\{peer="10.0.0.2",state="Up"\} 1$/m);
+    expect(text).toMatch(/^bfd_peer_state\{peer="10.0.0.2",state="Down"\} 0$/m);
+    expect(text).toMatch(/^bfd_peer_state\{peer="10.0.0.3",state="Down"\} 1$/m);
+    expect(text).toMatch(/^bfd_peer_transitions_total\{peer="10.0.0.2"\} 2$/m);
+    expect(text).toMatch(/^bfd_peer_detection_time_seconds\{peer="10.0.0.3"\} 0.9$/m);
+    expect(text).toMatch(/^bfd_discarded_total\{reason="ttl"\} 4$/m);
   });
 
   it('bgp_unknown_connections_total from the session manager count', async () => {

@@ -27,7 +27,7 @@ const v4 = (n: number, base = 0) =>
 /** ~15 varied valid messages: the golden fixtures and larger packed UPDATEs. */
 const MESSAGES: Uint8Array[] = [
   ...GOLDEN.map((g) => fromHex(g.hex)),
-  ...packAnnouncements(attrs, NlriList.from(Afi.IPV4, v4(1100)), IPV4_UNICAST, ctx, 4096),
+  ...packAnnouncements(attrs, NlriList.from(Afi.IPV4, v4(1100)), IPV4_UNICAST, ctx, 4096).messages,
   ...packAnnouncements(
     { origin: 2, asPath: [] },
     NlriList.from(Afi.IPV6, ['fd00::/64', 'fd00:1::/48', '2001:db8::/32']),
@@ -35,7 +35,7 @@ const MESSAGES: Uint8Array[] = [
     ctx,
     4096,
     { nextHop: 'fd00::1', linkLocalNextHop: 'fe80::1' },
-  ),
+  ).messages,
 ];
 const STREAM = concat(MESSAGES);
 const EXPECTED = MESSAGES.map(toHex);
@@ -116,7 +116,13 @@ describe('framer: chunking never changes the frames', () => {
   });
 
   it('a message larger than the initial buffer arrives whole, byte by byte', () => {
-    const big = packAnnouncements(attrs, NlriList.from(Afi.IPV4, v4(8000)), IPV4_UNICAST, ctx, 65535);
+    const big = packAnnouncements(
+      attrs,
+      NlriList.from(Afi.IPV4, v4(8000)),
+      IPV4_UNICAST,
+      ctx,
+      65535,
+    ).messages;
     expect(big[0].length).toBeGreaterThan(20000);
     const f = new Framer(65535);
     const r = feed([...Array.from(big[0], (b) => Uint8Array.of(b)), fromHex(`${M} 0013 04`)], f);

@@ -4,6 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ipv4ToBytes, ipv6ToBytes } from '../../../src/util/ip.js';
 import {
   Afi,
   attributesToJson,
@@ -137,7 +138,17 @@ const prefixesOut = (p: Prefix, addPath: boolean) => (addPath ? p : p.prefix);
 describe.each([4096, 65535])('packAnnouncements at max %i', (max) => {
   describe.each(ANNOUNCE)('$name', (c) => {
     const list = NlriList.from(afiOf(c.family), c.prefixes, c.addPath);
-    const msgs = packAnnouncements(MP_OR_CLASSIC(c), list, c.family, ctxFor(c), max, c.mp);
+    const packed = packAnnouncements(MP_OR_CLASSIC(c), list, c.family, ctxFor(c), max, c.mp);
+    const msgs = packed.messages;
+
+    it('reports where the next hop is in every UPDATE (RFC 4271 §5.1.3, RFC 4760 §3)', () => {
+      // Classic: after ORIGIN (4) and AS_PATH (13), the NEXT_HOP header (3). MP: MP_REACH_NLRI goes
+      // first (RFC 7606 §5.1), its next hop after the 4-octet header, AFI, SAFI and length.
+      const at = c.mp ? UPDATE_FIXED + 4 + 2 + 1 + 1 : UPDATE_FIXED + 4 + 13 + 3;
+      expect(packed.nextHopOffset).toBe(at);
+      const nh = c.mp ? ipv6ToBytes(c.mp.nextHop) : ipv4ToBytes(ATTRS.nextHop!);
+      for (const m of msgs) expect(m.subarray(at, at + nh.length)).toEqual(nh);
+    });
 
     it('uses the fewest UPDATEs the budget allows, never one per prefix', () => {
       const budget = max - c.fixed;
@@ -249,7 +260,7 @@ describe('packing mixed prefix lengths', () => {
         fc.integer({ min: 80, max: 600 }),
         (ps, max) => {
           const list = NlriList.from(Afi.IPV4, ps);
-          const msgs = packAnnouncements(ATTRS, list, IPV4_UNICAST, context(), max);
+          const msgs = packAnnouncements(ATTRS, list, IPV4_UNICAST, context(), max).messages;
           const sizes = ps.map((p) => entrySize(Number(p.split('/')[1]), false));
           let i = 0;
           for (const [k, m] of msgs.entries()) {
@@ -270,7 +281,9 @@ describe('packing mixed prefix lengths', () => {
   });
 
   it('nothing to pack gives no UPDATE', () => {
-    expect(packAnnouncements(ATTRS, NlriList.empty(Afi.IPV4), IPV4_UNICAST, context(), 4096)).toEqual([]);
+    expect(
+      packAnnouncements(ATTRS, NlriList.empty(Afi.IPV4), IPV4_UNICAST, context(), 4096).messages,
+    ).toEqual([]);
     expect(packWithdrawals(NlriList.empty(Afi.IPV6), IPV6_UNICAST, context(), 4096)).toEqual([]);
   });
 });

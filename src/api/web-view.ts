@@ -1,0 +1,210 @@
+/**
+ * The live view of one daemon (served at `/` of its API port): this switch and one device per
+ * neighbor, each session's state from the neighbor list (polled while a page watches) and the
+ * journal, route counts, and a panel and lookup over its own RIB and FIB. Service queries only.
+ */
+import type { RouteSnapshot } from '../core/snapshot.js';
+import type { ForwardingEntry } from '../web/path-walk.js';
+import { walk } from '../web/path-walk.js';
+import { ChangeHub, type DevicePanel, LookupError, type PanelRow, type ViewSource } from '../web/serve.js';
+import { type Change, type Topology, ViewModel } from '../web/view-model.js';
+import type { BgpService } from './service.js';
+
+const POLL_MS = 500;
+
+const ecmpOf = (r: RouteSnapshot) => r.paths.filter((p) => p.best || p.multipath);
+
+export class DaemonView implements ViewSource {
+  private readonly hub = new ChangeHub();
+  private model: ViewModel;
+  private cursor = 0;
+  private timer?: NodeJS.Timeout;
+  private unjournal?: () => void;
+
+  constructor(private readonly service: BgpService) {
+    this.model = new ViewModel(this.buildTopology());
+    this.cursor = this.service.speaker.journal?.journal.oldest ?? 0;
+    this.refresh();
+  }
+
+  private get self(): string {
+    return this.service.status().routerId;
+  }
+
+  private buildTopology(): Topology {
+    const st = this.service.status();
+    const neighbors = this.service.neighbors();
+    return {
+      title: `rackbgp AS${st.asn} ${st.routerId}`,
+      devices: [
+        { name: st.routerId, role: 'switch', tier: 0, asn: st.asn, addresses: [] },
+        ...neighbors.map((n) => ({
+          name: n.address,
+          role: 'peer' as const,
+          tier: 1,
+          asn: Number(n.peerAs) || undefined,
+          addresses: [n.address],
+          ...(n.description && { note: n.description }),
+        })),
+      ],
+      sessions: neighbors.map((n, i) => ({
+        id: `s${i}`,
+        kind: Number(n.peerAs) === st.asn ? 'ibgp' : 'ebgp',
+        family: n.address.includes(':') ? (6 as const) : (4 as const),
+        ends: [
+          {
+            device: st.routerId,
+            speaker: 'rackbgp' as const,
+            local: n.localAddress ?? '',
+            remote: n.address,
+          },
+          { device: n.address, speaker: 'peer' as const, local: n.address, remote: n.localAddress ?? '' },
+        ] as const,
+      })),
+      links: [],
+    };
+  }
+
+  topology(): Topology {
+    return this.model.topology;
+  }
+
+  snapshot() {
+    return this.model.snapshot();
+  }
+
+  /** Neighbors and counts now, plus the journal since the last look; a changed neighbor set rebuilds. */
+  private refresh(): Change[] {
+    const neighbors = this.service.neighbors();
+    const known = this.model.topology.sessions.map((s) => s.ends[0].remote).join(',');
+    if (neighbors.map((n) => n.address).join(',') !== known) this.model = new ViewModel(this.buildTopology());
+    const t = Date.now();
+    const out = this.model.neighbors(
+      this.self,
+      t,
+      neighbors.map((n) => [n.address, n.state] as const),
+    );
+    const j = this.service.speaker.journal;
+    if (j) {
+      for (const e of j.journal.query({ since: this.cursor, limit: 10_000 })) {
+        if (!e.type.startsWith('route-') && !e.type.startsWith('fib-') && e.type !== 'best-change')
+          out.push(...this.model.journal(this.self, e));
+        this.cursor = e.seq + 1;
+      }
+    }
+    const summary = this.service.ribSummary();
+    out.push(
+      ...this.model.count(
+        this.self,
+        summary.families.reduce((a, f) => a + f.prefixes, 0),
+      ),
+    );
+    for (const n of neighbors) out.push(...this.model.count(n.address, n.prefixesReceived));
+    return out;
+  }
+
+  subscribe(listener: (changes: readonly Change[]) => void): () => void {
+    if (!this.hub.size) {
+      this.timer = setInterval(() => this.hub.emit(this.refresh()), POLL_MS);
+      this.timer.unref();
+      this.unjournal = this.service.speaker.journal?.journal.subscribe(() => this.hub.emit(this.refresh()));
+    }
+    return this.hub.add(listener, () => {
+      clearInterval(this.timer);
+      this.unjournal?.();
+    });
+  }
+
+  async device(name: string): Promise<DevicePanel | undefined> {
+    if (name === this.self) {
+      const rows = this.service.neighbors().map((n) => ({
+        cells: [
+          n.address,
+          String(n.peerAs),
+          n.state,
+          String(n.prefixesReceived),
+          String(n.prefixesSent),
+          n.description ?? '',
+        ],
+      }));
+      const fib = this.service.fibRoutes();
+      return {
+        device: name,
+        sections: [
+          {
+            title: 'show summary',
+            columns: ['neighbor', 'AS', 'state', 'pfx rcvd', 'pfx sent', 'description'],
+            rows,
+          },
+          {
+            title: 'routes',
+            columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
+            rows: this.routeRows(),
+          },
+          fib
+            ? {
+                title: 'FIB',
+                columns: ['prefix', 'next hops', 'state'],
+                rows: fib.map((r) => ({
+                  cells: [r.prefix, r.nextHops.map((h) => h.via).join(' + '), r.state],
+                  ecmp: r.nextHops.map((h) => h.via),
+                })),
+              }
+            : { title: 'FIB', text: 'no FIB in this daemon (fib: false)' },
+        ],
+      };
+    }
+    const n = this.service.neighbor(name);
+    if (!n) return undefined;
+    return {
+      device: name,
+      sections: [
+        {
+          title: 'neighbor',
+          columns: ['', ''],
+          rows: [
+            ['state', n.state],
+            ['AS', String(n.peerAs)],
+            ['router id', n.remoteRouterId ?? ''],
+            ['prefixes received', String(n.prefixesReceived)],
+            ['prefixes sent', String(n.prefixesSent)],
+            ['hold time', String(n.effective?.holdTime ?? n.configured.holdTime)],
+          ].map((cells) => ({ cells })),
+        },
+        {
+          title: 'routes from it',
+          columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
+          rows: this.routeRows(name),
+        },
+      ],
+    };
+  }
+
+  private routeRows(neighbor?: string): PanelRow[] {
+    return this.service.routes(neighbor ? { neighbor } : {}).map((r) => {
+      const set = ecmpOf(r);
+      return {
+        cells: [r.prefix, set.map((p) => p.nextHop ?? p.peer).join(' + '), String(r.paths.length), r.reason],
+        ecmp: [...new Set(set.map((p) => p.peer))],
+      };
+    });
+  }
+
+  /** One hop: this switch's FIB (or best paths without a FIB) and the neighbor each next hop is. */
+  async lookup(query: string): Promise<ReturnType<typeof walk>> {
+    const fib = this.service.fibRoutes();
+    const entries: ForwardingEntry[] = fib
+      ? fib.map((r) => ({ prefix: r.prefix, gateways: r.nextHops.map((h) => h.via) }))
+      : this.service.routes({ bestOnly: false }).flatMap((r) => {
+          const set = ecmpOf(r);
+          return set.length ? [{ prefix: r.prefix, gateways: set.map((p) => p.nextHop ?? p.peer) }] : [];
+        });
+    const owners = new Map<string, string>();
+    for (const n of this.service.neighbors()) owners.set(n.address, n.address);
+    try {
+      return walk({ tables: new Map([[this.self, entries]]), owners }, this.self, query);
+    } catch (e) {
+      throw new LookupError((e as Error).message);
+    }
+  }
+}
