@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --scenario NAME [--dut rackbgp,bird2,bird1,frr,gobgp] [--routes N] [--peers N]`:
+ * `npm run bench -- --scenario NAME [--dut rackbgp,bird2,bird1,frr,openbgpd,gobgp] [--routes N] [--peers N]`:
  * runs a scenario (transit, transit-community, calico-rr, churn, fib; a comma list or `all`) for
  * each DUT in namespaces of its own, one DUT after the other, and writes JSON and a Markdown table
  * (stdout and --out DIR). Needs root. See bench/README.md for what is measured and how.

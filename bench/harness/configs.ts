@@ -141,6 +141,29 @@ export function gobgpConfig(s: DutSpec, zebraSocket?: string): string {
   return out.join('\n');
 }
 
+/**
+ * OpenBGPD 7.7 bgpd.conf: every neighbor passive, `allow from/to any` (its default is to deny),
+ * the kernel untouched unless `fib` (`fib-update no`); RFC 4456 clients with the cluster id,
+ * ADD-PATH receive and send all.
+ */
+export function openbgpdConfig(s: DutSpec, socket: string): string {
+  const out = [
+    `AS ${s.asn}`,
+    `router-id ${s.routerId}`,
+    `socket "${socket}"`,
+    `fib-update ${s.fib ? 'yes' : 'no'}`,
+    '',
+  ];
+  for (const n of s.neighbors) {
+    out.push(`neighbor ${n.address} {`, `  remote-as ${n.asn}`, '  passive');
+    if (n.rrClient) out.push(`  route-reflector ${s.clusterId ?? s.routerId}`);
+    if (s.addPath) out.push('  announce add-path recv yes', '  announce add-path send all');
+    out.push('}');
+  }
+  out.push('', 'allow from any', 'allow to any', '');
+  return out.join('\n');
+}
+
 /** rackbgp YAML; `api` and `metrics` are left to their defaults (loopback of the DUT namespace). */
 export function rackbgpConfig(s: DutSpec): string {
   const addPaths = s.addPath ? ', add-paths: { receive: true, send: all }' : '';

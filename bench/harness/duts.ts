@@ -1,17 +1,27 @@
 /**
  * Starts a DUT in its namespace with the command lines of test/fixtures/captures/capture.sh: BIRD 2
  * from /opt/bird2 and Debian's BIRD 1.6 in the foreground, FRR bgpd without zebra (-Z) unless routes
- * go to the kernel (then zebra + bgpd), gobgpd, and rackbgp (`node dist/src/cli/main.js run`, with
- * --cpu-prof when asked). Returns the PIDs whose CPU and memory are the DUT's.
+ * go to the kernel (then zebra + bgpd), gobgpd, OpenBGPD (`bgpd -d`: its parent, session engine,
+ * route decision engine and RTR processes are all descendants, all counted) and rackbgp
+ * (`node dist/src/cli/main.js run`, with --cpu-prof when asked). Returns the PIDs whose CPU and
+ * memory are the DUT's.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BirdCtl } from './birdctl.js';
-import { bird1Config, bird2Config, type DutSpec, frrConfig, gobgpConfig, rackbgpConfig } from './configs.js';
+import {
+  bird1Config,
+  bird2Config,
+  type DutSpec,
+  frrConfig,
+  gobgpConfig,
+  openbgpdConfig,
+  rackbgpConfig,
+} from './configs.js';
 import { type BenchNet, type Spawned, waitFor } from './netns.js';
 import { alive } from './proc.js';
 
-export const DUTS = ['rackbgp', 'bird2', 'bird1', 'frr', 'gobgp'] as const;
+export const DUTS = ['rackbgp', 'bird2', 'bird1', 'frr', 'openbgpd', 'gobgp'] as const;
 export type DutName = (typeof DUTS)[number];
 
 export const BIN = {
@@ -20,6 +30,7 @@ export const BIN = {
   bgpd: '/usr/lib/frr/bgpd',
   zebra: '/usr/lib/frr/zebra',
   gobgpd: '/usr/bin/gobgpd',
+  openbgpd: '/usr/sbin/bgpd',
 } as const;
 
 /** A file of the build: next to this module when it runs from dist/, under dist/ when from source. */
@@ -29,6 +40,20 @@ export const built = (fromRoot: string): string =>
     : resolve(import.meta.dirname, '../..', fromRoot);
 
 export const DEFAULT_RACKBGP = built('src/cli/main.js');
+const LOOP_PROBE = built('bench/harness/loop-probe.js');
+
+/** The largest event-loop delay (ms) loop-probe.ts saw in samples ending inside `window`. */
+export function maxLoopDelay(file: string, window: { fromMs: number; toMs: number }): number | undefined {
+  if (!existsSync(file)) return undefined;
+  let max: number | undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [t, d] = line.split(' ').map(Number);
+    // A sample covers the 100 ms before it (longer when the loop stalled): the stall ending a window counts.
+    if (!(t >= window.fromMs && t <= window.toMs + 150) || Number.isNaN(d)) continue;
+    max = Math.max(max ?? 0, d);
+  }
+  return max;
+}
 
 export interface DutOptions {
   /** rackbgp's built CLI (dist/src/cli/main.js). */
@@ -42,6 +67,8 @@ export interface RunningDut {
   /** Processes that make up the DUT (FRR: zebra and bgpd). */
   readonly pids: readonly number[];
   readonly logs: readonly string[];
+  /** rackbgp: the event-loop delay samples of bench/harness/loop-probe.ts. */
+  readonly loopProbe?: string;
   /** Ends the DUT gracefully (rackbgp writes its profile on exit). */
   stop(): Promise<void>;
 }
@@ -54,6 +81,7 @@ export function installed(dut: DutName): boolean {
     bird1: [BIN.bird1],
     frr: [BIN.bgpd, BIN.zebra],
     gobgp: [BIN.gobgpd],
+    openbgpd: [BIN.openbgpd],
   };
   return need[dut].every((p) => existsSync(p));
 }
@@ -91,21 +119,23 @@ export async function startDut(
       return startFrr(net, node, spec);
     case 'gobgp':
       return startGobgp(net, node, spec);
+    case 'openbgpd':
+      return startOpenbgpd(net, node, spec);
     case 'rackbgp': {
       const file = join(net.dir, `${node}-rackbgp.yaml`);
       writeFileSync(file, rackbgpConfig(spec));
       const prof = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
-      const s = net.spawn(node, 'rackbgp', process.execPath, [
-        ...prof,
-        o.rackbgp,
-        'run',
-        '-c',
-        file,
-        '--log-level',
-        'warn',
-      ]);
+      const loopProbe = join(net.dir, `${node}-rackbgp.loop`);
+      const s = net.spawn(
+        node,
+        'rackbgp',
+        process.execPath,
+        [...prof, '--import', LOOP_PROBE, o.rackbgp, 'run', '-c', file, '--log-level', 'warn'],
+        false,
+        { RACKBGP_LOOP_PROBE: loopProbe },
+      );
       await waitListening(net, node, s, 'rackbgp');
-      return one(s);
+      return { ...one(s), loopProbe };
     }
   }
 }
@@ -221,6 +251,22 @@ async function startGobgp(net: BenchNet, node: string, spec: DutSpec): Promise<R
       if (zebra) await net.kill(zebra.child, 10_000);
     },
   };
+}
+
+/**
+ * OpenBGPD in the foreground (-d). It chroots its engines into the home of its user (_openbgpd,
+ * /run/openbgpd in Debian), which a container may lack. The parent forks the session engine, the
+ * route decision engine and the RTR process: the DUT's CPU and RSS sum over all of them.
+ */
+async function startOpenbgpd(net: BenchNet, node: string, spec: DutSpec): Promise<RunningDut> {
+  mkdirSync('/run/openbgpd', { recursive: true });
+  const dir = join(net.dir, `${node}-openbgpd`);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'bgpd.conf');
+  writeFileSync(conf, openbgpdConfig(spec, join(dir, 'bgpd.sock')));
+  const d = net.spawn(node, 'openbgpd', BIN.openbgpd, ['-d', '-f', conf]);
+  await waitListening(net, node, d, 'openbgpd');
+  return { name: 'openbgpd', pids: [d.pid], logs: [d.log], stop: () => net.kill(d.child, 10_000) };
 }
 
 /** The newest V8 CPU profile in `dir` (written by rackbgp when it exits). */

@@ -108,11 +108,19 @@ export class BenchNet {
   }
 
   /** Starts a long-running process in a node, output to a log file (or a pipe when `pipe`). */
-  spawn(node: string, name: string, cmd: string, args: string[], pipe = false): Spawned {
+  spawn(
+    node: string,
+    name: string,
+    cmd: string,
+    args: string[],
+    pipe = false,
+    env?: NodeJS.ProcessEnv,
+  ): Spawned {
     const log = join(this.dir, `${node}-${name}.log`);
     const fd = openSync(log, 'a');
     const child = spawn('ip', ['netns', 'exec', this.ns(node), cmd, ...args], {
       stdio: pipe ? ['pipe', 'pipe', fd] : ['ignore', fd, fd],
+      ...(env && { env: { ...process.env, ...env } }),
     });
     if (child.pid === undefined) throw new Error(`cannot start ${cmd}`);
     // The exit status in the log says who ended a daemon that died during a run (signal or code).

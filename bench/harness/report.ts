@@ -23,6 +23,8 @@ export interface DutResult {
   readonly captureMissing?: number;
   readonly notes?: readonly string[];
   readonly profile?: ProfileSummary;
+  /** rackbgp: the largest event-loop delay inside the clock window (monitorEventLoopDelay), ms. */
+  readonly loopDelayMs?: number;
 }
 
 export interface Machine {
@@ -73,6 +75,7 @@ export function machine(rackbgpVersion: string): Machine {
       bird1: version('/usr/sbin/bird', ['--version']),
       frr: version('/usr/lib/frr/bgpd', ['--version']),
       gobgp: version('/usr/bin/gobgpd', ['--version']),
+      openbgpd: version('/usr/sbin/bgpd', ['-V']),
     },
   };
 }
@@ -83,6 +86,7 @@ const LABEL: Record<DutName, string> = {
   bird1: 'BIRD 1.6',
   frr: 'FRR',
   gobgp: 'GoBGP',
+  openbgpd: 'OpenBGPD',
 };
 
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? '–' : v.toFixed(digits));
@@ -96,12 +100,12 @@ export function markdown(r: ScenarioResult): string {
   const lines = [
     `### ${r.scenario}: ${r.description}`,
     '',
-    `| DUT | seconds | × ${refName} | routes/s | CPU s | × ${refName} | peak RSS MiB | × ${refName} | UPDATEs sent |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| DUT | seconds | × ${refName} | routes/s | CPU s | × ${refName} | peak RSS MiB | × ${refName} | UPDATEs sent | max loop delay ms |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const x of r.results) {
     if (!x.ok) {
-      lines.push(`| ${LABEL[x.dut]} | ${x.error ?? 'failed'} | | | | | | | |`);
+      lines.push(`| ${LABEL[x.dut]} | ${x.error ?? 'failed'} | | | | | | | | |`);
       continue;
     }
     const rate = x.seconds && x.routes ? x.routes / x.seconds : undefined;
@@ -110,7 +114,7 @@ export function markdown(r: ScenarioResult): string {
     lines.push(
       `| ${LABEL[x.dut]} | ${fmt(x.seconds)} | ${ratio(x.seconds, ref?.seconds)} | ${thousands(rate)} | ` +
         `${fmt(x.cpuSeconds)} | ${ratio(x.cpuSeconds, ref?.cpuSeconds)} | ${fmt(x.peakRssMiB, 1)} | ` +
-        `${ratio(x.peakRssMiB, ref?.peakRssMiB)} | ${upd} |`,
+        `${ratio(x.peakRssMiB, ref?.peakRssMiB)} | ${upd} | ${fmt(x.loopDelayMs, 0)} |`,
     );
   }
   const params = Object.entries(r.params)

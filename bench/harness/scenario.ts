@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { DutName, RunningDut } from './duts.js';
-import { built, deathNote, newestProfile } from './duts.js';
+import { built, deathNote, maxLoopDelay, newestProfile } from './duts.js';
 import { type BenchNet, nowMs, sleep } from './netns.js';
 import { alive, sumCpu, sumPeakRss } from './proc.js';
 import { summarize } from './profile.js';
@@ -183,12 +183,20 @@ export async function finishDut(
   before: Sample,
   profDir: string | undefined,
   window: { fromMs: number; toMs: number },
-): Promise<Pick<DutResult, 'cpuSeconds' | 'peakRssMiB' | 'profile'>> {
-  const cpuSeconds = sumCpu(dut.pids) - before.cpu;
+  /** CPU seconds read at the end of the window, when the DUT did more after it. */
+  cpuAfter?: number,
+): Promise<Pick<DutResult, 'cpuSeconds' | 'peakRssMiB' | 'profile' | 'loopDelayMs'>> {
+  const cpuSeconds = (cpuAfter ?? sumCpu(dut.pids)) - before.cpu;
   const peakRssMiB = sumPeakRss(dut.pids);
   await dut.stop();
   const file = profDir && newestProfile(profDir);
-  return { cpuSeconds, peakRssMiB, ...(file && { profile: summarize(file, window) }) };
+  const loopDelayMs = dut.loopProbe === undefined ? undefined : maxLoopDelay(dut.loopProbe, window);
+  return {
+    cpuSeconds,
+    peakRssMiB,
+    ...(file && { profile: summarize(file, window) }),
+    ...(loopDelayMs !== undefined && { loopDelayMs }),
+  };
 }
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0];

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { BirdCtl, protocolStats } from '../harness/birdctl.js';
 import { monoToReal, SinkCapture, type UpdateCount } from '../harness/capture.js';
 import type { DutSpec } from '../harness/configs.js';
-import { BIN, type DutName, type RunningDut, startBird, startDut } from '../harness/duts.js';
-import { BenchNet } from '../harness/netns.js';
+import { BIN, type DutName, maxLoopDelay, type RunningDut, startBird, startDut } from '../harness/duts.js';
+import { BenchNet, nowMs } from '../harness/netns.js';
+import { sumCpu } from '../harness/proc.js';
 import type { DutResult } from '../harness/report.js';
 import {
   cpuBefore,
@@ -65,6 +66,7 @@ export async function transitRun(
   routes: number,
   communityEvery: number,
   after?: (ctx: TransitContext) => Promise<Phase>,
+  peerDown = false,
 ): Promise<DutResult> {
   const net = new BenchNet('transit');
   const profDir = o.cpuProf && dutName === 'rackbgp' ? join(net.dir, 'cpu-prof') : undefined;
@@ -121,7 +123,16 @@ export async function transitRun(
     const window = phase
       ? { fromMs: phase.countFrom, toMs: phase.countFrom + phase.seconds * 1000 }
       : { fromMs: t0, toMs: t1 };
-    const end = await finishDut(dut, phase ? phase.start : before, profDir, window);
+    const cpuAfter = sumCpu(dut.pids);
+    const down = peerDown ? await generatorDown(dut, gen, ctl, routes, o) : undefined;
+    if (down) gen = undefined;
+    const end = await finishDut(dut, phase ? phase.start : before, profDir, window, cpuAfter);
+    const downDelay = down && dut.loopProbe !== undefined ? maxLoopDelay(dut.loopProbe, down) : undefined;
+    const downNote = down && [
+      `generator down (TCP closed) with ${routes.toLocaleString('en-US')} routes: sink at 0 after ` +
+        `${((down.toMs - down.fromMs) / 1000).toFixed(2)} s` +
+        (downDelay === undefined ? '' : `, max loop delay ${downDelay.toFixed(0)} ms`),
+    ];
     const count: UpdateCount = await capture.count(monoToReal(phase ? phase.countFrom : t0) - 5);
     return {
       dut: dutName,
@@ -132,7 +143,7 @@ export async function transitRun(
       updatesToSink: count.updates,
       updateOctets: count.octets,
       captureMissing: count.missing,
-      ...(phase?.notes && { notes: phase.notes }),
+      ...((phase?.notes || downNote) && { notes: [...(phase?.notes ?? []), ...(downNote ?? [])] }),
     };
   } catch (e) {
     return { dut: dutName, ok: false, error: errorText(e) };
@@ -141,6 +152,25 @@ export async function transitRun(
     await gen?.stop();
     await net.destroy(o.keep);
   }
+}
+
+/** The generator's session ends (its TCP closed): the clock runs until the sink holds no route. */
+async function generatorDown(
+  dut: RunningDut,
+  gen: Generator,
+  sink: BirdCtl,
+  routes: number,
+  o: Options,
+): Promise<{ fromMs: number; toMs: number }> {
+  await new Promise((r) => setTimeout(r, 500)); // End-of-RIB and the last KEEPALIVEs
+  const fromMs = nowMs();
+  await gen.stop();
+  const toMs = await until(
+    `sink back at 0 of ${routes} routes`,
+    async () => (await protocolStats(sink, 'dut')).imported === 0,
+    { everyMs: 20, timeoutMs: o.timeoutS * 1000, dut },
+  );
+  return { fromMs, toMs };
 }
 
 function transitScenario(name: string, communityEvery: number): Scenario {
@@ -152,7 +182,7 @@ function transitScenario(name: string, communityEvery: number): Scenario {
       `generator → DUT → sink (BIRD 2), ${routes(o).toLocaleString('en-US')} IPv4 /24s, ` +
       (communityEvery ? `a distinct community every ${communityEvery} prefixes` : 'one shared attribute set'),
     params: (o) => ({ routes: routes(o), ...(communityEvery && { communityEvery }) }),
-    run: (dut, o) => transitRun(dut, o, routes(o), communityEvery),
+    run: (dut, o) => transitRun(dut, o, routes(o), communityEvery, undefined, communityEvery === 0),
   };
 }
 

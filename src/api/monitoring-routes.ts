@@ -6,28 +6,18 @@
  * Bad input 400 with `{ error }`.
  */
 import { isAbsolute } from 'node:path';
+import type { BmpStationView } from '../bmp/station.js';
 import type { Speaker } from '../core/speaker.js';
 import { type MrtRecorder, writeTableDump } from '../mrt/recorder.js';
 
 type Answer = readonly [status: number, body: unknown];
 
-/** What a BMP station reports (src/bmp/station.ts). */
-export interface BmpStationView {
-  readonly address: string;
-  readonly port: number;
-  readonly state: 'connecting' | 'up' | 'waiting';
-  readonly messages: number;
-  readonly bytes: number;
-  readonly dropped: number;
-  readonly connects: number;
-  readonly queuedBytes: number;
-  readonly lastError?: string;
-}
-
 /** The MRT recorder and BMP stations the daemon runs (set by `rackbgp run`). */
 export interface Monitoring {
   mrt?: MrtRecorder;
   bmp: { status(): BmpStationView }[];
+  /** Sends the BMP terminations and closes the stations (rackbgp run at exit). */
+  stop?: () => Promise<void>;
 }
 
 export function monitoringGet(m: Monitoring, path: string): Answer | undefined {

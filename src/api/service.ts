@@ -104,7 +104,7 @@ export interface FibSummary {
   readonly enabled: boolean;
   /** False with `fib: false` (or before the FIB started). */
   readonly available: boolean;
-  /** Routes wanted, installed, waiting and refused by the kernel; operations ok/refused since start. */
+  /** Routes wanted, installed, waiting and refused by the kernel; operations ok/refused since start; `method`. */
   readonly state?: FibStats;
 }
 

@@ -3,16 +3,14 @@
  * neighbor, each session's state from the neighbor list (polled while a page watches) and the
  * journal, route counts, and a panel and lookup over its own RIB and FIB. Service queries only.
  */
-import type { RouteSnapshot } from '../core/snapshot.js';
+import { ecmpSet, routesSection, summarySection } from '../web/panels.js';
 import type { ForwardingEntry } from '../web/path-walk.js';
 import { walk } from '../web/path-walk.js';
-import { ChangeHub, type DevicePanel, LookupError, type PanelRow, type ViewSource } from '../web/serve.js';
+import { ChangeHub, type DevicePanel, LookupError, type ViewSource } from '../web/serve.js';
 import { type Change, type Topology, ViewModel } from '../web/view-model.js';
 import type { BgpService } from './service.js';
 
 const POLL_MS = 500;
-
-const ecmpOf = (r: RouteSnapshot) => r.paths.filter((p) => p.best || p.multipath);
 
 export class DaemonView implements ViewSource {
   private readonly hub = new ChangeHub();
@@ -77,12 +75,18 @@ export class DaemonView implements ViewSource {
   private refresh(): Change[] {
     const neighbors = this.service.neighbors();
     const known = this.model.topology.sessions.map((s) => s.ends[0].remote).join(',');
-    if (neighbors.map((n) => n.address).join(',') !== known) this.model = new ViewModel(this.buildTopology());
+    const out: Change[] = [];
+    if (neighbors.map((n) => n.address).join(',') !== known) {
+      this.model = new ViewModel(this.buildTopology());
+      out.push({ type: 'reset' });
+    }
     const t = Date.now();
-    const out = this.model.neighbors(
-      this.self,
-      t,
-      neighbors.map((n) => [n.address, n.state] as const),
+    out.push(
+      ...this.model.neighbors(
+        this.self,
+        t,
+        neighbors.map((n) => [n.address, n.state] as const),
+      ),
     );
     const j = this.service.speaker.journal;
     if (j) {
@@ -115,39 +119,25 @@ export class DaemonView implements ViewSource {
     });
   }
 
+  /** A neighbor's address is its device on this page. */
+  private readonly peerDevice = (address: string) =>
+    this.service.neighbors().some((n) => n.address === address) ? address : undefined;
+
   async device(name: string): Promise<DevicePanel | undefined> {
     if (name === this.self) {
-      const rows = this.service.neighbors().map((n) => ({
-        cells: [
-          n.address,
-          String(n.peerAs),
-          n.state,
-          String(n.prefixesReceived),
-          String(n.prefixesSent),
-          n.description ?? '',
-        ],
-      }));
       const fib = this.service.fibRoutes();
       return {
         device: name,
         sections: [
-          {
-            title: 'show summary',
-            columns: ['neighbor', 'AS', 'state', 'pfx rcvd', 'pfx sent', 'description'],
-            rows,
-          },
-          {
-            title: 'routes',
-            columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
-            rows: this.routeRows(),
-          },
+          summarySection(this.service.neighbors(), this.peerDevice),
+          routesSection('routes', this.service.routes(), this.peerDevice),
           fib
             ? {
                 title: 'FIB',
                 columns: ['prefix', 'next hops', 'state'],
                 rows: fib.map((r) => ({
                   cells: [r.prefix, r.nextHops.map((h) => h.via).join(' + '), r.state],
-                  ecmp: r.nextHops.map((h) => h.via),
+                  ecmp: r.nextHops.flatMap((h) => this.peerDevice(h.via) ?? []),
                 })),
               }
             : { title: 'FIB', text: 'no FIB in this daemon (fib: false)' },
@@ -171,23 +161,9 @@ export class DaemonView implements ViewSource {
             ['hold time', String(n.effective?.holdTime ?? n.configured.holdTime)],
           ].map((cells) => ({ cells })),
         },
-        {
-          title: 'routes from it',
-          columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
-          rows: this.routeRows(name),
-        },
+        routesSection('routes from it', this.service.routes({ neighbor: name }), this.peerDevice),
       ],
     };
-  }
-
-  private routeRows(neighbor?: string): PanelRow[] {
-    return this.service.routes(neighbor ? { neighbor } : {}).map((r) => {
-      const set = ecmpOf(r);
-      return {
-        cells: [r.prefix, set.map((p) => p.nextHop ?? p.peer).join(' + '), String(r.paths.length), r.reason],
-        ecmp: [...new Set(set.map((p) => p.peer))],
-      };
-    });
   }
 
   /** One hop: this switch's FIB (or best paths without a FIB) and the neighbor each next hop is. */
@@ -196,7 +172,7 @@ export class DaemonView implements ViewSource {
     const entries: ForwardingEntry[] = fib
       ? fib.map((r) => ({ prefix: r.prefix, gateways: r.nextHops.map((h) => h.via) }))
       : this.service.routes({ bestOnly: false }).flatMap((r) => {
-          const set = ecmpOf(r);
+          const set = ecmpSet(r.paths);
           return set.length ? [{ prefix: r.prefix, gateways: set.map((p) => p.nextHop ?? p.peer) }] : [];
         });
     const owners = new Map<string, string>();

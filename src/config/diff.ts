@@ -44,6 +44,7 @@ const RESTART_KEYS = [
   'listen',
   'fib',
   'fib-metric',
+  'fib-method',
   'redistribute',
   'api',
   'metrics',

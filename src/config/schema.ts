@@ -202,6 +202,8 @@ const configShape = z.strictObject({
   'fib-keep-on-shutdown': z.boolean().default(false),
   /** Metric of the routes rackbgp installs (`proto rackbgp`, 179). */
   'fib-metric': z.number().int().min(0).max(4294967295).default(20),
+  /** How routes reach the kernel: rtnetlink directly, `ip -batch`, or netlink with ip as fallback. */
+  'fib-method': z.enum(['auto', 'netlink', 'ip-batch']).default('auto'),
   /** Originate the subnets of connected interfaces, chosen by interface name or by prefix. */
   redistribute: z
     .strictObject({

@@ -8,10 +8,12 @@ import {
   FibDriver,
   type FibFailure,
   type FibNextHop,
+  type FibPort,
   type FibStats,
   KernelResolver,
   LinuxFib,
   mayChangeRoutes,
+  NetlinkFib,
   type NextHopResolution,
   ReadOnlyFib,
   type ResolverChange,
@@ -23,6 +25,8 @@ import type { Logger } from '../session/peer-session.js';
 
 export interface ForwardingOptions {
   readonly metric?: number;
+  /** `fib-method`: rtnetlink, `ip -batch`, or netlink with `ip -batch` as the fallback (auto, default). */
+  readonly method?: 'auto' | 'netlink' | 'ip-batch';
   readonly log: Logger;
   /** Whether the process may change routes (CAP_NET_ADMIN); read from /proc/self/status by default. */
   readonly mayChangeRoutes?: boolean;
@@ -43,6 +47,24 @@ export const NO_NET_ADMIN =
   'set fib: false for a control-plane-only speaker, or grant CAP_NET_ADMIN ' +
   '(docker run --cap-add NET_ADMIN, systemd AmbientCapabilities=CAP_NET_ADMIN)';
 
+/**
+ * The kernel port `fib-method` asks for: a netlink socket (replacing atomically where the resolver
+ * sees no other protocol's route at our metric), or `ip -batch`; `auto` falls back to ip, saying
+ * why, when no netlink socket can be opened (no FFI for this platform).
+ */
+function openPort(o: ForwardingOptions, resolver: KernelResolver): FibPort {
+  const metric = o.metric !== undefined ? { metric: o.metric } : {};
+  const method = o.method ?? 'auto';
+  if (method === 'ip-batch') return new LinuxFib(metric);
+  try {
+    return NetlinkFib.open({ ...metric, occupied: (_f, prefix, m) => resolver.occupied(prefix, m) });
+  } catch (e) {
+    if (method === 'netlink') throw new Error(`fib-method: netlink: ${(e as Error).message}`);
+    o.log.warn({ err: (e as Error).message }, 'no rtnetlink socket: the FIB uses ip -batch');
+    return new LinuxFib(metric);
+  }
+}
+
 export class Forwarding {
   /** Set by freeze(): RIB changes no longer reach the kernel. */
   private frozen = false;
@@ -62,7 +84,7 @@ export class Forwarding {
       onError: (e) => o.log.warn({ err: e.message }, 'resolver error'),
     });
     try {
-      const linux = new LinuxFib({ ...(o.metric !== undefined && { metric: o.metric }) });
+      const linux = openPort(o, resolver);
       const writable = o.mayChangeRoutes ?? mayChangeRoutes();
       if (!writable) o.log.warn({ fib: true }, NO_NET_ADMIN);
       const driver = new FibDriver(writable ? linux : new ReadOnlyFib(linux, 'no CAP_NET_ADMIN'), {

@@ -4,7 +4,7 @@
  * RFC 4271 §3.2) with the best marked. Read-only: nothing here changes the RIB.
  */
 import type { Dest } from '../rib/loc-rib.js';
-import { keyToText, writeKey } from '../rib/prefix-key.js';
+import { keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
 import type { Path, RouteAttrs } from '../rib/types.js';
 
 export interface RibDumpPeer {
@@ -56,4 +56,30 @@ export function ribDumpEntry(d: Dest): RibDumpEntry {
 /** Every destination of both families, IPv4 first. */
 export function* ribDump(tables: Record<4 | 6, ReadonlyMap<unknown, Dest>>): Generator<RibDumpEntry> {
   for (const f of [4, 6] as const) for (const d of tables[f].values()) yield ribDumpEntry(d);
+}
+
+/** One route of an Adj-RIB (in before policy, or out): its prefix and what was received or sent. */
+export interface AdjRibEntry {
+  readonly family: 4 | 6;
+  readonly prefix: string;
+  readonly nlri: Uint8Array;
+  readonly pathId: number;
+  readonly attrs: RouteAttrs;
+}
+
+export function adjRibEntries(
+  family: 4 | 6,
+  rows: readonly { key: PrefixKey; pathId: number; attrs: RouteAttrs }[],
+): AdjRibEntry[] {
+  return rows.map((r) => {
+    const scratch = new Uint8Array(17);
+    const end = writeKey(r.key, scratch, 0);
+    return {
+      family,
+      prefix: keyToText(family, r.key),
+      nlri: scratch.slice(0, end),
+      pathId: r.pathId,
+      attrs: r.attrs,
+    };
+  });
 }

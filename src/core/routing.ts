@@ -228,7 +228,7 @@ export class RoutingEngine {
       this.peers.delete(info);
     }
     if (keepStale) this.rib.markStale(info);
-    else this.rib.flushPeer(info);
+    else this.rib.beginFlush(info); // a chunk per turn: flush()
     this.schedule();
   }
 
@@ -400,7 +400,10 @@ export class RoutingEngine {
   flush(): void {
     this.flushScheduled = false;
     const start = this.o.onFlush ? performance.now() : undefined;
-    const changed = this.rib.decide(this.decisionOptions, this.o.flushChunk ?? 20_000);
+    const chunk = this.o.flushChunk ?? 20_000;
+    // A peer gone: its paths leave a chunk of destinations per turn, decided in the turns after.
+    if (this.rib.flushing) this.rib.flushSome(chunk * 4);
+    const changed = this.rib.decide(this.decisionOptions, chunk);
     if (changed.length) {
       this.o.onBestChanged?.(changed);
       for (const l of this.changeListeners) l(changed);
@@ -408,7 +411,7 @@ export class RoutingEngine {
       for (const g of new Set([...this.peers.values()].map((rt) => rt.group))) g.changed(changed);
     }
     if (start !== undefined) this.o.onFlush?.((performance.now() - start) / 1000, changed.length);
-    if (this.rib.dirtyCount) this.schedule();
+    if (this.rib.dirtyCount || this.rib.flushing) this.schedule();
   }
 
   /**
@@ -417,7 +420,7 @@ export class RoutingEngine {
    */
   settle(): void {
     do this.flush();
-    while (this.rib.dirtyCount);
+    while (this.rib.dirtyCount || this.rib.flushing);
   }
 
   /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */

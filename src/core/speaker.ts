@@ -40,7 +40,7 @@ import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
 import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
-import { type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
+import { type AdjRibEntry, adjRibEntries, type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
 import { emitRouteEvents } from './route-events.js';
 import { RoutingEngine } from './routing.js';
 import { SessionBridge, unicastName } from './session-bridge.js';
@@ -376,6 +376,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   private async startForwarding(): Promise<void> {
     const fwd = await Forwarding.start({
       metric: this.config['fib-metric'],
+      method: this.config['fib-method'],
       log: this.log,
       onApplied: (changes, failed) => this.emit('fibApplied', { changes, failed }),
     });
@@ -554,6 +555,22 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** The Loc-RIB with every path of each prefix (MRT table dumps, BMP). */
   ribDump(): Iterable<RibDumpEntry> {
     return ribDump(this.routing.rib.tables);
+  }
+
+  /**
+   * A neighbor's Adj-RIB-In before import policy (`in`; null when not kept: soft-reconfiguration-inbound)
+   * or Adj-RIB-Out (`out`), with attributes (BMP); undefined when the session is not up.
+   */
+  adjRib(address: string, which: 'in' | 'out'): AdjRibEntry[] | null | undefined {
+    const info = this.peerInfo(address);
+    if (!info) return undefined;
+    const out: AdjRibEntry[] = [];
+    for (const f of [4, 6] as const) {
+      const rows = which === 'in' ? this.routing.adjRibIn(info, f) : this.routing.adjRibOut(info, f);
+      if (!rows) return null;
+      out.push(...adjRibEntries(f, rows));
+    }
+    return out;
   }
 
   /** Calls `fn` with the prefixes whose paths changed, after each decision run; returns the unsubscribe. */

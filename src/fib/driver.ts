@@ -5,13 +5,22 @@
  * keeping routes for graceful restart (RFC 4724 §4.1). Counts the changes sent and those refused.
  */
 import { FibReconciler, type FibRouteState, type ReconcilerStats } from './reconciler.js';
-import { changePrefix, type FibChange, type FibFailure, type FibPort, type FibRoute } from './types.js';
+import {
+  changePrefix,
+  type FibChange,
+  type FibFailure,
+  type FibMethod,
+  type FibPort,
+  type FibRoute,
+} from './types.js';
 
 /** Changes the kernel took (`ok`) and refused, per operation, since start. */
 export type FibOperationCounts = Record<FibChange['op'], { ok: number; refused: number }>;
 
 export interface FibStats extends ReconcilerStats {
   readonly operations: FibOperationCounts;
+  /** How routes reach the kernel: `netlink` (rtnetlink socket) or `ip-batch` (the fallback). */
+  readonly method: FibMethod;
 }
 
 export interface FibDriverOptions {
@@ -118,6 +127,7 @@ export class FibDriver {
     return {
       ...this.reconciler.stats(),
       operations: { add: { ...o.add }, replace: { ...o.replace }, delete: { ...o.delete } },
+      method: this.port.method ?? 'none',
     };
   }
 

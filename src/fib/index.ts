@@ -8,6 +8,7 @@ export { FibDriver, type FibDriverOptions, type FibOperationCounts, type FibStat
 export { DEFAULT_METRIC, MAX_NEXT_HOPS } from './ip-lines.js';
 export { LinuxFib, type LinuxFibOptions } from './linux.js';
 export { PrefixTable } from './lpm.js';
+export { NetlinkFib, type NetlinkFibOptions } from './netlink-driver.js';
 export {
   type ConnectedPrefix,
   type KernelAddress,

@@ -50,6 +50,7 @@ interface ShardState {
 }
 
 export class LinuxFib implements FibPort {
+  readonly method = 'ip-batch' as const;
   readonly protocol: number;
   readonly metric: number;
   private readonly ipPath: string;

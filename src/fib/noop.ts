@@ -5,6 +5,7 @@
 import type { FibApplyResult, FibChange, FibPort, FibRoute } from './types.js';
 
 export class NoopFib implements FibPort {
+  readonly method = 'none' as const;
   /** What the table would hold, by prefix. */
   readonly routes = new Map<string, FibRoute>();
   /** Every apply() call's changes, in order. */

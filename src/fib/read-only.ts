@@ -11,6 +11,10 @@ export class ReadOnlyFib implements FibPort {
     readonly reason: string,
   ) {}
 
+  get method(): FibPort['method'] {
+    return this.inner.method;
+  }
+
   dump(): Promise<FibRoute[]> {
     return this.inner.dump();
   }

@@ -73,6 +73,8 @@ export class KernelResolver {
   private readonly monitors = new Map<MonitorKind, ChildProcessByStdio<null, Readable, Readable>>();
   private readonly restartTimers = new Set<NodeJS.Timeout>();
   private routePauses = 0;
+  /** "prefix metric" of every route of another protocol in table main (built on first question). */
+  private occupiedKeys: Set<string> | null = null;
   private debounce: NodeJS.Timeout | null = null;
   private firstPending = 0;
   private refreshing: Promise<void> | null = null;
@@ -105,6 +107,17 @@ export class KernelResolver {
   /** A received BGP next hop, link-local through `dev` (NextHopTable.resolveBgp). */
   resolveBgp(nextHop: string, linkLocal?: string, dev?: string): NextHopResolution {
     return this.table.resolveBgp(nextHop, linkLocal, dev);
+  }
+
+  /**
+   * Whether a route of another protocol holds `prefix` at `metric` in table main, as last read
+   * (unknown before the first read: true). The FIB replaces a route of ours atomically only where
+   * this says false; the kernel's replace would take whichever route is there.
+   */
+  occupied(prefix: string, metric: number): boolean {
+    if (!this.loaded) return true;
+    if (!this.occupiedKeys) this.occupiedKeys = new Set(this.routes.map((r) => `${r.prefix} ${r.metric}`));
+    return this.occupiedKeys.has(`${prefix} ${metric}`);
   }
 
   /** Usable connected prefixes, all interfaces. */
@@ -183,7 +196,10 @@ export class KernelResolver {
     ]);
     if (this.closed) return;
     if (addrText !== null) ({ links: this.links, addresses: this.addresses } = parseAddrJson(addrText));
-    if (routeList) this.routes = routeList.flat();
+    if (routeList) {
+      this.routes = routeList.flat();
+      this.occupiedKeys = null;
+    }
     const next = new NextHopTable(this.links, this.addresses, this.routes, {
       exclude: this.exclude,
       resolveViaDefault: this.options.resolveViaDefault,

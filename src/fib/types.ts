@@ -5,9 +5,12 @@
  */
 
 export interface FibNextHop {
-  /** Gateway address (IPv4 or IPv6). */
+  /**
+   * Gateway address: of the route's family, or IPv6 for an IPv4 route (RFC 8950, unnumbered BGP:
+   * `10.0.0.0/24 via inet6 fe80::1 dev eth1`, the kernel's RTA_VIA).
+   */
   readonly via: string;
-  /** Output interface, required for IPv6 link-local gateways. */
+  /** Output interface, required for IPv6 link-local gateways (also under an IPv4 route). */
   readonly dev?: string;
 }
 
@@ -40,7 +43,12 @@ export interface FibApplyResult {
   readonly failed: readonly FibFailure[];
 }
 
+/** How a port reaches the kernel: rtnetlink directly, `ip -batch` children, or not at all. */
+export type FibMethod = 'netlink' | 'ip-batch' | 'none';
+
 export interface FibPort {
+  /** How this port reaches the kernel (`show fib` says it). */
+  readonly method?: FibMethod;
   /** Routes this daemon owns in the table now (e.g. left by an earlier run). */
   dump(): Promise<FibRoute[]>;
   /** Applies changes in order per prefix, batched; resolves when the kernel has them all. */

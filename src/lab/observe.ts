@@ -99,18 +99,18 @@ export function parseKernelRoutes(json: string, family: 4 | 6): KernelRoute[] {
     protocol?: string;
     dev?: string;
     gateway?: string;
-    nexthops?: { gateway?: string; dev?: string }[];
+    via?: { host?: string };
+    nexthops?: { gateway?: string; via?: { host?: string }; dev?: string }[];
   }[];
+  // An IPv4 route via an IPv6 link-local gateway (RFC 8950, unnumbered fabric) names the link: `%dev`.
+  const hop = (h: { gateway?: string; via?: { host?: string }; dev?: string }): string[] =>
+    h.gateway ? [h.gateway] : h.via?.host ? [/^fe80:/i.test(h.via.host) ? `%${h.dev}` : h.via.host] : [];
   return rows.map((r) => ({
     dst: withLen(r.dst, family),
     ...(r.type && { type: r.type }),
     ...(r.protocol && { protocol: r.protocol }),
     ...(r.dev && { dev: r.dev }),
-    gateways: r.nexthops
-      ? r.nexthops.flatMap((n) => (n.gateway ? [n.gateway] : []))
-      : r.gateway
-        ? [r.gateway]
-        : [],
+    gateways: r.nexthops ? r.nexthops.flatMap(hop) : hop(r),
   }));
 }
 
@@ -199,9 +199,14 @@ export async function fibPath(
   for (let i = 0; i < 12; i++) {
     const r = await ipIn(nsOf.get(at)!, family, 'route', 'get', dst);
     if (r.code !== 0) return { hops, end: `no route at ${at}: ${r.stderr.trim()}` };
-    const [route] = JSON.parse(r.stdout) as { type?: string; gateway?: string; dev?: string }[];
+    const [route] = JSON.parse(r.stdout) as {
+      type?: string;
+      gateway?: string;
+      via?: { host?: string };
+      dev?: string;
+    }[];
     if (route.type && route.type !== 'unicast') return { hops, end: `${route.type} at ${at}` };
-    const gw = route.gateway;
+    const gw = route.gateway ?? route.via?.host; // `via inet6` on an unnumbered fabric
     const pod = p.pods.find((x) => x.device === at);
     const next =
       pod && (gw === CALI_GATEWAY || gw === CALI_LINK_LOCAL)
@@ -219,7 +224,7 @@ export async function fibPath(
  * IPv6 link-local address → lab device: next hops the lab did not plan (RFC 2545 §3: BGP speakers on
  * a link send theirs beside the global next hop, and BIRD installs routes through them).
  */
-async function linkLocalOwners(p: LabPlan): Promise<Map<string, string>> {
+export async function linkLocalOwners(p: LabPlan): Promise<Map<string, string>> {
   const owners = new Map<string, string>();
   await Promise.all(
     p.namespaces.map(async (n) => {
@@ -271,7 +276,10 @@ export function pingPairs(p: LabPlan): { from: PodPlan; to: PodPlan; family: 4 |
 
 export async function observe(p: LabPlan, opts: { pings?: boolean } = {}): Promise<Observations> {
   const families: (4 | 6)[] = p.lab.calico.pool6 ? [4, 6] : [4];
-  const linkLocals = families.includes(6) && opts.pings !== false ? await linkLocalOwners(p) : new Map();
+  const linkLocals =
+    (families.includes(6) || p.lab.fabric === 'unnumbered') && opts.pings !== false
+      ? await linkLocalOwners(p)
+      : new Map();
   const [switches, nodes, pings] = await Promise.all([
     Promise.all([...p.lab.spines, ...p.lab.leaves].map((s) => observeSwitch(p, s.name))),
     Promise.all(labNodes(p.lab).flatMap((n) => families.map((f) => observeNode(p, n.name, f)))),

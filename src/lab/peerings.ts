@@ -6,7 +6,7 @@
  */
 import { parseConfig } from '../config/load.js';
 import { protocolName } from './calico-bird.js';
-import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
+import { isReflector, type Lab, type LabNode, labNodes, type Rack, type Uplink } from './schema.js';
 
 /** rackbgp's HTTP API port inside each switch namespace (loopback only). */
 export const API_PORT = 50179;
@@ -57,13 +57,45 @@ const switchEnd = (device: string, asn: number, local: string, remote: string): 
   peerIsClient: false,
 });
 
+/**
+ * The interfaces of each spine ↔ leaf link, as containerlab names them: a spine's ethN count up
+ * over the leaves in file order, a leaf's eth1.. are its uplinks in order.
+ */
+export function uplinkPorts(lab: Lab): Map<Uplink, { spineDev: string; leafDev: string }> {
+  const out = new Map<Uplink, { spineDev: string; leafDev: string }>();
+  const spinePorts = new Map<string, number>();
+  for (const leaf of lab.leaves)
+    leaf.uplinks.forEach((u, i) => {
+      const sp = (spinePorts.get(u.spine) ?? 0) + 1;
+      spinePorts.set(u.spine, sp);
+      out.set(u, { spineDev: `eth${sp}`, leafDev: `eth${i + 1}` });
+    });
+  return out;
+}
+
+/** How an unnumbered session's end names its peer: its own interface, as `%eth1` (the zone of the peer's address). */
+export const interfaceRemote = (dev: string) => `%${dev}`;
+
 /** Every BGP session of the lab, each with both of its ends. */
 export function labSessions(lab: Lab): Session[] {
   const out: Session[] = [];
   const families: (4 | 6)[] = lab.calico.pool6 ? [4, 6] : [4];
+  const ports = uplinkPorts(lab);
   for (const leaf of lab.leaves) {
     for (const u of leaf.uplinks) {
       const spine = lab.spines.find((s) => s.name === u.spine)!;
+      if (lab.fabric === 'unnumbered') {
+        // One session over the link's link-local addresses carries both families (RFC 8950); each
+        // end knows its peer by its own interface, the zone of the peer's address.
+        const { spineDev, leafDev } = ports.get(u)!;
+        const [s, l] = [interfaceRemote(spineDev), interfaceRemote(leafDev)];
+        out.push({
+          kind: 'spine-leaf',
+          family: 4,
+          ends: [switchEnd(spine.name, spine.asn, s, s), switchEnd(leaf.name, leaf.asn, l, l)],
+        });
+        continue;
+      }
       for (const f of families) {
         const [l, s] = f === 4 ? [u.leafIp, u.spineIp] : [u.leafIp6!, u.spineIp6!];
         out.push({
@@ -117,12 +149,18 @@ export function switchConfig(lab: Lab, device: string, source = 'lab file'): str
   const leaf = lab.leaves.find((l) => l.name === device);
   if (!spine && !leaf) throw new Error(`${device} is not a switch of lab ${lab.name}`);
   const neighbors: string[] = [];
+  const unnumbered = lab.fabric === 'unnumbered';
+  const ports = uplinkPorts(lab);
   let head: string;
   if (spine) {
     const down = lab.leaves.flatMap((l) =>
       l.uplinks.filter((u) => u.spine === device).map((u) => ({ l, u })),
     );
     for (const { l, u } of down) {
+      if (unnumbered) {
+        neighbors.push(flow({ interface: ports.get(u)!.spineDev, asn: l.asn, description: l.name }));
+        continue;
+      }
       neighbors.push(flow({ address: u.leafIp, asn: l.asn, description: l.name }));
       if (u.leafIp6) neighbors.push(flow({ address: u.leafIp6, asn: l.asn, description: `${l.name} IPv6` }));
     }
@@ -137,6 +175,10 @@ multipath-relax: true`;
     const l = leaf!;
     for (const u of l.uplinks) {
       const s = lab.spines.find((x) => x.name === u.spine)!;
+      if (unnumbered) {
+        neighbors.push(flow({ interface: ports.get(u)!.leafDev, asn: s.asn, description: s.name }));
+        continue;
+      }
       neighbors.push(flow({ address: u.spineIp, asn: s.asn, description: s.name }));
       if (u.spineIp6)
         neighbors.push(flow({ address: u.spineIp6, asn: s.asn, description: `${s.name} IPv6` }));
@@ -166,7 +208,8 @@ fib: true
 maximum-paths: 4`;
   }
   // Dual stack: one listener on :: takes IPv4 (mapped) and IPv6 connections; 0.0.0.0 would refuse IPv6.
-  const listen = lab.calico.pool6 ? '\nlisten: { address: "::", port: 179 }' : '';
+  // Unnumbered links take link-local IPv6 connections: :: too.
+  const listen = lab.calico.pool6 || unnumbered ? '\nlisten: { address: "::", port: 179 }' : '';
   // Graceful restart (`rackbgp lab restart DEVICE`): the kernel routes outlive the daemon, so the
   // GR capability lists the families with F (RFC 4724 §3); after a restart the switch waits at most
   // 30 s for End-of-RIB (FRR's 360 s suits a real fabric, not a lab).

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { hostAt, withLength } from './addr.js';
 import { nodeBirdFiles } from './calico-lab.js';
-import { API_PORT, labSessions, type Session, switchConfig } from './peerings.js';
+import { API_PORT, labSessions, type Session, switchConfig, uplinkPorts } from './peerings.js';
 import { isReflector, type Lab, type LabNode, labNodes, type Rack } from './schema.js';
 import { kubeProxyRules, serviceIpLines } from './services.js';
 
@@ -158,25 +158,24 @@ export function plan(lab: Lab, opts: PlanOptions): LabPlan {
     lines(device).push(`link set ${dev} up`);
   };
 
-  // Spines and leaves: ethN per uplink on both sides, in file order.
-  const spinePorts = new Map<string, number>();
+  // Spines and leaves: ethN per uplink on both sides, in file order; unnumbered: link-local only.
+  const ports = uplinkPorts(lab);
   for (const leaf of lab.leaves) {
-    leaf.uplinks.forEach((u, i) => {
-      const sp = (spinePorts.get(u.spine) ?? 0) + 1;
-      spinePorts.set(u.spine, sp);
-      links.push({ a: end(u.spine, `eth${sp}`), b: end(leaf.name, `eth${i + 1}`) });
+    leaf.uplinks.forEach((u) => {
+      const { spineDev, leafDev } = ports.get(u)!;
+      links.push({ a: end(u.spine, spineDev), b: end(leaf.name, leafDev) });
+      if (lab.fabric === 'unnumbered') {
+        up(u.spine, spineDev);
+        up(leaf.name, leafDev);
+        return;
+      }
       up(
         u.spine,
-        `eth${sp}`,
+        spineDev,
         withLength(u.spineIp, u.subnet),
         u.spineIp6 && withLength(u.spineIp6, u.subnet6!),
       );
-      up(
-        leaf.name,
-        `eth${i + 1}`,
-        withLength(u.leafIp, u.subnet),
-        u.leafIp6 && withLength(u.leafIp6, u.subnet6!),
-      );
+      up(leaf.name, leafDev, withLength(u.leafIp, u.subnet), u.leafIp6 && withLength(u.leafIp6, u.subnet6!));
       owners.set(u.spineIp, u.spine).set(u.leafIp, leaf.name);
       if (u.spineIp6) owners.set(u.spineIp6, u.spine).set(u.leafIp6!, leaf.name);
     });

@@ -123,6 +123,8 @@ const labShape = z.strictObject({
   /** Lab name: part of every namespace name (rbl-<name>-<device>) and of the kind cluster. */
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, 'must be 1-12 lowercase letters or digits'),
   description: z.string().optional(),
+  /** Spine ↔ leaf links: addressed from the uplink subnets, or unnumbered (IPv6 link-local, RFC 8950). */
+  fabric: z.enum(['numbered', 'unnumbered']).default('numbered'),
   calico: z.strictObject({
     /** BGPConfiguration asNumber (nodes without their own AS). */
     'default-asn': asn.default(64512),
@@ -255,6 +257,8 @@ export interface LabService {
 export interface Lab {
   readonly name: string;
   readonly description?: string;
+  /** unnumbered: uplinks carry no addresses (subnets give router ids only); switches peer by interface. */
+  readonly fabric: 'numbered' | 'unnumbered';
   readonly calico: {
     readonly defaultAsn: number;
     readonly pool: string;
@@ -385,6 +389,7 @@ export function resolveLab(c: LabInput, issues: Issue[] = []): Lab {
   return {
     name: c.name,
     ...(c.description !== undefined && { description: c.description }),
+    fabric: c.fabric,
     calico: {
       defaultAsn: c.calico['default-asn'],
       pool: c.calico.pool,

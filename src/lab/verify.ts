@@ -6,9 +6,9 @@
  * leaf → spine → leaf. Each failure is one readable line.
  */
 import type { KernelRoute, Observations, SwitchObservation } from './observe.js';
-import type { Session, SessionEnd } from './peerings.js';
+import { interfaceRemote, type Session, type SessionEnd, uplinkPorts } from './peerings.js';
 import type { LabPlan } from './plan.js';
-import { type LabNode, labNodes } from './schema.js';
+import { type Lab, type LabNode, labNodes, type Uplink } from './schema.js';
 import {
   checkServiceCommunities,
   checkServiceReach,
@@ -40,7 +40,9 @@ export function endState(obs: Observations, end: SessionEnd, family: 4 | 6): str
   if (end.speaker === 'rackbgp') {
     const sw = obs.switches.find((s) => s.device === end.device);
     if (!sw?.neighbors) return sw?.error ?? 'not observed';
-    return sw.neighbors.find((n) => n.address === end.remote)?.state ?? 'not configured';
+    // An unnumbered end names its peer by interface (`%eth1`): the learned address has that zone.
+    const match = (a: string) => (end.remote.startsWith('%') ? a.endsWith(end.remote) : a === end.remote);
+    return sw.neighbors.find((n) => match(n.address))?.state ?? 'not configured';
   }
   const node = obs.nodes.find((n) => n.device === end.device && n.family === family);
   if (!node?.protocols) return node?.error ?? 'not observed';
@@ -94,12 +96,33 @@ function checkBlocks(p: LabPlan, obs: Observations): CheckResult {
 const inRib = (sw: SwitchObservation | undefined, prefix: string) =>
   sw?.rib?.some((r) => r.prefix === prefix && r.paths.length > 0) ?? false;
 
+/**
+ * The next hop a switch's kernel uses toward the far end of an uplink: its address, or on an
+ * unnumbered fabric the interface (`%eth1`: observe.ts writes a link-local IPv6 gateway of an
+ * IPv4 route so, RFC 8950).
+ */
+function uplinkHop(
+  lab: Lab,
+  ports: ReturnType<typeof uplinkPorts>,
+  u: Uplink,
+  toward: 'spine' | 'leaf',
+  f: 4 | 6,
+): string {
+  if (lab.fabric === 'unnumbered') {
+    const { spineDev, leafDev } = ports.get(u)!;
+    return interfaceRemote(toward === 'spine' ? leafDev : spineDev);
+  }
+  if (toward === 'spine') return f === 4 ? u.spineIp : u.spineIp6!;
+  return f === 4 ? u.leafIp : u.leafIp6!;
+}
+
 function checkFib(p: LabPlan, obs: Observations): CheckResult {
   const failures: string[] = [];
   const notes: string[] = [];
   let total = 0;
   let learnedNotInstalled = 0;
   const families: (4 | 6)[] = p.lab.calico.pool6 ? [4, 6] : [4];
+  const ports = uplinkPorts(p.lab);
   /** The route must exist, use only `allowed` next hops and all of `required` (the ECMP set). */
   const expect = (
     device: string,
@@ -131,11 +154,12 @@ function checkFib(p: LabPlan, obs: Observations): CheckResult {
         (e) => e.device === device && e.remote === remote && endState(obs, e, x.family) === 'Established',
       ),
     );
-  const named = (ips: readonly string[]) => ips.map((ip) => `${p.owners.get(ip)} ${ip}`).join(' + ');
+  const named = (ips: readonly string[]) =>
+    ips.map((ip) => `${p.owners.get(ip) ?? 'link'} ${ip}`).join(' + ');
   for (const f of families) {
     const ip = (n: LabNode) => (f === 4 ? n.ip : n.ip6!);
     for (const leaf of p.lab.leaves) {
-      const spineIps = leaf.uplinks.map((u) => (f === 4 ? u.spineIp : u.spineIp6!));
+      const spineIps = leaf.uplinks.map((u) => uplinkHop(p.lab, ports, u, 'spine', f));
       const liveSpines = spineIps.filter((s) => up(leaf.name, s));
       for (const rack of p.lab.racks) {
         // calico-node's BIRD sessions are multihop: toward the leaf each reflector sets next hop
@@ -173,7 +197,7 @@ function checkFib(p: LabPlan, obs: Observations): CheckResult {
         const leaf = p.lab.leaves.find((l) => l.name === rack.leaf)!;
         const u = leaf.uplinks.find((x) => x.spine === spine.name);
         if (!u) continue;
-        const via = [f === 4 ? u.leafIp : u.leafIp6!];
+        const via = [uplinkHop(p.lab, ports, u, 'leaf', f)];
         for (const n of rack.nodes) expect(spine.name, blockOf(n, f), via, via, named(via));
       }
   }

@@ -2,24 +2,32 @@
  * The live view of a running lab (`rackbgp lab web`): the plan's devices and sessions, fed by one
  * agent per switch (rackbgp's neighbors and journal, scenario-watch.ts) and BIRD's control socket
  * on every node (`show protocols` twice a second, `show route count`), plus each device's panel and
- * the hop-by-hop lookup over the namespaces' kernel FIBs (`ip -j route`). Reads only.
+ * the hop-by-hop lookup over the namespaces' kernel FIBs (`ip -j route`), and the outages scenario
+ * runs measured (web-scenarios.ts). Reads only.
  */
+import { type RibRoute, routesSection, type SummaryNeighbor, summarySection } from '../web/panels.js';
 import { type ForwardingEntry, queryAddress, type Walk, walk } from '../web/path-walk.js';
 import {
   ChangeHub,
   type DevicePanel,
   LookupError,
-  type PanelRow,
   type PanelSection,
   type ViewSource,
 } from '../web/serve.js';
 import { type Change, type DeviceView, type Topology, ViewModel } from '../web/view-model.js';
 import { run } from './netns.js';
-import { type KernelRoute, parseBirdProtocols, parseBirdRoutes, parseKernelRoutes } from './observe.js';
+import {
+  type KernelRoute,
+  linkLocalOwners,
+  parseBirdProtocols,
+  parseBirdRoutes,
+  parseKernelRoutes,
+} from './observe.js';
 import { API_PORT } from './peerings.js';
 import { CALI_GATEWAY, CALI_LINK_LOCAL, type LabPlan } from './plan.js';
 import { BirdControl, SwitchWatcher } from './scenario-watch.js';
 import { labNodes } from './schema.js';
+import { newScenarioReports, scenarioItems } from './web-scenarios.js';
 
 const BIRD_POLL_MS = 400;
 const COUNT_EVERY = 5;
@@ -102,6 +110,7 @@ export class LabView implements ViewSource {
   private readonly birds: Bird[] = [];
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly scenarios = new Set<string>();
 
   constructor(private readonly p: LabPlan) {
     this.model = new ViewModel(labTopology(p));
@@ -110,6 +119,11 @@ export class LabView implements ViewSource {
   /** Starts the agents and pollers. */
   start(): void {
     const emit = (c: Change[]) => this.hub.emit(c);
+    // Scenario runs (`lab scenario` leaves its report in the work directory): steps and outages.
+    this.every(2000, async () => {
+      for (const r of newScenarioReports(this.p.workDir, this.scenarios))
+        emit(scenarioItems(r).flatMap((item) => this.model.note(item)));
+    });
     for (const proc of this.p.processes) {
       if (proc.name === 'rackbgp') {
         const device = proc.device;
@@ -290,49 +304,14 @@ export class LabView implements ViewSource {
       const r = await w.request('GET', path);
       return r.status === 200 ? (JSON.parse(r.body) as T) : undefined;
     };
-    type N = {
-      address: string;
-      peerAs: number;
-      state: string;
-      prefixesReceived: number;
-      prefixesSent: number;
-      description?: string;
-    };
-    type R = {
-      prefix: string;
-      reason: string;
-      paths: { peer: string; nextHop?: string; best: boolean; multipath: boolean }[];
-    };
-    const [neighbors, routes] = await Promise.all([get<N[]>('/api/neighbors'), get<R[]>('/api/routes')]);
+    const [neighbors, routes] = await Promise.all([
+      get<SummaryNeighbor[]>('/api/neighbors'),
+      get<RibRoute[]>('/api/routes'),
+    ]);
     if (!neighbors) return [{ title: 'show summary', text: `rackbgp's API on ${w.device} does not answer` }];
-    const routeRows: PanelRow[] = (routes ?? []).map((r) => {
-      const set = r.paths.filter((x) => x.best || x.multipath);
-      return {
-        cells: [r.prefix, set.map((x) => x.nextHop ?? x.peer).join(' + '), String(r.paths.length), r.reason],
-        ecmp: [...new Set(set.flatMap((x) => this.owner(x.nextHop ?? x.peer) ?? []))],
-      };
-    });
     return [
-      {
-        title: 'show summary',
-        columns: ['neighbor', 'AS', 'state', 'pfx rcvd', 'pfx sent', 'description'],
-        rows: neighbors.map((n) => ({
-          cells: [
-            n.address,
-            String(n.peerAs),
-            n.state,
-            String(n.prefixesReceived),
-            String(n.prefixesSent),
-            n.description ?? '',
-          ],
-          ecmp: this.owner(n.address) ? [this.owner(n.address)!] : [],
-        })),
-      },
-      {
-        title: 'routes (Loc-RIB)',
-        columns: ['prefix', 'best (ECMP set)', 'paths', 'reason'],
-        rows: routeRows,
-      },
+      summarySection(neighbors, this.owner),
+      routesSection('routes (Loc-RIB)', routes ?? [], this.owner),
     ];
   }
 
@@ -351,10 +330,13 @@ export class LabView implements ViewSource {
       ),
     );
     const podNode = new Map(this.p.pods.map((x) => [x.device, x.node]));
+    // IPv6 next hops are often link-local (RFC 2545 §3): the lab did not plan those addresses.
+    const v6 = this.p.lab.calico.pool6 !== undefined || query.includes(':');
+    const owners = v6 ? new Map([...this.p.owners, ...(await linkLocalOwners(this.p))]) : this.p.owners;
     return walk(
       {
         tables,
-        owners: this.p.owners,
+        owners,
         gatewayOwner: (device, gw) =>
           gw === CALI_GATEWAY || gw === CALI_LINK_LOCAL ? podNode.get(device) : undefined,
       },

@@ -10,6 +10,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BgpService, NeighborView, PrefixCount, RibSummary } from '../api/service.js';
 import { errorName, familyName, IPV4_UNICAST, type OpenMessage } from '../wire/index.js';
+import { monitoringMetrics } from './monitoring-metrics.js';
 
 export const FSM_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
 
@@ -484,6 +485,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
   }
   grMetrics(service, series);
   bfdMetrics(service, series);
+  monitoringMetrics(service, series);
   // Observed as it happens (not on scrape): the time of each decision + export run.
   const processing = new Histogram({
     name: 'bgp_update_processing_seconds',

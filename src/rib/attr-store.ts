@@ -11,8 +11,12 @@ const CANONICAL = { fourOctetAs: true } as const;
 export function attrKey(a: RouteAttrs): string {
   const { nextHop, linkLocalNextHop, ...rest } = a;
   const enc = encodeAttributes(rest, CANONICAL);
-  return `${Buffer.from(enc.before).toString('latin1')}${Buffer.from(enc.after).toString('latin1')}|${nextHop ?? ''}|${linkLocalNextHop ?? ''}`;
+  return `${latin1(enc.before)}${latin1(enc.after)}|${nextHop ?? ''}|${linkLocalNextHop ?? ''}`;
 }
+
+/** The octets as a string, read in place (no copy). */
+const latin1 = (b: Uint8Array): string =>
+  b.length === 0 ? '' : Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');
 
 let stores = 0;
 

@@ -5,6 +5,7 @@
  */
 import { AttrStore } from './attr-store.js';
 import { type DecisionOptions, type Selection, Step, type StepCode, select } from './decision.js';
+import { PathPool, type PooledPath } from './path-pool.js';
 import type { PrefixKey } from './prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from './types.js';
 
@@ -33,14 +34,18 @@ export const forwardingPaths = (d: Dest): readonly Path[] =>
 export class LocRib {
   readonly store = new AttrStore();
   readonly tables: Record<4 | 6, Map<PrefixKey, Dest>> = { 4: new Map(), 6: new Map() };
+  /** Path objects shared by the prefixes holding them (no Path and no array per prefix). */
+  private readonly pool = new PathPool(this.store);
   /** Destinations whose paths changed since the last decide() (each once: `Dest.dirty`). */
   private dirty: Dest[] = [];
-  private nextTxId = 1;
   /** Paths held per peer and family, kept as counts so PfxRcd and max-prefix are O(1). */
   private readonly counts = new Map<PeerInfo, { 4: number; 6: number }>();
   /** The last peer counted and its counts (imports come in runs from one peer). */
   private lastCounted: PeerInfo | null = null;
   private lastCounts: { 4: number; 6: number } | null = null;
+  /** Peers gone whose paths are still being removed, a chunk per turn (beginFlush). */
+  private readonly gone = new Set<PeerInfo>();
+  private flushJobs: { peer: PeerInfo; tables: IterableIterator<Dest>[] }[] = [];
 
   /** Number of paths from `peer` in the RIB, in one family or both. */
   countOf(peer: PeerInfo, family?: 4 | 6): number {
@@ -52,6 +57,7 @@ export class LocRib {
   private count(peer: PeerInfo, family: 4 | 6, delta: number): void {
     let c = peer === this.lastCounted ? this.lastCounts : this.counts.get(peer);
     if (!c) {
+      if (this.gone.has(peer)) return; // its count went to 0 when it went
       c = { 4: 0, 6: 0 };
       this.counts.set(peer, c);
     }
@@ -91,12 +97,12 @@ export class LocRib {
     const set = isAttrSet(attrs) ? this.store.ref(attrs) : this.store.intern(attrs);
     let d = table.get(key);
     if (!d) {
-      // A new prefix: the paths array is made with its one element (an empty array grows to 17 slots).
-      const path: Path = { peer, pathId, txId: this.takeTxId(), attrs: set, stale: false };
+      // A new prefix: its paths array is the shared path's own one-element array.
+      const path = this.pool.take(peer, pathId, set, family);
       d = {
         family,
         key,
-        paths: [path],
+        paths: path.solo,
         best: null,
         multipath: NO_MULTIPATH,
         reason: 0,
@@ -116,19 +122,17 @@ export class LocRib {
         this.store.release(set);
         return;
       }
-      this.store.release(old.attrs);
-      d.paths[i] = { peer, pathId, txId: old.txId, attrs: set, stale: false };
+      const path = this.pool.take(peer, pathId, set, family);
+      this.pool.release(old);
+      if (d.paths.length === 1) d.paths = path.solo;
+      else d.paths[i] = path;
     } else {
-      d.paths.push({ peer, pathId, txId: this.takeTxId(), attrs: set, stale: false });
+      const path = this.pool.take(peer, pathId, set, family);
+      // A shared one-element array is never written: the second path makes the prefix its own.
+      d.paths = [...d.paths, path];
       this.count(peer, family, 1);
     }
     this.markDirty(d);
-  }
-
-  private takeTxId(): number {
-    const id = this.nextTxId;
-    this.nextTxId = (id % 0xffffffff) + 1;
-    return id;
   }
 
   withdraw(family: 4 | 6, key: PrefixKey, peer: PeerInfo, pathId: number): void {
@@ -136,42 +140,99 @@ export class LocRib {
     if (!d) return;
     const i = LocRib.indexOf(d.paths, peer, pathId);
     if (i < 0) return;
-    this.store.release(d.paths[i].attrs);
-    d.paths.splice(i, 1);
+    this.removeAt(d, i);
     this.count(peer, family, -1);
     this.markDirty(d);
   }
 
-  /** Removes the paths of `peer` (all, only stale ones, or one family's). */
+  /** Takes path `i` out of `d` (no count, no dirty mark). */
+  private removeAt(d: Dest, i: number): void {
+    const paths = d.paths;
+    this.pool.release(paths[i]);
+    if (paths.length === 1) d.paths = [];
+    else if (paths.length === 2) d.paths = (paths[1 - i] as PooledPath).solo;
+    else d.paths = paths.filter((_, j) => j !== i);
+  }
+
+  /** Removes the paths of `peer` (or its stale ones) from `d` and marks it dirty; returns how many. */
+  private removeFrom(d: Dest, peer: PeerInfo, onlyStale: boolean): number {
+    let removed = 0;
+    for (let i = d.paths.length - 1; i >= 0; i--) {
+      const p = d.paths[i];
+      if (p.peer !== peer || (onlyStale && !p.stale)) continue;
+      this.removeAt(d, i);
+      removed++;
+    }
+    if (removed) this.markDirty(d);
+    return removed;
+  }
+
+  /** Removes the paths of `peer` (all, only stale ones, or one family's) now; returns how many. */
   flushPeer(peer: PeerInfo, onlyStale = false, family?: 4 | 6): number {
     let n = 0;
     for (const f of family ? [family] : ([4, 6] as const)) {
       let removed = 0;
-      for (const d of this.tables[f].values()) {
-        const keep = d.paths.filter((p) => p.peer !== peer || (onlyStale && !p.stale));
-        if (keep.length === d.paths.length) continue;
-        for (const p of d.paths) if (!keep.includes(p)) this.store.release(p.attrs);
-        removed += d.paths.length - keep.length;
-        d.paths = keep;
-        this.markDirty(d);
-      }
+      for (const d of this.tables[f].values())
+        if (d.paths.length) removed += this.removeFrom(d, peer, onlyStale);
       this.count(peer, f, -removed);
       n += removed;
     }
     return n;
   }
 
+  /**
+   * A peer is gone: its paths leave the RIB over the next flushSome() calls (a chunk per turn, so a
+   * full table does not hold the event loop). Until then a destination decided loses them first, so
+   * they are never selected again; the peer counts 0 paths at once.
+   */
+  beginFlush(peer: PeerInfo): void {
+    if (this.gone.has(peer)) return;
+    this.counts.delete(peer);
+    if (this.lastCounted === peer) this.lastCounted = null;
+    this.gone.add(peer);
+    this.flushJobs.push({ peer, tables: [this.tables[4].values(), this.tables[6].values()] });
+  }
+
+  /** Paths of gone peers are still being removed. */
+  get flushing(): boolean {
+    return this.flushJobs.length > 0;
+  }
+
+  /** Continues beginFlush() over at most `max` destinations; true while work remains. */
+  flushSome(max: number): boolean {
+    let budget = max;
+    while (budget > 0 && this.flushJobs.length) {
+      const job = this.flushJobs[0];
+      const r = job.tables[0].next();
+      if (r.done) {
+        job.tables.shift();
+        if (job.tables.length === 0) {
+          this.flushJobs.shift();
+          this.gone.delete(job.peer);
+        }
+        continue;
+      }
+      budget--;
+      if (r.value.paths.length) this.removeFrom(r.value, job.peer, false);
+    }
+    return this.flushJobs.length > 0;
+  }
+
   /** Marks every path of `peer` (or one family's) stale (RFC 4724 §4.2, RFC 7313 §4), keeping them in use. */
   markStale(peer: PeerInfo, family?: 4 | 6): number {
     let n = 0;
+    // Paths are shared between prefixes: the ones marked by this call count in every prefix.
+    const marked = new Set<Path>();
     for (const table of family ? [this.tables[family]] : [this.tables[4], this.tables[6]]) {
       for (const d of table.values()) {
         for (const p of d.paths) {
-          if (p.peer === peer && !p.stale) {
+          if (p.peer !== peer) continue;
+          if (!p.stale) {
             p.stale = true;
-            n++;
-            this.markDirty(d);
-          }
+            marked.add(p);
+          } else if (!marked.has(p)) continue;
+          n++;
+          this.markDirty(d);
         }
       }
     }
@@ -196,6 +257,8 @@ export class LocRib {
       done = done.slice(0, max);
     }
     for (const d of done) {
+      // Paths of a peer gone are never selected, though beginFlush() has not reached them yet.
+      if (this.gone.size) for (const peer of this.gone) this.removeFrom(d, peer, false);
       d.dirty = false;
       if (d.paths.length === 1) {
         // The common case of a full table: one candidate, no selection object.

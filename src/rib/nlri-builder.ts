@@ -3,7 +3,8 @@ import { NlriList } from '../wire/index.js';
 import { type PrefixKey, writeKey } from './prefix-key.js';
 
 export class NlriBuilder {
-  private buf = new Uint8Array(1024);
+  /** Small at first: with distinct attribute sets most builders hold a few prefixes (grows ×2). */
+  private buf = new Uint8Array(64);
   private pos = 0;
   count = 0;
 

@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type http from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Walk } from './path-walk.js';
 import type { Change, Topology, ViewSnapshot } from './view-model.js';
@@ -50,12 +51,21 @@ const TYPES: Readonly<Record<string, string>> = {
 };
 const HEARTBEAT_MS = 15_000;
 
-/** The page's files, read once: name → [content type, bytes]. */
+/**
+ * The page's files, read once: name → [content type, bytes]. None when the folder is missing (a
+ * build that skipped copying it): the API still starts, and `/` says what is wrong.
+ */
 export function loadStatic(dir = STATIC_DIR): ReadonlyMap<string, readonly [string, Buffer]> {
   const files = new Map<string, readonly [string, Buffer]>();
-  for (const f of readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return files;
+  }
+  for (const f of names) {
     const type = TYPES[f.slice(f.lastIndexOf('.') + 1)];
-    if (type) files.set(f, [type, readFileSync(`${dir}${f}`)]);
+    if (type) files.set(f, [type, readFileSync(join(dir, f))]);
   }
   return files;
 }
@@ -80,6 +90,12 @@ export function handleView(
   const path = url.pathname;
   if (path === '/' || path.startsWith('/web/')) {
     const file = files.get(path === '/' ? 'index.html' : path.slice('/web/'.length));
+    if (!file && !files.size) {
+      json(res, 404, {
+        error: `the web view's files are missing from ${STATIC_DIR} (build with npm run build)`,
+      });
+      return true;
+    }
     if (!file) return false;
     res.writeHead(200, { 'content-type': file[0], 'cache-control': 'no-cache' });
     res.end(file[1]);

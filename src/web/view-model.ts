@@ -53,7 +53,7 @@ export interface SessionStateView {
   readonly ends: readonly [string | undefined, string | undefined];
 }
 
-export type TimelineKind = 'session' | 'fault' | 'daemon' | 'reload' | 'restart' | 'outage';
+export type TimelineKind = 'session' | 'fault' | 'daemon' | 'reload' | 'restart' | 'outage' | 'scenario';
 
 export interface TimelineItem {
   readonly t: number;
@@ -66,7 +66,9 @@ export interface TimelineItem {
 export type Change =
   | { readonly type: 'session'; readonly id: string; readonly state: SessionStateView }
   | { readonly type: 'count'; readonly device: string; readonly routes: number }
-  | { readonly type: 'timeline'; readonly item: TimelineItem };
+  | { readonly type: 'timeline'; readonly item: TimelineItem }
+  /** The topology itself changed (a neighbor added or removed): the page starts over. */
+  | { readonly type: 'reset' };
 
 export interface ViewSnapshot {
   readonly sessions: Readonly<Record<string, SessionStateView>>;

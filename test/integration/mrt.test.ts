@@ -126,7 +126,8 @@ describe.skipIf(skip)('MRT: bgpdump reads what rackbgp writes', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l).message?.type);
-    expect(types.filter((t) => t === 'open')).toHaveLength(4);
+    // Two per session, more when both sides dialled at once (RFC 4271 §6.8 collision).
+    expect(types.filter((t) => t === 'open').length).toBeGreaterThanOrEqual(4);
   });
 
   it('an unwritable file: mrt dump exits 2 naming it, a daemon with it does not start', async () => {

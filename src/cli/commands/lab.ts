@@ -30,6 +30,7 @@ import { runScenario, ScenarioRunError } from '../../lab/scenario-run.js';
 import type { Lab } from '../../lab/schema.js';
 import { observeServices } from '../../lab/services-observe.js';
 import { formatReport, type VerifyReport, verify } from '../../lab/verify.js';
+import { recordScenario } from '../../lab/web-scenarios.js';
 import { webCommand } from './lab-web.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -341,6 +342,11 @@ function scenarioCommand(): Command {
             settleMs: settle * 1000,
             log: opts.json ? undefined : (l) => process.stderr.write(`${l}\n`),
           });
+          try {
+            recordScenario(p.workDir, report); // for `lab web`'s timeline
+          } catch (e) {
+            process.stderr.write(`(the report is not kept for lab web: ${(e as Error).message})\n`);
+          }
           const text = formatScenarioReport(report);
           if (opts.report) {
             const { timelineSvg } = await import('../../lab/timeline-svg.js');

@@ -9,6 +9,7 @@ import { Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
 import { type ApiServer, startApi } from '../../api/http.js';
 import { BgpService } from '../../api/service.js';
+import { BmpFeed } from '../../bmp/feed.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
 import type { ReloadReport } from '../../core/reload.js';
 import { Speaker } from '../../core/speaker.js';
@@ -18,6 +19,7 @@ import { MrtRecorder } from '../../mrt/recorder.js';
 import { RealClock } from '../../util/clock.js';
 import { bindFailure, StartError } from '../../util/start-error.js';
 import { chooseLogFormat, prettyStream } from '../log-pretty.js';
+import { packageVersion } from '../version.js';
 
 export function runCommand(): Command {
   return new Command('run')
@@ -68,7 +70,7 @@ export function runCommand(): Command {
         const message = (e as Error).message;
         log.error({ err: message, ...(e instanceof StartError && { key: e.key }) }, 'cannot start');
         process.stderr.write(`rackbgp: cannot start: ${message}\n`);
-        stopMonitoring(service);
+        await stopMonitoring(service);
         await speaker.stop('rackbgp could not start');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(1);
@@ -89,7 +91,7 @@ export function runCommand(): Command {
         stopping = true;
         log.info({ signal }, 'shutting down');
         await speaker.stop('rackbgp shutting down');
-        stopMonitoring(service);
+        await stopMonitoring(service);
         log.info({ fibKept: speaker.config.fib && speaker.config['fib-keep-on-shutdown'] }, 'stopped');
         await Promise.all([api?.close(), metrics?.close()]);
         process.exit(0);
@@ -140,12 +142,23 @@ function startMonitoring(speaker: Speaker, log: Logger): BgpService['monitoring'
       'MRT recording',
     );
   }
-  return { ...(mrt && { mrt }), bmp: [] };
+  if (!config.bmp.length) return { ...(mrt && { mrt }), bmp: [] };
+  // An unreachable station is logged and retried with backoff; BGP starts regardless.
+  const feed = new BmpFeed(speaker, config.bmp, {
+    clock: new RealClock(),
+    log,
+    sysDescr: `rackbgp ${packageVersion()}`,
+  });
+  feed.start();
+  log.info({ stations: config.bmp.map((b) => `${b.address}:${b.port}`) }, 'BMP monitoring');
+  return { ...(mrt && { mrt }), bmp: feed.stations, stop: () => feed.stop() };
 }
 
-function stopMonitoring(service: BgpService): void {
-  service.monitoring.mrt?.stop();
+async function stopMonitoring(service: BgpService): Promise<void> {
+  const m = service.monitoring;
   service.monitoring = { bmp: [] };
+  m.mrt?.stop();
+  await m.stop?.();
 }
 
 /** Runs a bind of the `api` or `metrics` server; its failure becomes a StartError naming key and address. */

@@ -13,8 +13,14 @@ export function formatFib(summary: FibSummary, routes: readonly FibRouteView[] |
     return `FIB ${summary.enabled ? 'enabled' : 'disabled'} in the configuration; no FIB in this daemon${summary.enabled ? ' yet' : ' (fib: false)'}\n`;
   const count = (state: FibRouteView['state']) => routes.filter((r) => r.state === state).length;
   const leftover = count('leftover');
+  const how =
+    summary.state.method === 'netlink'
+      ? 'rtnetlink'
+      : summary.state.method === 'ip-batch'
+        ? 'ip -batch (fallback)'
+        : summary.state.method;
   const lines = [
-    `FIB: ${routes.length - leftover} routes wanted: ${count('installed')} installed, ${count('waiting')} waiting, ` +
+    `FIB via ${how}: ${routes.length - leftover} routes wanted: ${count('installed')} installed, ${count('waiting')} waiting, ` +
       `${count('refused')} refused by the kernel${leftover ? `; ${leftover} left by an earlier run` : ''}`,
   ];
   for (const r of routes) {

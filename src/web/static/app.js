@@ -55,7 +55,15 @@ function onSnapshot({ topology, state }) {
   if (view.selected) select(view.selected);
 }
 
+async function restart() {
+  const [topology, state] = await Promise.all(
+    ['topology', 'state'].map((what) => fetch(`/api/view/${what}`).then((r) => r.json())),
+  );
+  onSnapshot({ topology, state });
+}
+
 function onChanges(changes) {
+  if (changes.some((c) => c.type === 'reset')) return void restart();
   for (const c of changes) {
     if (c.type === 'session') {
       view.state.sessions[c.id] = c.state;

@@ -169,6 +169,7 @@ describe('show fib', () => {
         replace: { ok: 0, refused: 0 },
         delete: { ok: 0, refused: 0 },
       },
+      method: 'netlink',
     },
   };
   it('ip route lines: one next hop inline, ECMP on nexthop lines, the state and the kernel error', () => {
@@ -198,7 +199,7 @@ describe('show fib', () => {
         },
         { family: 6, prefix: 'fd01::/64', nextHops: [{ via: 'fe80::2', dev: 'eth0' }], state: 'leftover' },
       ]),
-    ).toBe(`FIB: 3 routes wanted: 1 installed, 1 waiting, 1 refused by the kernel; 1 left by an earlier run
+    ).toBe(`FIB via rtnetlink: 3 routes wanted: 1 installed, 1 waiting, 1 refused by the kernel; 1 left by an earlier run
 10.1.0.0/24 via 10.0.0.2 dev eth0  [installed]
 10.2.0.0/24  [waiting]
 \tnexthop via 10.0.0.2 dev eth0

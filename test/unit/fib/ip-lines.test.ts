@@ -79,7 +79,11 @@ describe('validateRoute', () => {
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
     expect(validateRoute({ ...single, family: 6 })).toMatch(/not IPv6/);
     expect(validateRoute({ ...single, nextHops: [] })).toBe('no next hop');
-    expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.256' }] })).toMatch(/not IPv4/);
+    // RFC 8950: an IPv4 route via an IPv6 gateway, link-local ones only with an interface.
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fd00::1' }] })).toBeNull();
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fe80::1' }] })).toMatch(/needs an interface/);
+    expect(validateRoute({ ...single, nextHops: [{ via: 'fe80::1', dev: 'eth1' }] })).toBeNull();
+    expect(validateRoute({ ...ecmp, nextHops: [{ via: '10.0.0.1' }] })).toMatch(/not IPv6/);
     expect(validateRoute({ ...single, nextHops: [{ via: '10.0.0.2', dev: 'a b' }] })).toMatch(
       /interface name/,
     );

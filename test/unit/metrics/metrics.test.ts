@@ -66,6 +66,7 @@ function fakeService(
     fib: () => fib,
     gracefulRestart: () => gracefulRestart,
     bfd: () => bfd,
+    monitoring: { bmp: [] },
   } as unknown as BgpService;
 }
 
@@ -126,6 +127,7 @@ describe('metrics', () => {
             replace: { ok: 1, refused: 0 },
             delete: { ok: 1, refused: 2 },
           },
+          method: 'netlink',
         },
       }),
       { defaultMetrics: false },
