@@ -83,7 +83,8 @@ export function applyReload(host: ReloadHost, next: Readonly<Config>): ReloadRep
   for (const c of diff.changed) {
     const n = byAddress.get(c.address);
     if (!n) continue;
-    applyChange(host, c, act, () => {
+    // An unnumbered neighbor (keyed by interface) changes its session at the learned address.
+    applyChange(host, { ...c, address: sessions.sessionAddress(c.address) }, act, () => {
       sessions.removePeer(c.address, changeMessage(c), CeaseSubcode.OTHER_CONFIGURATION_CHANGE);
       sessions.addNeighbor(n);
     });

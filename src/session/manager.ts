@@ -197,6 +197,11 @@ export class SessionManager {
     return peer;
   }
 
+  /** The session address of a configured neighbor's key: the learned one for an unnumbered neighbor. */
+  sessionAddress(key: string): string {
+    return this.links.addressOf(key) ?? key;
+  }
+
   /** Ends a neighbor's session: by address, or by interface for an unnumbered one. */
   removePeer(address: string, message: string, subcode?: number): void {
     if (this.links.remove(address, message)) return;

@@ -60,4 +60,23 @@ neighbors:
       15_000,
     );
   }, 40_000);
+
+  it('applies a reload to the interface neighbor at its learned address', async () => {
+    s.writeConfig(`router-id: 10.79.1.1
+asn: 65400
+fib: true
+listen: { address: "::", port: 179 }
+networks: [10.79.1.1/32]
+neighbors:
+  - { interface: to-r, asn: internal, shutdown: true }
+`);
+    s.signal('SIGHUP');
+    await waitFor(
+      'r sees the session go down',
+      async () => (await r.neighbor('fe80::2%to-s'))?.state !== 'Established',
+      15_000,
+    );
+    const mine = (await s.neighbors()).filter((n) => n.address.endsWith('%to-r'));
+    expect(mine.map((n) => n.state)).toEqual(['Idle']);
+  }, 30_000);
 });
