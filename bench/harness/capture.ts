@@ -64,7 +64,8 @@ export class SinkCapture {
   }
 
   /** Stops tcpdump and counts UPDATEs from `fromRealMs` (wall clock, as pcap timestamps are). */
-  async count(fromRealMs: number): Promise<UpdateCount> {
+  /** UPDATEs (not End-of-RIB) that began at or after `fromRealMs` (and before `toRealMs` when given). */
+  async count(fromRealMs: number, toRealMs = Number.POSITIVE_INFINITY): Promise<UpdateCount> {
     await sleep(300);
     const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
     this.child.kill('SIGINT');
@@ -95,7 +96,7 @@ export class SinkCapture {
           if (len < 19) break;
           while (k + 1 < starts.length && starts[k + 1] <= p) k++;
           // 23 octets: an UPDATE without withdrawn routes, attributes or NLRI (IPv4 End-of-RIB).
-          if (bytes[p + 18] === 2 && len > 23 && times[k] >= fromRealMs) {
+          if (bytes[p + 18] === 2 && len > 23 && times[k] >= fromRealMs && times[k] < toRealMs) {
             updates++;
             octets += len;
           }

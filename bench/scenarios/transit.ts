@@ -10,7 +10,7 @@ import { monoToReal, SinkCapture, type UpdateCount } from '../harness/capture.js
 import type { DutSpec } from '../harness/configs.js';
 import { BIN, type DutName, maxLoopDelay, type RunningDut, startBird, startDut } from '../harness/duts.js';
 import { BenchNet, nowMs } from '../harness/netns.js';
-import { sumCpu } from '../harness/proc.js';
+import { sumCpu, sumPeakRss } from '../harness/proc.js';
 import type { DutResult } from '../harness/report.js';
 import {
   cpuBefore,
@@ -124,22 +124,30 @@ export async function transitRun(
       ? { fromMs: phase.countFrom, toMs: phase.countFrom + phase.seconds * 1000 }
       : { fromMs: t0, toMs: t1 };
     const cpuAfter = sumCpu(dut.pids);
+    const rssAfter = sumPeakRss(dut.pids);
     const down = peerDown ? await generatorDown(dut, gen, ctl, routes, o) : undefined;
     if (down) gen = undefined;
+    const peakAfterDown = down && sumPeakRss(dut.pids);
     const end = await finishDut(dut, phase ? phase.start : before, profDir, window, cpuAfter);
     const downDelay = down && dut.loopProbe !== undefined ? maxLoopDelay(dut.loopProbe, down) : undefined;
     const downNote = down && [
       `generator down (TCP closed) with ${routes.toLocaleString('en-US')} routes: sink at 0 after ` +
         `${((down.toMs - down.fromMs) / 1000).toFixed(2)} s` +
-        (downDelay === undefined ? '' : `, max loop delay ${downDelay.toFixed(0)} ms`),
+        (downDelay === undefined ? '' : `, max loop delay ${downDelay.toFixed(0)} ms`) +
+        `, peak RSS ${peakAfterDown?.toFixed(1)} MiB after it`,
     ];
-    const count: UpdateCount = await capture.count(monoToReal(phase ? phase.countFrom : t0) - 5);
+    // The table's UPDATEs and peak RSS are the transit's (or the phase's), not the generator-down's.
+    const count: UpdateCount = await capture.count(
+      monoToReal(phase ? phase.countFrom : t0) - 5,
+      down ? monoToReal(down.fromMs) : undefined,
+    );
     return {
       dut: dutName,
       ok: true,
       seconds: phase ? phase.seconds : transitSeconds,
       routes: phase ? phase.routes : routes,
       ...end,
+      ...(down && { peakRssMiB: rssAfter }),
       updatesToSink: count.updates,
       updateOctets: count.octets,
       captureMissing: count.missing,
