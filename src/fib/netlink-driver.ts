@@ -56,8 +56,10 @@ export interface NetlinkFibOptions {
    * replace be one atomic NLM_F_REPLACE; absent, every replace is our delete + an exclusive add.
    */
   readonly occupied?: (family: 4 | 6, prefix: string, metric: number) => boolean;
-  /** Changes sent per event-loop turn; default 4,000 (~15-30 ms of kernel work). */
+  /** Most changes sent per event-loop turn; default 4,000 (~15-30 ms of kernel work on a quiet host). */
   readonly perTurn?: number;
+  /** A turn also ends once it has taken this long (a loaded host); default 10 ms. */
+  readonly turnMs?: number;
 }
 
 /** What a sent message answers for: its change, or null when its failure does not count. */
@@ -154,6 +156,8 @@ export class NetlinkFib implements FibPort {
 
   private async applyNow(changes: readonly FibChange[]): Promise<FibApplyResult> {
     const perTurn = Math.max(1, this.options.perTurn ?? 4000);
+    const turnMs = this.options.turnMs ?? 10;
+    let turn = { start: performance.now(), sent: 0 };
     if (this.needsLinks(changes)) await this.readLinks();
     const b: Batch = { base: this.seq, owners: [], got: 0, failed: [] };
     let used = 0;
@@ -169,9 +173,11 @@ export class NetlinkFib implements FibPort {
       b.owners.push(owner);
     };
     for (let i = 0; i < changes.length; i++) {
-      if (i > 0 && i % perTurn === 0) {
+      // Other work (sessions, timers) gets the loop between turns.
+      if (++turn.sent > perTurn || (turn.sent % 256 === 0 && performance.now() - turn.start > turnMs)) {
         await flush();
         await new Promise((resolve) => setImmediate(resolve));
+        turn = { start: performance.now(), sent: 1 };
       }
       const c = changes[i];
       const msg = this.toRoute(c);

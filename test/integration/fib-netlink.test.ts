@@ -112,6 +112,27 @@ describe.skipIf(skip)('NetlinkFib in a namespace', () => {
     expect(await kernel(4)).toEqual([]);
   });
 
+  it('gives the event loop a turn between slices, and maps each of 1,000 refusals to its change', async () => {
+    const f = open({ perTurn: 100 });
+    let done = false;
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const gone = routes(['10.70.1.2', '10.70.2.2']).map((r) => ({
+      op: 'delete' as const,
+      family: 4 as const,
+      prefix: r.prefix,
+    }));
+    const res = await f.apply(gone);
+    done = true;
+    expect(res.failed.map((x) => x.change)).toEqual(gone);
+    expect(new Set(res.failed.map((x) => x.error))).toEqual(new Set(['No such process']));
+    expect(turns).toBeGreaterThanOrEqual(9);
+  });
+
   it('IPv6 link-local ECMP, IPv4 via IPv6 (RFC 8950), and refusals read from the ACKs without stopping the batch', async () => {
     const f = open();
     const lla = (await net.sh('a', 'ip -6 -j addr show dev eth1 scope link')).match(

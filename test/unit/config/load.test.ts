@@ -49,6 +49,15 @@ neighbors:
     ]);
   });
 
+  it('fib-method: auto by default, netlink or ip-batch, anything else named with its line', () => {
+    const base = 'router-id: 10.0.0.1\nasn: 65001\nneighbors: []\n';
+    expect(parseConfig(base, 'rack.yaml')['fib-method']).toBe('auto');
+    expect(parseConfig(`${base}fib-method: ip-batch\n`, 'rack.yaml')['fib-method']).toBe('ip-batch');
+    const errs = errorsOf(`${base}fib-method: zebra\n`);
+    expect(errs).toHaveLength(1);
+    expect(errs[0]).toMatch(/^rack\.yaml:4:13: fib-method: .*auto.*netlink.*ip-batch/);
+  });
+
   it('names the line of a bad value and of a missing key', () => {
     const errs = errorsOf(`router-id: 10.0.0.300
 asn: 65001
