@@ -24,13 +24,13 @@ function match(path: string): { neighbor: string; id?: string } | null {
 }
 
 const known = (speaker: Speaker, neighbor: string) =>
-  neighbor === ANY_NEIGHBOR || speaker.sessions.peers.has(neighbor);
+  neighbor === ANY_NEIGHBOR || speaker.hasNeighbor(neighbor);
 
 export function faultGet(speaker: Speaker, path: string): Answer | undefined {
   const m = match(path);
   if (!m || m.id !== undefined) return undefined;
   if (!known(speaker, m.neighbor)) return [404, { error: `no neighbor ${m.neighbor}` }];
-  return [200, speaker.faults.list(m.neighbor === ANY_NEIGHBOR ? undefined : m.neighbor)];
+  return [200, speaker.faultList(m.neighbor === ANY_NEIGHBOR ? undefined : m.neighbor)];
 }
 
 const durationField = (v: unknown) => typeof v === 'string' || typeof v === 'number';
@@ -60,7 +60,7 @@ export function faultDelete(speaker: Speaker, path: string): Answer {
   if (!Number.isInteger(id) || id < 1)
     return [400, { error: `fault id must be a positive integer, not '${m.id}'` }];
   if (!known(speaker, m.neighbor)) return [404, { error: `no neighbor ${m.neighbor}` }];
-  const ok = speaker.faults.cancel(id, m.neighbor === ANY_NEIGHBOR ? undefined : m.neighbor);
+  const ok = speaker.cancelFault(id, m.neighbor === ANY_NEIGHBOR ? undefined : m.neighbor);
   return ok
     ? [200, { id, cancelled: true }]
     : [404, { error: `no active or pending fault ${id} on ${m.neighbor}` }];

@@ -48,7 +48,7 @@ export async function startApi(service: BgpService, o: ApiOptions): Promise<ApiS
     const url = new URL(req.url ?? '/', 'http://api');
     if (handleView(viewOf, files, req, res, url)) return;
     if (req.method === 'GET' && url.pathname === '/api/events/stream')
-      return streamEvents(service.speaker.journal, req, res, url);
+      return streamEvents(service.journal, req, res, url);
     if (req.method === 'GET') return reply(...get(service, url));
     if (req.method !== 'POST' && req.method !== 'DELETE') return reply(405, { error: 'method not allowed' });
     if (token ? !bearerMatches(req.headers.authorization, token) : !isLoopback(o.address))
@@ -85,7 +85,7 @@ const yes = (v: string | null) => v === '1' || v === 'true';
 function read(service: BgpService, url: URL): Answer {
   const path = url.pathname;
   const q = url.searchParams;
-  const journal = journalRead(service.speaker.journal, url);
+  const journal = journalRead(service.journal, url);
   if (journal) return journal;
   if (path === '/api/status') return [200, service.status()];
   if (path === '/api/neighbors')
@@ -125,7 +125,7 @@ function read(service: BgpService, url: URL): Answer {
   const fault = faultGet(service.speaker, path) ?? monitoringGet(service.monitoring, path);
   if (fault) return fault;
   if (path === '/api/sessions/stats')
-    return [200, { unknownConnections: service.speaker.sessions.stats.unknownConnections }];
+    return [200, { unknownConnections: service.speaker.unknownConnections }];
   return [404, { error: `no route GET ${path}` }];
 }
 

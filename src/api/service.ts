@@ -7,20 +7,13 @@
 
 import type { BfdStatus } from '../bfd/manager.js';
 import { ConfigError } from '../config/load.js';
-import type { Config } from '../config/schema.js';
+import type { Config, SessionSettings } from '../config/schema.js';
+import type { JournalWiring } from '../core/journal-wiring.js';
 import { type ReloadReport, rejected } from '../core/reload.js';
-import { comparePrefixText, parseRouteQuery, selectRoutes } from '../core/route-query.js';
-import {
-  type AdjRibRouteSnapshot,
-  type NeighborSnapshot,
-  type PathSnapshot,
-  type RouteSnapshot,
-  routeSnapshot,
-} from '../core/snapshot.js';
+import { comparePrefixText, parseRouteQuery } from '../core/route-query.js';
+import type { AdjRibRouteSnapshot, NeighborSnapshot, PathSnapshot, RouteSnapshot } from '../core/snapshot.js';
 import type { Speaker } from '../core/speaker.js';
 import type { FibNextHop, FibStats } from '../fib/index.js';
-import { keepaliveSeconds } from '../session/fsm.js';
-import { SESSION_DEFAULTS } from '../session/neighbor-config.js';
 import { ipFamily } from '../util/ip.js';
 import { messageToJson, type OpenMessage } from '../wire/index.js';
 import type { Monitoring } from './monitoring-routes.js';
@@ -197,6 +190,40 @@ export class BgpService {
 
   // ---- snapshots ----
 
+  /** The event journal (undefined with `journal: { size: 0 }`). */
+  get journal(): JournalWiring | undefined {
+    return this.speaker.journal;
+  }
+
+  /** A neighbor's settings (defaults applied); undefined for an unknown address. */
+  settings(address: string): SessionSettings | undefined {
+    return this.speaker.neighborSession(address)?.settings;
+  }
+
+  /** The OPEN we send a neighbor; undefined for an unknown address. */
+  localOpen(address: string): OpenMessage | undefined {
+    return this.speaker.neighborSession(address)?.localOpen;
+  }
+
+  /** Connections closed before OPEN because their source is not a neighbor. */
+  unknownConnections(): number {
+    return this.speaker.unknownConnections;
+  }
+
+  /** Kernel FIB routes per state; undefined with fib: false. */
+  fibRouteStates(): Record<'installed' | 'waiting' | 'refused' | 'leftover', number> | undefined {
+    const routes = this.speaker.fibRoutes();
+    if (!routes) return undefined;
+    const counts = { installed: 0, waiting: 0, refused: 0, leftover: 0 };
+    for (const r of routes) counts[r.state]++;
+    return counts;
+  }
+
+  /** Told the duration of each decision + export run, as it happens (not on scrape). */
+  onFlush(fn: (seconds: number) => void): void {
+    this.speaker.on('flush', (f) => fn(f.seconds));
+  }
+
   /** Who we are, for headers (`show summary`). */
   status(): SpeakerStatus {
     const n = this.speaker.neighbors();
@@ -213,7 +240,7 @@ export class BgpService {
   neighbors(): NeighborView[] {
     const now = Date.now();
     return this.speaker.neighbors().map((n) => {
-      const settings = this.speaker.sessions.settingsOf(n.address);
+      const settings = this.speaker.neighborSession(n.address)?.settings ?? {};
       const description = settings.description;
       const at = n.counters.lastTransitionAt;
       const counts = this.speaker.prefixCounts(n.address);
@@ -235,32 +262,29 @@ export class BgpService {
 
   private detailOf(view: NeighborView): NeighborDetail | undefined {
     const address = view.address;
-    const peer = this.speaker.sessions.peers.get(address);
-    if (!peer) return undefined;
-    const s = this.speaker.sessions.settingsOf(address);
-    const holdTime = s['hold-time'] ?? SESSION_DEFAULTS.holdTime;
+    const session = this.speaker.neighborSession(address);
+    if (!session) return undefined;
+    const s = session.settings;
+    const holdTime = session.holdTime;
     const caps = (open: OpenMessage | undefined) =>
       open ? ((messageToJson(open) as { capabilities?: unknown[] }).capabilities ?? []) : [];
-    const params = peer.params;
+    const params = session.params;
     return {
       ...view,
       ...(params && {
-        effective: {
-          holdTime: params.holdTime,
-          keepaliveTime: keepaliveSeconds(peer.config, params.holdTime),
-        },
+        effective: { holdTime: params.holdTime, keepaliveTime: session.keepaliveTime ?? 0 },
       }),
       configured: {
         holdTime,
         keepaliveTime: s['keepalive-time'] ?? Math.floor(holdTime / 3),
-        connectRetryTime: s['connect-retry-time'] ?? SESSION_DEFAULTS.connectRetryTime,
+        connectRetryTime: session.connectRetryTime,
         passive: s.passive ?? false,
         port: s.port ?? 179,
         ...(s['source-address'] && { sourceAddress: s['source-address'] }),
         import: s.import ?? [],
         export: s.export ?? [],
       },
-      capabilities: { advertised: caps(peer.config.localOpen), received: caps(peer.remoteOpen) },
+      capabilities: { advertised: caps(session.localOpen), received: caps(session.remoteOpen) },
       endOfRib: {
         received: view.state === 'Established' ? { ...(this.eorReceived.get(address) ?? {}) } : {},
         sent: this.speaker.initialTableSent(address),
@@ -279,7 +303,7 @@ export class BgpService {
     if (filter.prefix !== undefined) {
       const q = parseRouteQuery(filter.prefix, filter.longer);
       if ('error' in q) throw new QueryError(q.error, 400);
-      all = selectRoutes(this.speaker.routing.rib, q.query).map(routeSnapshot);
+      all = this.speaker.routesMatching(q.query);
     } else if (filter.longer) throw new QueryError('--longer needs a prefix', 400);
     else all = this.speaker.routes();
     if (filter.family) all = all.filter((r) => r.family === filter.family);
@@ -293,25 +317,11 @@ export class BgpService {
   }
 
   ribSummary(): RibSummary {
-    const families = ([4, 6] as const).map((f): FamilySummary => {
-      let paths = 0;
-      let best = 0;
-      let multipath = 0;
-      const table = this.speaker.routing.rib.tables[f];
-      for (const d of table.values()) {
-        paths += d.paths.length;
-        if (d.best) best++;
-        if (d.multipath.length > 1) multipath++;
-      }
-      return { family: familyLabel(f), prefixes: table.size, paths, best, multipath };
-    });
+    const { families, ...counts } = this.speaker.ribCounts();
     const mem = process.memoryUsage();
     return {
-      families,
-      attributeSets: this.speaker.routing.rib.store.size,
-      exportedAttributeSets: this.speaker.routing.exportedAttributeSets,
-      updateGroups: this.speaker.routing.groupSizes,
-      sharedUpdates: this.speaker.routing.sharedUpdates,
+      families: ([4, 6] as const).map((f): FamilySummary => ({ family: familyLabel(f), ...families[f] })),
+      ...counts,
       memory: { rss: mem.rss, heapUsed: mem.heapUsed },
     };
   }
@@ -329,7 +339,7 @@ export class BgpService {
    */
   receivedRoutes(address: string): AdjRibView {
     const n = this.knownNeighbor(address);
-    const kept = this.speaker.sessions.settingsOf(address)['soft-reconfiguration-inbound'] ?? false;
+    const kept = this.speaker.neighborSession(address)?.settings['soft-reconfiguration-inbound'] ?? false;
     const routes = this.speaker.receivedRoutes(address);
     if (!kept || routes === null)
       throw new QueryError(
@@ -377,41 +387,37 @@ export class BgpService {
 
   /** Cease/Administrative Reset (RFC 4486 §4, 6/4) with an optional RFC 8203 message, then start again. */
   reset(address: string, message = ''): ActionResult {
-    const peer = this.speaker.sessions.peers.get(address);
-    if (!peer) return unknown(address);
-    if (!peer.enabled)
+    const session = this.speaker.neighborSession(address);
+    if (!session) return unknown(address);
+    if (!session.enabled)
       return { ok: false, status: 409, message: `${address}: administratively down; enable it` };
-    peer.reset(message);
+    this.speaker.neighborAction(address, { kind: 'reset', message });
     return done(`${address}: reset`);
   }
 
   /** Cease/Administrative Shutdown (6/2) with an RFC 8203 message; stays down until enabled. */
   shutdown(address: string, message = ''): ActionResult {
-    const peer = this.speaker.sessions.peers.get(address);
-    if (!peer) return unknown(address);
-    peer.stop(message);
+    if (!this.speaker.neighborAction(address, { kind: 'shutdown', message })) return unknown(address);
     return done(`${address}: shut down`);
   }
 
   enable(address: string): ActionResult {
-    const peer = this.speaker.sessions.peers.get(address);
-    if (!peer) return unknown(address);
-    if (peer.enabled) return { ok: true, status: 200, message: `${address}: already enabled` };
-    peer.start();
+    const session = this.speaker.neighborSession(address);
+    if (!session) return unknown(address);
+    if (session.enabled) return { ok: true, status: 200, message: `${address}: already enabled` };
+    this.speaker.neighborAction(address, { kind: 'enable' });
     return done(`${address}: enabled`);
   }
 
   /** Packet tracing of one neighbor: every message sent and received logged at info as JSON. */
   trace(address: string, enabled: boolean): ActionResult {
-    const peer = this.speaker.sessions.peers.get(address);
-    if (!peer) return unknown(address);
-    peer.trace = enabled;
+    if (!this.speaker.neighborAction(address, { kind: 'trace', on: enabled })) return unknown(address);
     return done(`${address}: packet tracing ${enabled ? 'on' : 'off'}`);
   }
 
   /** Soft refresh: `in` sends ROUTE-REFRESH (RFC 2918), `out` re-sends the Adj-RIB-Out. */
   refresh(address: string, direction: 'in' | 'out' | 'both' = 'both'): ActionResult {
-    if (!this.speaker.sessions.peers.has(address)) return unknown(address);
+    if (!this.speaker.hasNeighbor(address)) return unknown(address);
     const dirs = direction === 'both' ? (['in', 'out'] as const) : [direction];
     for (const d of dirs) {
       if (!this.speaker.softRefresh(address, d))
@@ -454,8 +460,8 @@ export class BgpService {
     }
     return {
       restarting: s.restartDeferral() ?? null,
-      helper: { neighbors, totals: s.gracefulRestart.totals },
-      enhancedRefresh: s.refreshIn.totals,
+      helper: { neighbors, totals: s.restartTotals().helper },
+      enhancedRefresh: s.restartTotals().enhancedRefresh,
     };
   }
 

@@ -21,7 +21,7 @@ export class DaemonView implements ViewSource {
 
   constructor(private readonly service: BgpService) {
     this.model = new ViewModel(this.buildTopology());
-    this.cursor = this.service.speaker.journal?.journal.oldest ?? 0;
+    this.cursor = this.service.journal?.journal.oldest ?? 0;
     this.refresh();
   }
 
@@ -88,7 +88,7 @@ export class DaemonView implements ViewSource {
         neighbors.map((n) => [n.address, n.state] as const),
       ),
     );
-    const j = this.service.speaker.journal;
+    const j = this.service.journal;
     if (j) {
       for (const e of j.journal.query({ since: this.cursor, limit: 10_000 })) {
         if (!e.type.startsWith('route-') && !e.type.startsWith('fib-') && e.type !== 'best-change')
@@ -111,7 +111,7 @@ export class DaemonView implements ViewSource {
     if (!this.hub.size) {
       this.timer = setInterval(() => this.hub.emit(this.refresh()), POLL_MS);
       this.timer.unref();
-      this.unjournal = this.service.speaker.journal?.journal.subscribe(() => this.hub.emit(this.refresh()));
+      this.unjournal = this.service.journal?.journal.subscribe(() => this.hub.emit(this.refresh()));
     }
     return this.hub.add(listener, () => {
       clearInterval(this.timer);

@@ -33,8 +33,27 @@ export function originateNetworks(routing: RoutingEngine, networks: Config['netw
 /** `redistribute: { connected }`: the connected subnets originated now, kept in step with the interfaces. */
 export class ConnectedRoutes {
   private origins = new Map<string, { family: 4 | 6; key: PrefixKey }>();
+  /** Where the connected subnets come from once the FIB runs (fib: true). */
+  private source: { connected(): Iterable<{ prefix: string; dev: string }> } | undefined;
 
-  constructor(private readonly routing: RoutingEngine) {}
+  constructor(
+    private readonly routing: RoutingEngine,
+    /** The config's `redistribute.connected` (read at each sync: a reload may change it). */
+    private readonly wanted: () => readonly string[],
+  ) {}
+
+  /** Redistribution starts from `source` (the resolver's connected prefixes) and follows resync(). */
+  follow(source: { connected(): Iterable<{ prefix: string; dev: string }> }): void {
+    this.source = source;
+    this.resync();
+  }
+
+  /** Interfaces or addresses changed: originate what now matches, withdraw what no longer does. */
+  resync(): void {
+    const wanted = this.wanted();
+    if (!this.source || !wanted.length) return;
+    this.sync(wanted, this.source.connected());
+  }
 
   /** Originates the matching subnets of `connected` not yet originated; withdraws those gone. */
   sync(wanted: readonly string[], connected: Iterable<{ prefix: string; dev: string }>): void {

@@ -4,11 +4,12 @@
  * computed once per set and family: a full table to a filtered peer costs one evaluation per
  * attribute set, not one per prefix.
  */
-import { type CompiledPolicy, evaluateChain, type PolicyRoute } from '../policy/index.js';
+import { type CompiledPolicy, evaluateChain } from '../policy/index.js';
 import type { AttrStore } from '../rib/attr-store.js';
 import { selfNextHop } from '../rib/export-rules.js';
-import { keyLength, keyToText, type PrefixKey, writeKey } from '../rib/prefix-key.js';
-import type { AttrSet, PeerInfo, RouteAttrs } from '../rib/types.js';
+import type { PrefixKey } from '../rib/prefix-key.js';
+import type { AttrSet, PeerInfo } from '../rib/types.js';
+import { policyRoute, withNextHop } from './policy-route.js';
 
 export class ExportFilter {
   /** Input set → output set (null: rejected); absent when the chain reads the prefix. */
@@ -52,30 +53,4 @@ export class ExportFilter {
     this.store.release(set);
     return this.store.intern(out);
   }
-}
-
-/** What a policy sees of a RIB prefix; the text form is made only if a condition asks for it. */
-export function policyRoute(family: 4 | 6, key: PrefixKey, attrs: RouteAttrs, peer: PeerInfo): PolicyRoute {
-  const prefixLength = keyLength(key);
-  const bytes = new Uint8Array(17);
-  writeKey(key, bytes, 0);
-  let text: string | undefined;
-  return {
-    family,
-    get prefix() {
-      text ??= keyToText(family, key);
-      return text;
-    },
-    prefixBytes: bytes.subarray(1, 1 + ((prefixLength + 7) >> 3)),
-    prefixLength,
-    attrs,
-    peer,
-  };
-}
-
-/** `next-hop: self`: our address on the session, with our link-local one where we have one. */
-export function withNextHop(a: RouteAttrs, self: string | undefined, selfLinkLocal?: string): RouteAttrs {
-  if (self === undefined) return a;
-  const { linkLocalNextHop: _ll, ...rest } = a;
-  return { ...rest, nextHop: self, ...(selfLinkLocal !== undefined && { linkLocalNextHop: selfLinkLocal }) };
 }

@@ -1,14 +1,12 @@
 /**
- * Who shares an update group (out-group.ts) and a peer's place in one: the key is everything a
- * peer's export depends on but its identity and session address (patched per member), so peers
- * with equal keys are sent the same UPDATEs.
+ * Who shares an update group (out-group.ts): the key is everything a peer's export depends on but
+ * its identity and session address (patched per member), so peers with equal keys are sent the
+ * same UPDATEs. A member's place and progress in its group: group-sync.ts.
  */
 import type { CompiledPolicy } from '../policy/index.js';
 import type { ExportOptions } from '../rib/export-rules.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { SessionParams } from '../wire/index.js';
-import { SelfAddresses } from './next-hop-patch.js';
-import type { BatchMember, PeerSender } from './out-batch.js';
 
 /** What a group's export depends on besides the member's identity and addresses. */
 export interface GroupSettings {
@@ -23,19 +21,28 @@ export interface GroupSettings {
   readonly advertisementInterval: number;
 }
 
-const policyIds = new WeakMap<CompiledPolicy, number>();
-let nextPolicyId = 1;
-const policyId = (p: CompiledPolicy): number => {
-  let id = policyIds.get(p);
-  if (id === undefined) {
-    id = nextPolicyId++;
-    policyIds.set(p, id);
+/** Small numbers for compiled policies, by identity (the engine's own: no module state). */
+export class PolicyIds {
+  private readonly ids = new WeakMap<CompiledPolicy, number>();
+  private next = 1;
+
+  of(p: CompiledPolicy): number {
+    let id = this.ids.get(p);
+    if (id === undefined) {
+      id = this.next++;
+      this.ids.set(p, id);
+    }
+    return id;
   }
-  return id;
-};
+}
 
 /** The key peers with one outbound treatment share, or null when this peer's export is its own. */
-export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings): string | null {
+export function groupKey(
+  info: PeerInfo,
+  params: SessionParams,
+  s: GroupSettings,
+  policies: PolicyIds,
+): string | null {
   if (s.advertisementInterval > 0 || s.exportPolicy.some((p) => p.readsPeer)) return null;
   return JSON.stringify([
     // One subnet per group where third-party next hops are possible (our address on it); on a
@@ -57,36 +64,10 @@ export function groupKey(info: PeerInfo, params: SessionParams, s: GroupSettings
     s.exportOptions.nextHopSelf,
     s.exportOptions.nextHopKeep,
     s.blockExport,
-    s.exportPolicy.map(policyId),
+    s.exportPolicy.map((p) => policies.of(p)),
   ]);
 }
 
 /** eBGP toward a neighbor one hop away: a next hop on its subnet is passed on (RFC 4271 §5.1.3). */
 const keepsThirdParty = (info: PeerInfo, s: GroupSettings) =>
   !info.ibgp && info.directlyConnected && !s.exportOptions.nextHopKeep;
-
-/** A peer's place in its group. */
-export class Member implements BatchMember {
-  readonly id: number;
-  readonly self: SelfAddresses;
-  /** This member alone (a group change it is left out of). */
-  readonly alone: readonly Member[] = [this];
-  /** The group it is in (compared by identity only: no import back to out-group.ts). */
-  group: object | null = null;
-  /** Its table was asked for (the session's coalesce is over). */
-  active = false;
-  /** Among the group's receivers: its table is on the way or sent. */
-  receiving = false;
-  /** Its initial table and End-of-RIB have not gone out yet. */
-  syncing = true;
-  closed = false;
-
-  constructor(
-    readonly info: PeerInfo,
-    readonly params: SessionParams,
-    readonly sender: PeerSender,
-  ) {
-    this.id = info.id;
-    this.self = new SelfAddresses(info.localAddress4, info.localAddress6);
-  }
-}

@@ -2,7 +2,7 @@
  * Update groups (FRR's term, BIRD's shared export tables): peers with the same outbound treatment
  * share one Adj-RIB-Out and one export computation, and each change is packed into UPDATEs once
  * for all of them (out-batch.ts), with next hop self patched in per member (next-hop-patch.ts).
- * Who shares a group: group-member.ts.
+ * Who shares a group: group-member.ts; who is in it and when each gets its table: group-sync.ts.
  * A member's own routes are never sent back to it (a Hidden entry names the member it came from).
  * Toward eBGP neighbors one hop away a next hop on their subnet is passed on (RFC 4271 §5.1.3), so
  * their groups are per session address (one subnet): the third-party choice is the group's. A peer
@@ -15,10 +15,12 @@ import type { Dest, LocRib } from '../rib/loc-rib.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import type { Clock } from '../util/clock.js';
+import type { TurnScheduler } from '../util/turns.js';
 import type { SessionParams } from '../wire/index.js';
 import { AdvertisementTimer } from './advertisement-timer.js';
 import { ExportFilter } from './export-filter.js';
-import type { GroupSettings, Member } from './group-member.js';
+import type { GroupSettings } from './group-member.js';
+import { GroupSync, type Member, type MemberState } from './group-sync.js';
 import { SELF4, SELF6 } from './next-hop-patch.js';
 import { OutBatch } from './out-batch.js';
 
@@ -33,6 +35,7 @@ export interface GroupContext {
   readonly candidates: (d: Dest, send: 'all' | number) => Path[];
   readonly syncChunk: number;
   readonly clock: Clock;
+  readonly turns: TurnScheduler;
   /** Told how many UPDATEs went out without being packed again. */
   readonly shared: (messages: number) => void;
 }
@@ -56,9 +59,8 @@ const visibleTo = (s: Slot | undefined, m: Member): AttrSet | null =>
 export class OutGroup {
   /** The Adj-RIB-Out: prefix → slot, or with ADD-PATH path id → slot. */
   readonly out: Record<4 | 6, Map<PrefixKey, Entry>> = { 4: new Map(), 6: new Map() };
-  /** Peers assigned to the group (coalescing ones too: their routes are hidden from them). */
-  readonly members = new Map<PeerInfo, Member>();
-  private receivers: Member[] = [];
+  /** Members (coalescing ones too: their routes are hidden from them) and their initial tables. */
+  readonly sync: GroupSync;
   /** The peer export is computed for: the member itself, or one with placeholder addresses. */
   private readonly view: PeerInfo;
   private readonly shared: boolean;
@@ -83,17 +85,6 @@ export class OutGroup {
   private readonly mrai: AdvertisementTimer | null;
   /** Encoding parameters (the same for every member: they are in the key). */
   private readonly params: SessionParams;
-  /** `out` holds every destination: the first table was computed. */
-  private built = false;
-  private building = false;
-  /** Members that came while building: they walk `out` when it is done. */
-  private waiting: Member[] = [];
-  /** A sole member's own routes were left out of `out` (nobody else to send them to)... */
-  private skipped = false;
-  /** ...and since then another member came: `out` needs them before it can be walked. */
-  private incomplete = false;
-  private walkQueue: Member[] = [];
-  closed = false;
 
   constructor(
     readonly key: string | null,
@@ -127,67 +118,55 @@ export class OutGroup {
           )
         : null;
     this.params = first.params;
+    this.sync = new GroupSync({
+      families: settings.families,
+      dests: (f) => ctx.rib.tables[f].values(),
+      pass: (dests) => this.pass(dests),
+      send: (cohort, dests) => this.send(cohort, dests),
+      chunk: ctx.syncChunk,
+      turns: ctx.turns,
+      closed: () => this.close(),
+    });
+  }
+
+  get closed(): boolean {
+    return this.sync.closed;
   }
 
   add(m: Member): void {
-    if (this.skipped) {
-      this.skipped = false;
-      this.incomplete = true;
-    }
-    this.members.set(m.info, m);
-    m.group = this;
-    this.lastPeer = null;
-  }
-
-  /** Still in this group (not moved away or gone). */
-  private has(m: Member): boolean {
-    return !m.closed && m.group === this;
+    this.sync.join(m);
+    this.forgetLast();
   }
 
   /** Takes a member already sent `view` (its Adj-RIB-Out in the group it leaves) into this private group. */
-  adopt(m: Member, view: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>): void {
-    this.add(m);
+  adopt(
+    m: Member,
+    view: Record<4 | 6, Map<PrefixKey, AttrSet | Map<number, AttrSet>>>,
+    was: MemberState,
+  ): void {
     for (const f of [4, 6] as const) for (const [key, e] of view[f]) this.out[f].set(key, e);
-    this.built = true;
-    this.receivers.push(m);
+    this.sync.adopt(m, was);
+    this.forgetLast();
   }
 
   /** The member starts receiving: its table comes from the group's first build or a walk of `out`. */
   activate(m: Member): void {
-    if (m.closed || m.active) return;
-    m.active = true;
-    if (this.building) this.waiting.push(m);
-    else if (!this.built) {
-      this.receive(m);
-      this.build();
-    } else if (this.incomplete) {
-      // Its sole member's own routes were left out: compute them, then the newcomer walks.
-      this.incomplete = false;
-      this.waiting.push(m);
-      this.build();
-    } else this.walkSoon(m);
-  }
-
-  private receive(m: Member): void {
-    if (m.receiving) return;
-    m.receiving = true;
-    this.receivers.push(m);
+    this.sync.activate(m);
   }
 
   /** The member left (session down, or moved to another group); the last one closes the group. */
   remove(m: Member): void {
-    this.members.delete(m.info);
-    if (m.group === this) m.group = null;
+    this.sync.leave(m);
+    this.forgetLast();
+  }
+
+  /** Membership changed: the memos of the last member and Hidden slot may name one gone. */
+  private forgetLast(): void {
     this.lastPeer = null;
-    m.receiving = false;
-    this.receivers = this.receivers.filter((r) => r !== m);
-    this.waiting = this.waiting.filter((r) => r !== m);
-    this.walkQueue = this.walkQueue.filter((r) => r !== m);
-    if (this.members.size === 0) this.close();
+    this.lastHidden = null;
   }
 
   private close(): void {
-    this.closed = true;
     this.mrai?.cancel();
     for (const f of [4, 6] as const) {
       for (const e of this.out[f].values()) {
@@ -200,14 +179,15 @@ export class OutGroup {
 
   /** Destinations the decision changed (RFC 4271 §9.2.1.1: held for MRAI once the table is out). */
   changed(dests: readonly Dest[]): void {
-    if (this.closed || (!this.built && !this.building)) return;
-    if (this.mrai && this.built) this.mrai.offer(dests);
+    const table = this.sync.table;
+    if (this.closed || table === 'none') return;
+    if (this.mrai && table === 'built') this.mrai.offer(dests);
     else this.pass(dests);
   }
 
   /** Brings `out` up to date for `dests` and sends what changed to every receiver. */
   pass(dests: readonly Dest[]): void {
-    const batch = this.batch(this.receivers);
+    const batch = this.batch(this.sync.receivers);
     for (const d of dests) {
       if (!this.settings.families.has(d.family)) continue;
       if (this.settings.addPathTx.has(d.family)) this.passAddPath(batch, d);
@@ -218,7 +198,7 @@ export class OutGroup {
 
   /** Sends `m` everything `out` holds for it now, at once (ROUTE-REFRESH, soft reset out). */
   resend(m: Member, chunked = false): void {
-    this.walk([m], chunked);
+    this.sync.resend(m, chunked);
   }
 
   /** A member's view of the group: the Adj-RIB-Out it was sent, with its own next hops (references). */
@@ -258,7 +238,7 @@ export class OutGroup {
    * less its own routes, next hop self as its session address. Plain data, no references taken.
    */
   sentTo(m: Member, f: 4 | 6): { key: PrefixKey; pathId: number; attrs: RouteAttrs }[] {
-    if (!m.receiving) return [];
+    if (!this.sync.receiving(m)) return [];
     const own = (set: AttrSet): RouteAttrs => {
       const nh = set.attrs.nextHop;
       const self = nh === SELF4 ? m.info.localAddress4 : nh === SELF6 ? m.info.localAddress6 : undefined;
@@ -289,63 +269,17 @@ export class OutGroup {
     return new OutBatch(receivers, this.settings.addPathTx, this.params, this.shared);
   }
 
-  // ---- initial tables ----
+  // ---- walks (group-sync.ts decides when and for whom) ----
 
-  /** The group's first table: every destination, a chunk per event-loop turn. */
-  private build(): void {
-    this.building = true;
-    const cohort = this.receivers.filter((m) => m.syncing);
-    this.chunked(
-      (dests) => this.pass(dests),
-      () => {
-        this.building = false;
-        this.built = true;
-        for (const m of cohort) this.synced(m);
-        if (this.incomplete) {
-          this.incomplete = false;
-          this.build(); // a member came while the first one's routes were left out
-          return;
-        }
-        const waiting = this.waiting;
-        this.waiting = [];
-        if (waiting.length) this.walk(waiting, true, true);
-      },
-    );
-  }
-
-  /** Members activated in one turn walk `out` together: their tables are packed once. */
-  private walkSoon(m: Member): void {
-    this.walkQueue.push(m);
-    if (this.walkQueue.length > 1) return;
-    setImmediate(() => {
-      const cohort = this.walkQueue;
-      this.walkQueue = [];
-      if (cohort.length && !this.closed) this.walk(cohort, true, true);
-    });
-  }
-
-  /** Sends `cohort` what `out` holds for them (less their own routes). */
-  private walk(cohort: Member[], chunked: boolean, startNow = false): void {
-    for (const m of cohort) if (this.has(m)) this.receive(m);
-    const send = (dests: readonly Dest[]) => {
-      // A walk sends what `out` holds now; changes after it reach the cohort as receivers.
-      const open = cohort.filter((m) => this.has(m));
-      const batch = this.batch(open);
-      for (const d of dests) {
-        const e = this.out[d.family].get(d.key);
-        if (e instanceof Map) for (const [id, s] of e) this.walkSlot(batch, open, d, id, s);
-        else if (e) this.walkSlot(batch, open, d, 0, e);
-      }
-      this.ctx.shared(batch.send());
-    };
-    const done = () => {
-      for (const m of cohort) if (m.syncing) this.synced(m);
-    };
-    if (chunked) this.chunked(send, done, startNow);
-    else {
-      for (const f of this.settings.families) send([...this.ctx.rib.tables[f].values()]);
-      done();
+  /** Sends `cohort` what `out` holds for `dests` (less their own routes). */
+  private send(cohort: readonly Member[], dests: readonly Dest[]): void {
+    const batch = this.batch(cohort);
+    for (const d of dests) {
+      const e = this.out[d.family].get(d.key);
+      if (e instanceof Map) for (const [id, s] of e) this.walkSlot(batch, cohort, d, id, s);
+      else if (e) this.walkSlot(batch, cohort, d, 0, e);
     }
+    this.ctx.shared(batch.send());
   }
 
   /** One slot of a walk: to every member of `cohort` but the one it came from. */
@@ -360,38 +294,6 @@ export class OutGroup {
     else if (cohort.includes(s.from)) {
       if (cohort.length > 1) batch.all(d.family, d.key, pathId, s.set, s.from.alone);
     } else batch.all(d.family, d.key, pathId, s.set);
-  }
-
-  /** Calls `each` with the RIB's destinations of the group's families, a chunk per turn. */
-  private chunked(each: (dests: readonly Dest[]) => void, done: () => void, startNow = false): void {
-    const queue: Dest[][] = [];
-    for (const f of this.settings.families) {
-      let batch: Dest[] = [];
-      for (const d of this.ctx.rib.tables[f].values()) {
-        batch.push(d);
-        if (batch.length >= this.ctx.syncChunk) {
-          queue.push(batch);
-          batch = [];
-        }
-      }
-      if (batch.length) queue.push(batch);
-    }
-    const next = () => {
-      if (this.closed) return;
-      const batch = queue.shift();
-      if (batch) each(batch);
-      if (queue.length) setImmediate(next);
-      else done();
-    };
-    if (startNow) next();
-    else setImmediate(next);
-  }
-
-  /** RFC 4724 §2: End-of-RIB after the initial table, per family. */
-  private synced(m: Member): void {
-    if (!this.has(m) || !m.syncing) return;
-    m.syncing = false;
-    for (const f of this.settings.families) m.sender.sendEndOfRib(f);
   }
 
   // ---- export of one destination ----
@@ -446,15 +348,15 @@ export class OutGroup {
   private memberOf(peer: PeerInfo): Member | undefined {
     if (peer !== this.lastPeer) {
       this.lastPeer = peer;
-      this.lastMember = this.members.get(peer);
+      this.lastMember = this.sync.members.get(peer);
     }
     return this.lastMember;
   }
 
   /** A path from the group's sole member goes to nobody: left out of `out` (until another comes). */
   private onlyMemberSent(path: Path): boolean {
-    if (!this.shared || this.members.size !== 1 || !this.memberOf(path.peer)) return false;
-    this.skipped = true;
+    if (!this.shared || this.sync.members.size !== 1 || !this.memberOf(path.peer)) return false;
+    this.sync.omitSole();
     return true;
   }
 
@@ -462,7 +364,7 @@ export class OutGroup {
   private slot(set: AttrSet, path: Path): Slot {
     if (!this.shared) return set;
     const last = this.lastHidden;
-    if (last && last.set === set && last.from.info === path.peer && last.from.group === this) return last;
+    if (last && last.set === set && last.from.info === path.peer) return last;
     const from = this.memberOf(path.peer);
     if (!from) return set;
     let byPeer = this.hiddenCache.get(set);
@@ -494,8 +396,8 @@ export class OutGroup {
   ): void {
     const was = old === undefined ? null : setOf(old);
     const is = now === undefined ? null : setOf(now);
-    const a = old instanceof Hidden && old.from.receiving && old.from.group === this ? old.from : null;
-    const b = now instanceof Hidden && now.from.receiving && now.from.group === this ? now.from : null;
+    const a = old instanceof Hidden && this.sync.receiving(old.from) ? old.from : null;
+    const b = now instanceof Hidden && this.sync.receiving(now.from) ? now.from : null;
     if (a === null && b === null) {
       if (was !== is) batch.all(f, key, pathId, is);
       return;

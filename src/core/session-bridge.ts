@@ -1,8 +1,8 @@
 /**
- * The sessions' hooks into the routing engine: an Established session becomes a PeerInfo (local
- * addresses, next hop self of the other family per RFC 4760 §3 and RFC 2545 §3) and joins the
- * engine; UPDATEs, End-of-RIB, ROUTE-REFRESH (RFC 2918, RFC 7313) and max-prefix (RFC 4486 §4) go
- * where they belong; a session going down leaves. It does not own the sessions, the engine, the
+ * The sessions' hooks into the routing engine: an Established session becomes a PeerInfo
+ * (peer-info.ts) and joins the engine; UPDATEs, End-of-RIB, ROUTE-REFRESH (answered by
+ * refresh-answer.ts, RFC 2918 / RFC 7313) and max-prefix (max-prefix.ts, RFC 4486 §4) go where
+ * they belong; End-of-RIB leaves by one path (sendEndOfRib); a session going down leaves. It does not own the sessions, the engine, the
  * graceful-restart helpers or the policies: the Speaker composes them and hands them over.
  */
 import type { Config, SessionSettings } from '../config/schema.js';
@@ -10,16 +10,13 @@ import { type CompiledPolicy, policyChain } from '../policy/index.js';
 import type { PeerInfo } from '../rib/types.js';
 import type { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks, PeerSession } from '../session/peer-session.js';
-import type { Clock, Timer } from '../util/clock.js';
-import { ipFamily, parseIPv4 } from '../util/ip.js';
+import type { Clock } from '../util/clock.js';
 import {
-  Afi,
   endOfRib,
   endOfRibFamily,
   familyName,
   IPV4_UNICAST,
   IPV6_UNICAST,
-  maxPrefixNotification,
   type NotificationMessage,
   RefreshSubtype,
   type SessionParams,
@@ -28,6 +25,9 @@ import {
 import type { EnhancedRefreshReceiver } from './enhanced-refresh.js';
 import { type FaultRegistry, WITHDRAW_ALL_POLICY } from './faults.js';
 import type { GracefulRestartHelper } from './graceful-restart.js';
+import { MaxPrefixGuard } from './max-prefix.js';
+import { buildPeerInfo } from './peer-info.js';
+import { answerRouteRefresh } from './refresh-answer.js';
 import type { RestartingSpeaker } from './restarting-speaker.js';
 import type { RoutingEngine } from './routing.js';
 import type { LocalSubnets } from './subnets.js';
@@ -59,10 +59,16 @@ export class SessionBridge {
   private readonly infos = new Map<PeerSession, PeerInfo>();
   private readonly params = new Map<PeerSession, SessionParams>();
   private nextPeerId = 1;
-  /** Timers that restart a peer after max-prefix (cancelled by stop()). */
-  private readonly restartTimers = new Set<Timer>();
+  /** RFC 4486 §4: Cease over the limit, and the restart after `restart-after`. */
+  private readonly maxPrefix: MaxPrefixGuard;
 
-  constructor(private readonly host: SessionBridgeHost) {}
+  constructor(private readonly host: SessionBridgeHost) {
+    this.maxPrefix = new MaxPrefixGuard({
+      clock: host.clock,
+      log: host.log,
+      restartAfter: (address) => host.sessions().settingsOf(address)['max-prefix']?.['restart-after'],
+    });
+  }
 
   /** The hooks a SessionManager calls, but for stateChange (the Speaker's own). */
   hooks(): Omit<PeerHooks, 'stateChange'> {
@@ -71,30 +77,13 @@ export class SessionBridge {
       down: (peer, reason, byNotification, notification) =>
         this.onDown(peer, reason, byNotification, notification),
       update: (peer, m) => this.onUpdate(peer, m),
-      routeRefresh: (peer, m) => {
-        // RFC 7313 §4: BoRR, the table, EoRR with enhanced refresh; a plain re-send otherwise.
-        // The end marker is queued behind the re-sent UPDATEs, so it cannot overtake them.
-        const info = this.infos.get(peer);
-        if (m.subtype !== RefreshSubtype.NORMAL) {
-          const f = familyNumber(m.family);
-          if (!info || !f || !peer.params?.enhancedRouteRefresh) return;
-          if (m.subtype === RefreshSubtype.BORR) this.host.refreshIn.begin(info, f);
-          else if (m.subtype === RefreshSubtype.EORR) this.host.refreshIn.end(info, f);
-          return;
-        }
-        const enhanced = peer.params?.enhancedRouteRefresh;
-        if (enhanced) peer.send({ type: 'route-refresh', family: m.family, subtype: RefreshSubtype.BORR });
-        if (info) this.host.routing.refreshOut(info);
-        const f = familyNumber(m.family);
-        if (enhanced)
-          peer.connection?.sendAfterUpdates({
-            type: 'route-refresh',
-            family: m.family,
-            subtype: RefreshSubtype.EORR,
-          });
-        else if (f) this.sendEndOfRib(peer, f);
-        else peer.connection?.sendAfterUpdates(endOfRib(m.family));
-      },
+      routeRefresh: (peer, m) =>
+        answerRouteRefresh(peer, m, {
+          info: this.infos.get(peer),
+          refreshIn: this.host.refreshIn,
+          routing: this.host.routing,
+          sendEndOfRib: (f) => this.sendEndOfRib(peer, f),
+        }),
     };
   }
 
@@ -147,8 +136,7 @@ export class SessionBridge {
 
   /** Cancels the max-prefix restart timers. */
   stop(): void {
-    for (const t of this.restartTimers) t.cancel();
-    this.restartTimers.clear();
+    this.maxPrefix.stop();
   }
 
   private onEstablished(peer: PeerSession, params: SessionParams): void {
@@ -156,40 +144,12 @@ export class SessionBridge {
     const config = this.host.config();
     const address = peer.endpoint.address;
     const settings = this.host.sessions().settingsOf(address);
-    const zoned = peer.connection?.localAddress ?? '';
-    const iface = subnets.interfaceOf(zoned);
-    const local = zoned.replace(/%.*$/, ''); // a link-local address's zone is `iface`
-    const directlyConnected = subnets.shareSubnet(address, address);
-    // RFC 4760 §3: routes of the other IP family on this session (IPv6 over an IPv4 session, or
-    // the reverse) need a next hop self of that family: like FRR, our global address of that
-    // family on the session's interface.
-    const otherFamily = ipFamily(local) === 4 ? 6 : 4;
-    const other = iface === undefined ? undefined : subnets.globalOf(iface, otherFamily);
-    const local4 = ipFamily(local) === 4 ? local : other;
-    const local6 = ipFamily(local) === 6 ? local : other;
-    // RFC 2545 §3: our link-local address goes beside a global next hop self to a peer on the link.
-    const linkLocal =
-      local6 !== undefined && directlyConnected && iface !== undefined && !/^fe80:/i.test(local6)
-        ? subnets.linkLocalOf(iface)
-        : undefined;
-    const info: PeerInfo = {
-      id: this.nextPeerId++,
-      address,
-      asn: params.peerAsn,
-      routerId: params.peerRouterId,
-      routerIdNum: parseIPv4(params.peerRouterId),
-      ibgp: params.peerAsn === config.asn,
-      rrClient: settings['route-reflector-client'] ?? false,
-      ...(local4 !== undefined && { localAddress4: local4 }),
-      ...(local6 !== undefined && { localAddress6: local6 }),
-      directlyConnected,
-      ...(directlyConnected && subnets.pointToPoint(address) && { pointToPoint: true }),
-      ...(iface !== undefined && { interface: iface }),
-      ...(linkLocal !== undefined && { localLinkLocal6: linkLocal }),
-      ...(params.extendedNextHop.some((e) => e.family === IPV4_UNICAST && e.nextHopAfi === Afi.IPV6) && {
-        extendedNextHop4: true,
-      }),
-    };
+    const info = buildPeerInfo(this.nextPeerId++, address, params, {
+      localAs: config.asn,
+      localAddress: peer.connection?.localAddress ?? '',
+      routeReflectorClient: settings['route-reflector-client'] ?? false,
+      subnets,
+    });
     this.infos.set(peer, info);
     this.params.set(peer, params);
     this.host.gracefulRestart.sessionUp(address, params);
@@ -214,7 +174,7 @@ export class SessionBridge {
         ...(settings['max-prefix'] && {
           maxPrefix: {
             limit: settings['max-prefix'].limit,
-            exceeded: (f, limit) => this.maxPrefixExceeded(peer, f, limit),
+            exceeded: (f, limit) => this.maxPrefix.exceeded(peer, f, limit),
           },
         }),
       },
@@ -250,25 +210,6 @@ export class SessionBridge {
     if (!peer.connection) return;
     peer.connection.sendAfterUpdates(endOfRib(f === 4 ? IPV4_UNICAST : IPV6_UNICAST));
     this.host.emitEndOfRibSent({ neighbor: peer.endpoint.address, family: unicastName(f) });
-  }
-
-  /** RFC 4486 §4: Cease/Maximum Number of Prefixes Reached with AFI, SAFI and the limit; restart later if configured. */
-  private maxPrefixExceeded(peer: PeerSession, family: 4 | 6, limit: number): void {
-    const restartAfter = this.host.sessions().settingsOf(peer.endpoint.address)['max-prefix']?.[
-      'restart-after'
-    ];
-    this.host.log.warn(
-      { peer: peer.endpoint.address, family: unicastName(family), limit, restartAfter },
-      'maximum prefixes exceeded',
-    );
-    peer.stopWith(maxPrefixNotification(family === 4 ? IPV4_UNICAST : IPV6_UNICAST, limit));
-    if (restartAfter) {
-      const t = this.host.clock.setTimer(restartAfter * 1000, () => {
-        this.restartTimers.delete(t);
-        peer.start();
-      });
-      this.restartTimers.add(t);
-    }
   }
 
   private onUpdate(peer: PeerSession, m: UpdateMessage): void {

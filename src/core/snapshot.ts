@@ -9,6 +9,9 @@ import type { SessionState } from '../session/fsm.js';
 import type { PeerSession } from '../session/peer-session.js';
 import { attributesToJson, familyName } from '../wire/index.js';
 
+/** The last error of a session, as snapshots carry it (src/session/counters.ts). */
+export type { LastError } from '../session/counters.js';
+
 export interface NeighborSnapshot {
   readonly address: string;
   readonly dynamic: boolean;

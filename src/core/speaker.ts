@@ -4,44 +4,36 @@
  * in, packed UPDATEs flow out. It composes and starts/stops the parts; what each does lives in them.
  */
 import { EventEmitter } from 'node:events';
-import type { BfdStatus, BfdTransport } from '../bfd/manager.js';
+import type { BfdStatus } from '../bfd/manager.js';
 import { udpTransport } from '../bfd/transport.js';
-import { isValidatedConfig, validateConfig } from '../config/load.js';
+import { validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
-import type { FibChange, FibFailure, FibStats } from '../fib/index.js';
+import type { FibStats } from '../fib/index.js';
 import { type CompiledPolicy, compilePolicies } from '../policy/index.js';
 import { keyFromText } from '../rib/prefix-key.js';
 import type { Path, PeerInfo } from '../rib/types.js';
-import type { SessionState } from '../session/fsm.js';
 import { SessionManager } from '../session/manager.js';
 import type { Logger, PeerHooks } from '../session/peer-session.js';
 import { type Clock, RealClock, type Timer } from '../util/clock.js';
 import type { NamespaceLock } from '../util/netns-lock.js';
 import { bindFailure, StartError } from '../util/start-error.js';
-import type { SessionParams } from '../wire/index.js';
 import { BfdLink } from './bfd-link.js';
 import { ConnectedRoutes, originateNetworks } from './connected-routes.js';
 import { EnhancedRefreshReceiver } from './enhanced-refresh.js';
-import { ANY_NEIGHBOR, type FaultEvent, type FaultHandle, FaultRegistry, type FaultSpec } from './faults.js';
+import { ANY_NEIGHBOR, type FaultHandle, FaultRegistry, type FaultSpec, type FaultView } from './faults.js';
 import { claimNamespaceFib } from './fib-lock.js';
 import { Forwarding } from './forwarding.js';
 import { GracefulRestartHelper } from './graceful-restart.js';
 import type { EventFilter, JournalEvent } from './journal.js';
-import {
-  type BfdAnnouncement,
-  type GracefulRestartAnnouncement,
-  type JournalHost,
-  type JournalWiring,
-  journalOff,
-  wireJournal,
-} from './journal-wiring.js';
+import { type JournalHost, type JournalWiring, journalOff, wireJournal } from './journal-wiring.js';
 import { networkAttrs, networkPrefix } from './networks.js';
 import { applyReload, type ReloadReport } from './reload.js';
 import { consumeRestartMarker, type MarkerReading } from './restart-marker.js';
 import { resumeRestart, writeShutdownMarker } from './restart-shutdown.js';
-import type { DeferralView, RestartAnnouncement, RestartingSpeaker } from './restarting-speaker.js';
+import type { DeferralView, RestartingSpeaker } from './restarting-speaker.js';
 import { type AdjRibEntry, adjRibEntries, type RibDumpEntry, ribDump, ribDumpEntry } from './rib-dump.js';
 import { emitRouteEvents } from './route-events.js';
+import { type RouteQuery, selectRoutes } from './route-query.js';
 import { RoutingEngine } from './routing.js';
 import { SessionBridge, unicastName } from './session-bridge.js';
 import {
@@ -52,42 +44,20 @@ import {
   type RouteSnapshot,
   routeSnapshot,
 } from './snapshot.js';
+import { requireValidated, type SpeakerEvents, type SpeakerOptions } from './speaker-events.js';
+import {
+  applyNeighborAction,
+  type NeighborAction,
+  type NeighborSessionView,
+  neighborSessionView,
+  type RibCounts,
+  ribCounts,
+} from './speaker-queries.js';
 import { LocalSubnets } from './subnets.js';
 import { type PrefixWaitOptions, type WaitOptions, waitForEstablished, waitForPrefix } from './waiters.js';
 import { WireTaps } from './wire-taps.js';
 
-export interface SpeakerOptions {
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-  /** BFD's sockets (default: UDP 3784/4784, src/bfd/udp.ts). */
-  readonly bfdTransport?: BfdTransport;
-}
-
-export interface SpeakerEvents {
-  state: [{ neighbor: string; from: SessionState; to: SessionState }];
-  established: [{ neighbor: string; params: SessionParams }];
-  endOfRib: [{ neighbor: string; family: string }];
-  /** A prefix has a best path (new or changed); only computed while someone listens. */
-  routeAdded: [RouteSnapshot];
-  /** A prefix has no usable path any more. */
-  routeWithdrawn: [{ prefix: string; family: 4 | 6 }];
-  /** One run of the decision process and export: its duration and the destinations it changed. */
-  flush: [{ seconds: number; destinations: number }];
-  /** End-of-RIB handed to a neighbor's session (RFC 4724 §2). */
-  endOfRibSent: [{ neighbor: string; family: string }];
-  /** Our own graceful restart (RFC 4724 §4.1): deferral begun, a neighbor's End-of-RIB, deferral over. */
-  restarting: [RestartAnnouncement];
-  /** Graceful-restart helper outcomes (RFC 4724 §4.2), for the journal. */
-  gracefulRestart: [GracefulRestartAnnouncement];
-  /** A configuration reload, applied or not. */
-  reload: [ReloadReport];
-  /** What the kernel took and refused of one FIB batch. */
-  fibApplied: [{ changes: readonly FibChange[]; failed: readonly FibFailure[] }];
-  /** A fault (src/core/faults.ts) started or ended. */
-  fault: [FaultEvent];
-  /** A BFD session changed state, and what that did to BGP (src/core/bfd-link.ts). */
-  bfd: [BfdAnnouncement];
-}
+export type { SpeakerEvents, SpeakerOptions } from './speaker-events.js';
 
 const silent: Logger = { info() {}, warn() {}, debug() {} };
 
@@ -95,14 +65,6 @@ const silent: Logger = { info() {}, warn() {}, debug() {} };
 const STARTUP_HOLD_SECONDS = 15;
 
 const firstOf = (a: string | readonly string[]): string => (typeof a === 'string' ? a : a[0]);
-
-/** A raw object would fail deep inside with a TypeError; say what to call instead. */
-function requireValidated(config: unknown, what: string): void {
-  if (!isValidatedConfig(config))
-    throw new Error(
-      `${what} takes a validated config: use Speaker.fromConfig(object) or loadConfig(file) / validateConfig(object)`,
-    );
-}
 
 export class Speaker extends EventEmitter<SpeakerEvents> {
   private readonly log: Logger;
@@ -180,7 +142,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       coalesceMs: config['coalesce-time'],
     });
     this.routing.onChange((dests) => emitRouteEvents(this, dests));
-    this.connected = new ConnectedRoutes(this.routing);
+    this.connected = new ConnectedRoutes(this.routing, () => this.config.redistribute.connected);
     this.gracefulRestart = new GracefulRestartHelper({
       clock: this.clock,
       routing: this.routing,
@@ -269,6 +231,16 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Starts a fault on a neighbor's session (or `*` for fib-freeze); throws FaultError on bad input. */
   fault(address: string, spec: FaultSpec): FaultHandle {
     return this.faults.start(address || ANY_NEIGHBOR, spec);
+  }
+
+  /** Faults in effect, of one neighbor or all. */
+  faultList(neighbor?: string): FaultView[] {
+    return this.faults.list(neighbor);
+  }
+
+  /** Ends a fault by id (of `neighbor`, when given); false when there is none. */
+  cancelFault(id: number, neighbor?: string): boolean {
+    return this.faults.cancel(id, neighbor);
   }
 
   /**
@@ -384,9 +356,9 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     this.routing.onChange((dests) => fwd.update(dests));
     fwd.onChange((c) => {
       if (c.routesChanged || c.added.length || c.removed.length) this.routing.recheckNextHops();
-      if (c.added.length || c.removed.length) this.redistributeConnected();
+      if (c.added.length || c.removed.length) this.connected.resync();
     });
-    this.redistributeConnected();
+    this.connected.follow(fwd.resolver);
     // Whatever the RIB holds already is judged with the resolver now, and reaches the FIB.
     this.routing.recheckNextHops();
     // After `rackbgp restart` the kernel keeps what it has until the deferral ends (RFC 4724 §4.1).
@@ -396,13 +368,6 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
     }
     // Routes an earlier run left stay until the sessions had time to converge, then go if unwanted.
     this.startupTimer = this.clock.setTimer(STARTUP_HOLD_SECONDS * 1000, () => fwd.endStartup());
-  }
-
-  /** `redistribute: { connected }`: originate matching interface subnets; follow changes after start. */
-  private redistributeConnected(): void {
-    const wanted = this.config.redistribute.connected;
-    if (!this.forwarding || !wanted.length) return;
-    this.connected.sync(wanted, this.forwarding.resolver.connected());
   }
 
   /** Cease to every peer, then every socket and timer released (the process can exit by itself). */
@@ -581,5 +546,46 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
   /** Graceful-restart helper state of a neighbor, for snapshots. */
   restartState(address: string): { families: string[]; until: number } | undefined {
     return this.gracefulRestart.state(address);
+  }
+
+  /** Routes matching a parsed `show route` query (prefix, longer prefixes, or an address's LPM). */
+  routesMatching(query: RouteQuery): RouteSnapshot[] {
+    return selectRoutes(this.routing.rib, query).map(routeSnapshot);
+  }
+
+  /** Loc-RIB counts per family, interned attribute sets and update groups. */
+  ribCounts(): RibCounts {
+    return ribCounts(this.routing);
+  }
+
+  /** A configured (or dynamic) neighbor. */
+  hasNeighbor(address: string): boolean {
+    return this.sessions.peers.has(address);
+  }
+
+  /** A neighbor's session and settings as plain data; undefined for an unknown address. */
+  neighborSession(address: string): NeighborSessionView | undefined {
+    const peer = this.sessions.peers.get(address);
+    return peer && neighborSessionView(peer, this.sessions.settingsOf(address));
+  }
+
+  /** An operator action on a neighbor's session (reset, shutdown, enable, trace); false when unknown. */
+  neighborAction(address: string, action: NeighborAction): boolean {
+    const peer = this.sessions.peers.get(address);
+    if (peer) applyNeighborAction(peer, action);
+    return !!peer;
+  }
+
+  /** Connections refused because no neighbor has their address. */
+  get unknownConnections(): number {
+    return this.sessions.stats.unknownConnections;
+  }
+
+  /** Counters of the graceful-restart helper (RFC 4724 §4.2) and enhanced route refresh (RFC 7313). */
+  restartTotals(): {
+    helper: GracefulRestartHelper['totals'];
+    enhancedRefresh: EnhancedRefreshReceiver['totals'];
+  } {
+    return { helper: this.gracefulRestart.totals, enhancedRefresh: this.refreshIn.totals };
   }
 }

@@ -253,7 +253,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     ['afi_safi'],
     (n, set) => {
       const negotiated = new Set(n.negotiated?.families ?? []);
-      const open = service.speaker.sessions.peers.get(n.address)?.config.localOpen;
+      const open = service.localOpen(n.address);
       for (const f of offeredFamilies(open)) set({ afi_safi: f }, negotiated.has(f) ? 1 : 0);
     },
   );
@@ -263,7 +263,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     'max-prefix: most paths accepted per family before Cease 6/1 (absent without the setting)',
     [],
     (n, set) => {
-      const limit = service.speaker.sessions.settingsOf(n.address)['max-prefix']?.limit;
+      const limit = service.settings(n.address)?.['max-prefix']?.limit;
       if (limit !== undefined) set({}, limit);
     },
   );
@@ -390,10 +390,8 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     "Kernel FIB routes by state as `show fib` lists them: installed, waiting, refused (by the kernel), leftover (an earlier run's); absent with fib: false",
     ['state'],
     (set) => {
-      const routes = service.speaker.fibRoutes();
-      if (!routes) return;
-      const counts = { installed: 0, waiting: 0, refused: 0, leftover: 0 };
-      for (const r of routes) counts[r.state]++;
+      const counts = service.fibRouteStates();
+      if (!counts) return;
       for (const [state, v] of Object.entries(counts)) set({ state }, v);
     },
   );
@@ -416,10 +414,10 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     'bgp_unknown_connections_total',
     'Connections closed before OPEN: source neither a neighbor nor in a listen range, or the range full (RFC 4271 §8.2.1.1)',
     [],
-    (set) => set({}, service.speaker.sessions.stats.unknownConnections),
+    (set) => set({}, service.unknownConnections()),
   );
   // The event journal (issue 15): only series of bounded cardinality (per neighbor, per kind).
-  const journal = service.speaker.journal;
+  const journal = service.journal;
   if (journal) {
     const stat = (name: string, kind: 'gauge' | 'counter', help: string, value: () => number) =>
       series(kind, name, help, [], (set) => set({}, value()));
@@ -493,7 +491,7 @@ export function createMetrics(service: BgpService, options: { defaultMetrics?: b
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     registers: [registry],
   });
-  service.speaker.on('flush', (f) => processing.observe(f.seconds));
+  service.onFlush((seconds) => processing.observe(seconds));
 
   return {
     registry,

@@ -5,9 +5,8 @@
  * `rackbgp show history PREFIX [--json]`: the prefix's summary (last change, flaps, outages).
  */
 import { Command, Option } from 'commander';
-import { EVENT_TYPES, type JournalEvent } from '../../core/journal.js';
-import { formatEvent } from '../../core/journal-text.js';
-import type { PrefixSummary } from '../../core/prefix-history.js';
+import type { PrefixSummary } from '../../api/daemon.js';
+import { EVENT_TYPES, formatEvent, type JournalEvent } from '../../api/daemon.js';
 import { parsePrefix } from '../../util/ip.js';
 import { type ApiOptions, CliError, getJson, target, UsageError, withApi } from '../api-client.js';
 

@@ -13,7 +13,7 @@ import {
   type FaultSpec,
   type FaultView,
   parseDuration,
-} from '../../core/faults.js';
+} from '../../api/daemon.js';
 import { type ApiOptions, CliError, call, target, UsageError, withApi } from '../api-client.js';
 
 export interface FaultOptions {

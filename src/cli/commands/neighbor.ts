@@ -6,8 +6,8 @@
  * daemon's log.
  */
 import { Argument, Command } from 'commander';
+import type { ReloadReport } from '../../api/daemon.js';
 import type { ActionResult, NeighborView } from '../../api/service.js';
-import type { ReloadReport } from '../../core/reload.js';
 import { type ApiOptions, CliError, call, getJson, target, UsageError, withApi } from '../api-client.js';
 import { formatAction, formatReload } from '../format/rib.js';
 

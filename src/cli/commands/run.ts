@@ -7,12 +7,12 @@
  */
 import { Command, Option } from 'commander';
 import { type Logger, pino } from 'pino';
+import type { ReloadReport } from '../../api/daemon.js';
+import { Speaker } from '../../api/daemon.js';
 import { type ApiServer, startApi } from '../../api/http.js';
 import { BgpService } from '../../api/service.js';
 import { BmpFeed } from '../../bmp/feed.js';
 import { ConfigError, loadConfig } from '../../config/load.js';
-import type { ReloadReport } from '../../core/reload.js';
-import { Speaker } from '../../core/speaker.js';
 import { createMetrics } from '../../metrics/metrics.js';
 import { type MetricsServer, startMetrics } from '../../metrics/server.js';
 import { MrtRecorder } from '../../mrt/recorder.js';

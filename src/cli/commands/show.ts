@@ -5,6 +5,7 @@
  * (docs/cli-json.md); `show summary --json --frr` prints FRR's `show bgp summary json` shape.
  */
 import { Argument, Command } from 'commander';
+import { type BfdStatus, parseRouteQuery, type RouteSnapshot } from '../../api/daemon.js';
 import type {
   AdjRibView,
   FibRouteView,
@@ -14,9 +15,6 @@ import type {
   RibSummary,
   SpeakerStatus,
 } from '../../api/service.js';
-import type { BfdStatus } from '../../bfd/manager.js';
-import { parseRouteQuery } from '../../core/route-query.js';
-import type { RouteSnapshot } from '../../core/snapshot.js';
 import { type ApiOptions, getJson, target, UsageError, withApi } from '../api-client.js';
 import { formatAdjRib } from '../format/adj-rib.js';
 import { formatBfd } from '../format/bfd.js';

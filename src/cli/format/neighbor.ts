@@ -3,8 +3,9 @@
  * message and NOTIFICATION counters, last error, graceful-restart and End-of-RIB state, policies,
  * prefixes per family — in the order FRR's `show bgp neighbor` uses. Pure.
  */
+
+import type { LastError } from '../../api/daemon.js';
 import type { NeighborDetail } from '../../api/service.js';
-import type { LastError } from '../../session/counters.js';
 import { isoTime, table, upDown } from './text.js';
 
 type Json = Record<string, unknown>;

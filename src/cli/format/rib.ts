@@ -1,6 +1,7 @@
 /** `rackbgp show rib summary`, and the outcome of actions and reloads, as text. Pure. */
+
+import type { ReloadReport } from '../../api/daemon.js';
 import type { ActionResult, RibSummary } from '../../api/service.js';
-import type { ReloadReport } from '../../core/reload.js';
 import { table } from './text.js';
 
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;

@@ -3,7 +3,7 @@
  * marks (`*` valid, `>` best, `=` multipath, `S` stale), network, next hop, MED, LOCAL_PREF, AS path
  * with the origin code, communities — plus the peer it came from and the best-path reason. Pure.
  */
-import type { PathSnapshot, RouteSnapshot } from '../../core/snapshot.js';
+import type { PathSnapshot, RouteSnapshot } from '../../api/daemon.js';
 import { table } from './text.js';
 
 type Segment = { type: string; asns: number[] };

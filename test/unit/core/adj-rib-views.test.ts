@@ -99,4 +99,31 @@ describe('Adj-RIB views', () => {
     e.peerDown(c);
     expect(e.adjRibOut(c, 4)).toEqual([]);
   });
+
+  it('advertised after a new export policy moved the peer to a private group: what it was sent, less what the policy drops', async () => {
+    const e = new RoutingEngine({ local: LOCAL, decision: DECISION });
+    const a = peer(2, 65002);
+    const b = p2p(3, 65003, '198.51.100.1');
+    const c = p2p(4, 65004, '198.51.100.5');
+    const sink = sender(() => {});
+    e.peerUp(a, params(65002), sink, PLAIN);
+    e.peerUp(b, params(65003), sink, PLAIN);
+    e.peerUp(c, params(65004), sink, PLAIN);
+    await turn();
+    for (const u of announce(a, ['10.1.0.0/24', '10.1.1.0/24'])) e.receiveUpdate(a, u);
+    e.flush();
+    await turn();
+    expect(e.initialTableSent(b)).toBe(true);
+    e.setPolicies(b, {
+      importPolicy: [],
+      exportPolicy: [policies.get('no-10-1-0')!],
+      ebgpRequiresPolicy: false,
+    });
+    await turn();
+    expect(e.groupSizes).toEqual([1, 1, 1]);
+    expect(view(e, b).map(([prefix, nextHop]) => [prefix, nextHop])).toEqual([
+      ['10.1.1.0/24', '198.51.100.1'],
+    ]);
+    expect(e.initialTableSent(b)).toBe(true);
+  });
 });

@@ -40,19 +40,24 @@ function fakeService(
       capabilities: offered.map((family) => ({ kind: 'multiprotocol' as const, family })),
     });
   return {
-    speaker: Object.assign(speaker, {
-      sessions: {
-        stats: { unknownConnections },
-        peers: new Map(
-          neighbors.map((n) => [n.view.address, { config: { localOpen: localOpen(n.offered) } }]),
-        ),
-        settingsOf: (address: string) => {
-          const limit = byAddress.get(address)?.maxPrefix;
-          return limit === undefined ? {} : { 'max-prefix': { limit } };
-        },
-      },
-      fibRoutes: () => fibRoutes?.map((state) => ({ state })),
-    }),
+    journal: undefined,
+    localOpen: (address: string) => {
+      const n = byAddress.get(address);
+      return n && localOpen(n.offered);
+    },
+    settings: (address: string) => {
+      const limit = byAddress.get(address)?.maxPrefix;
+      return limit === undefined ? {} : { 'max-prefix': { limit } };
+    },
+    unknownConnections: () => unknownConnections,
+    fibRouteStates: () => {
+      if (!fibRoutes) return undefined;
+      const counts = { installed: 0, waiting: 0, refused: 0, leftover: 0 };
+      for (const state of fibRoutes) counts[state]++;
+      return counts;
+    },
+    onFlush: (fn: (seconds: number) => void) =>
+      speaker.on('flush', (f: { seconds: number }) => fn(f.seconds)),
     neighbors: () => neighbors.map((n) => n.view),
     neighbor: () => undefined,
     ribSummary: () => ({
