@@ -31,6 +31,7 @@ const USAGE = `usage: npm run bench -- --scenario NAME[,NAME…]|all [options]
   --out DIR         where the JSON and Markdown go (default ${join(tmpdir(), 'rackbgp-bench')})
   --rackbgp FILE    rackbgp's built CLI (default dist/src/cli/main.js)
   --keep            keep configs, logs and captures of each run
+  --journal N       rackbgp's event journal size (0: off; default: rackbgp's default, 100000)
 scenarios: ${SCENARIOS.map((s) => s.name).join(', ')}`;
 
 function parse(argv: string[]) {
@@ -108,6 +109,7 @@ async function main(): Promise<number> {
     cpuProf: !!a['cpu-prof'],
     rackbgp,
     keep: !!a.keep,
+    ...(a.journal !== undefined && { journal: journalSize(a.journal) }),
     timeoutS: int(a.timeout, 'timeout') ?? 900,
     log: (m) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}\n`),
   };
@@ -165,3 +167,9 @@ main().then(
     await cleanup(2);
   },
 );
+
+function journalSize(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('--journal must be a whole number (0: off)');
+  return n;
+}

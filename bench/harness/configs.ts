@@ -20,6 +20,8 @@ export interface DutSpec {
   /** Offer ADD-PATH (RFC 7911) receive and send-all (the Calico template's `add paths on`). */
   readonly addPath?: boolean;
   readonly fib?: boolean;
+  /** rackbgp's event journal size (absent: its default). */
+  readonly journal?: number;
 }
 
 const name = (a: string) => `n_${a.replace(/[.:]/g, '_')}`;
@@ -168,7 +170,7 @@ export function rackbgpConfig(s: DutSpec): string {
   return `router-id: ${s.routerId}
 asn: ${s.asn}
 ${s.clusterId ? `cluster-id: ${s.clusterId}\n` : ''}fib: ${s.fib ? 'true' : 'false'}
-defaults: { passive: true${addPaths} }
+${s.journal !== undefined ? `journal: { size: ${s.journal} }\n` : ''}defaults: { passive: true${addPaths} }
 neighbors:
 ${s.neighbors.map((n) => `  - { address: ${n.address}, asn: ${n.asn}${n.rrClient ? ', route-reflector-client: true' : ''} }`).join('\n')}
 `;

@@ -24,6 +24,8 @@ export interface Options {
   readonly rackbgp: string;
   /** Keep namespaces' files (configs, logs, captures) after the run. */
   readonly keep: boolean;
+  /** rackbgp's `journal.size` (absent: its default). */
+  readonly journal?: number;
   /** Seconds one DUT may take to converge before it counts as failed. */
   readonly timeoutS: number;
   readonly log: (msg: string) => void;

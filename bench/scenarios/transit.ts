@@ -87,6 +87,7 @@ export async function transitRun(
         { address: GEN.addr, asn: GEN.asn },
         { address: SINK.addr, asn: SINK.asn },
       ],
+      ...(o.journal !== undefined && { journal: o.journal }),
     };
     const dut = await startDut(net, 'dut', dutName, spec, { rackbgp: o.rackbgp, cpuProfDir: profDir });
     const s = await startBird(net, 'sink', BIN.bird2, sinkConfig(), 'sink');

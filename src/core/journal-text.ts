@@ -47,10 +47,17 @@ export function eventDetail(e: JournalEvent): string {
       return `${str(d.outcome ?? '')}${Array.isArray(d.families) && d.families.length ? ` [${d.families.join(' ')}]` : ''}${d.why ? `: ${str(d.why)}` : ''}`;
     case 'route-announce':
       return `via ${hops(d.after)}`;
+    case 'path-announce':
+      return `via ${hops(d.after)} (not best)`;
     case 'route-withdraw':
       return `was via ${hops(d.before)} (${str(d.cause)})`;
+    case 'path-withdraw':
+      return `was via ${hops(d.before)} (not best, ${str(d.cause)})`;
+    case 'path-replace':
+      return `${hops(d.before)} -> ${hops(d.after)} (not best)`;
     case 'route-replace':
     case 'best-change':
+    case 'ecmp-change':
     case 'route-stale':
       return `${hops(d.before)} -> ${hops(d.after)}`;
     case 'fib-install':

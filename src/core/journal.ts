@@ -23,6 +23,10 @@ export const EVENT_TYPES = [
   'route-withdraw',
   'route-stale',
   'best-change',
+  'ecmp-change',
+  'path-announce',
+  'path-replace',
+  'path-withdraw',
   'fib-install',
   'fib-remove',
   'fib-refuse',
@@ -41,13 +45,26 @@ const CODE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
 export const typeCode = (t: EventType): number => CODE.get(t) as number;
 export const isEventType = (t: string): t is EventType => CODE.has(t);
 
-/** Route events whose two detail columns are path sets (before, after), rendered lazily. */
+/**
+ * Route events whose two detail columns are path sets (before, after), rendered lazily: changes of
+ * the selection (the best path and the ECMP set, RFC 4271 §9.1.2) ...
+ */
 export const ROUTE = {
   announce: typeCode('route-announce'),
   replace: typeCode('route-replace'),
   withdraw: typeCode('route-withdraw'),
   stale: typeCode('route-stale'),
+  /** A different best path. */
   best: typeCode('best-change'),
+  /** The same best path, a different ECMP set. */
+  ecmp: typeCode('ecmp-change'),
+} as const;
+
+/** … and of one path outside the selection before and after (not best, not in the ECMP set). */
+export const PATH = {
+  announce: typeCode('path-announce'),
+  replace: typeCode('path-replace'),
+  withdraw: typeCode('path-withdraw'),
 } as const;
 
 /** A selection as the RIB holds it: the best path, the ECMP set, or nothing. */
@@ -265,7 +282,7 @@ export class Journal {
     if (this.peers[i] === peer) return true;
     if (!isRouteCode(this.types[i])) return false;
     const from = (s: unknown) => setPaths(s as PathSet).some((p) => p.peer.address === peer);
-    return from(this.a[i]) || (this.types[i] !== ROUTE.withdraw && from(this.b[i]));
+    return from(this.a[i]) || (!isWithdrawCode(this.types[i]) && from(this.b[i]));
   }
 
   private render(seq: number): JournalEvent {
@@ -285,12 +302,13 @@ export class Journal {
     };
     if (!isRouteCode(code)) return { ...base, ...(this.a[i] as object) };
     const before = setView(this.a[i] as PathSet);
-    if (code === ROUTE.withdraw) return { ...base, before, after: [], cause: this.b[i] as string };
+    if (isWithdrawCode(code)) return { ...base, before, after: [], cause: this.b[i] as string };
     return { ...base, before, after: setView(this.b[i] as PathSet, code === ROUTE.stale) };
   }
 }
 
-const isRouteCode = (c: number): boolean => c >= ROUTE.announce && c <= ROUTE.best;
+const isRouteCode = (c: number): boolean => c >= ROUTE.announce && c <= PATH.withdraw;
+const isWithdrawCode = (c: number): boolean => c === ROUTE.withdraw || c === PATH.withdraw;
 
 /** A test on (family, stored prefix) for one prefix typed by a user, in any spelling. */
 function prefixMatcher(text: string): (fam: number, stored: PrefixKey | undefined) => boolean {

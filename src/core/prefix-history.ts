@@ -10,38 +10,10 @@ import type { FibChange, FibFailure } from '../fib/types.js';
 import type { Dest } from '../rib/loc-rib.js';
 import { keyFromText, keyToText, type PrefixKey } from '../rib/prefix-key.js';
 import type { Path } from '../rib/types.js';
-import { type Journal, type PathSet, ROUTE, typeCode } from './journal.js';
+import { type Journal, PATH, type PathSet, ROUTE, setPaths, typeCode } from './journal.js';
+import { type OutageKind, PrefixRecords } from './prefix-records.js';
 
-export type OutageKind = 'no-best' | 'no-fib';
-
-export interface Outage {
-  readonly kind: OutageKind;
-  readonly start: number;
-  end: number | null;
-}
-
-/** Dests decided in one run share one of these: their last change, until they get a record. */
-interface Batch {
-  readonly t: number;
-}
-
-/** A prefix with a history beyond its first announcement. */
-export class PrefixRecord {
-  flaps = 0;
-  changes = 0;
-  /** The last outages (at most `maxOutages`), oldest first; `outageCount` counts them all. */
-  readonly outages: Outage[] = [];
-  outageCount = 0;
-  readonly totalMs: Record<OutageKind, number> = { 'no-best': 0, 'no-fib': 0 };
-  open: Record<OutageKind, Outage | null> = { 'no-best': null, 'no-fib': null };
-
-  constructor(
-    readonly family: 4 | 6,
-    readonly key: PrefixKey,
-    readonly firstSeen: number,
-    public lastChange: number,
-  ) {}
-}
+export type { OutageKind } from './prefix-records.js';
 
 export interface OutageView {
   readonly kind: OutageKind;
@@ -73,6 +45,8 @@ export interface HistoryTotals {
   /** Outage time summed over every prefix (ended outages), per kind. */
   readonly outageSeconds: Readonly<Record<OutageKind, number>>;
   readonly flaps: number;
+  /** Bytes held by the per-prefix records' columns. */
+  readonly bytes: number;
 }
 
 export interface PrefixHistoryOptions {
@@ -84,7 +58,25 @@ export interface PrefixHistoryOptions {
   readonly maxOutages?: number;
 }
 
-const isBatch = (h: unknown): h is Batch => h !== undefined && !(h instanceof PrefixRecord);
+/** Dests decided in one run share one of these: their last change, until they get a record. */
+interface Batch {
+  readonly t: number;
+}
+
+/**
+ * What the journal last saw of a Dest whose candidates are not all selected: the selection and the
+ * other paths (one Path, or several), so changes of paths that are not best are journaled too.
+ * A Dest whose every path is selected (the common case: one path) keeps the selection alone.
+ */
+class Seen {
+  constructor(
+    readonly sel: PathSet,
+    readonly others: Path | readonly Path[],
+  ) {}
+}
+
+/** `Dest.journalHistory`: a record's slot, a shared batch, or nothing yet. */
+type History = number | Batch | undefined;
 
 /** Same selection: the same path objects (a replaced path is a new object) in the same order. */
 function sameSet(a: PathSet | undefined, b: PathSet): boolean {
@@ -100,15 +92,16 @@ function sameSet(a: PathSet | undefined, b: PathSet): boolean {
   return true;
 }
 
-/** Same paths by (peer, path id), so only their attributes changed: an implicit replace (RFC 4271 §3.1). */
+/** Same sender: the same neighbor (by address: one back after a restart is a new PeerInfo) and path id. */
+const sameSender = (x: Path, y: Path): boolean => x.peer.address === y.peer.address && x.pathId === y.pathId;
+
+/** Same paths by sender, so only their attributes changed: an implicit replace (RFC 4271 §3.1). */
 function sameSenders(a: PathSet, b: PathSet): boolean {
   if (a === null || b === null) return false;
-  const x = Array.isArray(a) ? (a as readonly Path[]) : [a as Path];
-  const y = Array.isArray(b) ? (b as readonly Path[]) : [b as Path];
+  const x = setPaths(a);
+  const y = setPaths(b);
   if (x.length !== y.length) return false;
-  // By address: a neighbor back after a restart is a new PeerInfo, its paths replace the stale ones.
-  for (let i = 0; i < x.length; i++)
-    if (x[i].peer.address !== y[i].peer.address || x[i].pathId !== y[i].pathId) return false;
+  for (let i = 0; i < x.length; i++) if (!sameSender(x[i], y[i])) return false;
   return true;
 }
 
@@ -117,106 +110,146 @@ const peerOf = (s: PathSet): string | undefined => {
   const p = firstPath(s);
   return p.peer.id === 0 ? undefined : p.peer.address;
 };
+const inSet = (s: PathSet | undefined, p: Path): boolean =>
+  s !== undefined && s !== null && (Array.isArray(s) ? (s as readonly Path[]).includes(p) : s === p);
+const listOf = (o: Path | readonly Path[] | undefined): readonly Path[] =>
+  o === undefined ? [] : Array.isArray(o) ? (o as readonly Path[]) : [o as Path];
 
 export class PrefixHistory {
   private readonly journal: Journal;
   private readonly lookup: PrefixHistoryOptions['lookup'];
   private readonly maxDetached: number;
-  private readonly maxOutages: number;
-  /** Records of prefixes not in the RIB now (withdrawn), in insertion order. */
-  private readonly detached = new Map<PrefixKey, PrefixRecord>();
+  private readonly records: PrefixRecords;
+  /** Slots of prefixes not in the RIB now (withdrawn), in insertion order. */
+  private readonly detached = new Map<PrefixKey, number>();
   /** Open no-fib outages by prefix text (FIB events name prefixes as text). */
-  private readonly fibDown = new Map<string, PrefixRecord>();
+  private readonly fibDown = new Map<string, number>();
   /** Neighbors whose paths the graceful-restart helper is keeping stale. */
   private readonly staleFrom = new Set<string>();
-  private recordCount = 0;
   private flapTotal = 0;
+  /** The Dests of one decision run share it until they change. */
+  private batch: Batch | undefined;
   private readonly endedMs: Record<OutageKind, number> = { 'no-best': 0, 'no-fib': 0 };
 
   constructor(o: PrefixHistoryOptions) {
     this.journal = o.journal;
     this.lookup = o.lookup;
     this.maxDetached = o.maxDetached ?? 100_000;
-    this.maxOutages = o.maxOutages ?? 4;
+    this.records = new PrefixRecords(o.maxOutages ?? 4);
   }
 
   /**
-   * The destinations of one decision run: a route event for each whose selection changed, and the
-   * records brought up to date. Hot with a full table: no strings, no objects per unchanged prefix.
+   * The destinations of one decision run: a route event for each whose selection changed (RFC 4271
+   * §9.1.2: the best path and the ECMP set), one for each path outside the selection that came,
+   * changed or went, and the records brought up to date. Hot with a full table: no strings, no
+   * objects per unchanged prefix, nothing kept for a prefix with one path.
    */
   decided(dests: readonly Dest[], t = this.journal.now()): void {
-    let batch: Batch | undefined;
-    const j = this.journal;
+    this.batch = undefined;
     for (let n = 0; n < dests.length; n++) {
       const d = dests[n];
       const now: PathSet = d.multipath.length ? d.multipath : d.best;
-      let h = d.journalHistory;
-      let prev = d.journalSeen as PathSet | undefined;
-      if (h === undefined && this.detached.size) {
-        // A new RIB entry for a prefix withdrawn before: it continues its record.
-        const r = this.detached.get(d.key);
-        if (r && r.family === d.family) {
-          this.detached.delete(d.key);
-          h = d.journalHistory = r;
-          prev = null;
-        }
-      }
-      if (sameSet(prev, now)) {
-        if (h === undefined) h = d.journalHistory = batch ??= { t };
-        if (now !== null && this.staleFrom.size && this.hasStale(now))
-          j.push(ROUTE.stale, t, peerOf(now), d.family, d.key, now, now);
-        if (d.paths.length === 0 && h instanceof PrefixRecord) this.detach(h);
-        continue;
-      }
-      d.journalSeen = now;
-      if (prev === undefined || prev === null) {
-        if (now === null) {
-          if (d.paths.length === 0 && h instanceof PrefixRecord) this.detach(h);
-          continue;
-        }
-        j.push(ROUTE.announce, t, peerOf(now), d.family, d.key, null, now);
-        if (h === undefined || isBatch(h)) {
-          d.journalHistory = batch ??= { t };
-          continue;
-        }
-      } else if (now === null) {
-        j.push(
-          ROUTE.withdraw,
-          t,
-          peerOf(prev),
-          d.family,
-          d.key,
-          prev,
-          d.paths.length ? 'no usable path' : 'withdrawn',
-        );
-      } else {
-        j.push(
-          sameSenders(prev, now) ? ROUTE.replace : ROUTE.best,
-          t,
-          peerOf(now),
-          d.family,
-          d.key,
-          prev,
-          now,
-        );
-      }
-      const r =
-        h instanceof PrefixRecord ? h : this.newRecord(d.family, d.key, (h as Batch | undefined)?.t ?? t, t);
-      d.journalHistory = r;
-      r.lastChange = t;
-      r.changes++;
-      if (now === null) {
-        r.flaps++;
-        this.flapTotal++;
-        this.openOutage(r, 'no-best', t);
-      } else this.closeOutage(r, 'no-best', t);
-      if (d.paths.length === 0) this.detach(r);
+      const seen = d.journalSeen as PathSet | Seen | undefined;
+      const selected = now === null ? 0 : Array.isArray(now) ? now.length : 1;
+      this.selection(d, seen instanceof Seen ? seen.sel : seen, now, t);
+      if (seen instanceof Seen || d.paths.length > selected) this.others(d, seen, now, t);
+      else if (seen !== now) d.journalSeen = now;
     }
   }
 
+  /** The selection's event, if it changed, and the prefix's record. */
+  private selection(d: Dest, before: PathSet | undefined, now: PathSet, t: number): void {
+    const j = this.journal;
+    let prev = before;
+    let h = d.journalHistory as History;
+    if (h === undefined && this.detached.size) {
+      // A new RIB entry for a prefix withdrawn before: it continues its record.
+      const r = this.detached.get(d.key);
+      if (r !== undefined && this.records.familyOf(r) === d.family) {
+        this.detached.delete(d.key);
+        h = d.journalHistory = r;
+        prev = null;
+      }
+    }
+    if (sameSet(prev, now)) {
+      if (h === undefined) d.journalHistory = this.batch ??= { t };
+      if (now !== null && this.staleFrom.size && this.hasStale(now))
+        j.push(ROUTE.stale, t, peerOf(now), d.family, d.key, now, now);
+      if (d.paths.length === 0 && typeof h === 'number') this.detach(h);
+      return;
+    }
+    if (prev === undefined || prev === null) {
+      if (now === null) {
+        if (d.paths.length === 0 && typeof h === 'number') this.detach(h);
+        return;
+      }
+      j.push(ROUTE.announce, t, peerOf(now), d.family, d.key, null, now);
+      if (typeof h !== 'number') {
+        d.journalHistory = this.batch ??= { t };
+        return;
+      }
+    } else if (now === null) {
+      const cause = d.paths.length ? 'no usable path' : 'withdrawn';
+      j.push(ROUTE.withdraw, t, peerOf(prev), d.family, d.key, prev, cause);
+    } else {
+      const type = sameSenders(prev, now)
+        ? ROUTE.replace
+        : sameSender(firstPath(prev), firstPath(now))
+          ? ROUTE.ecmp
+          : ROUTE.best;
+      j.push(type, t, peerOf(now), d.family, d.key, prev, now);
+    }
+    const r = typeof h === 'number' ? h : this.records.add(d.family, d.key, h?.t ?? t, t);
+    d.journalHistory = r;
+    this.records.changed(r, t, now === null);
+    if (now === null) {
+      this.flapTotal++;
+      this.records.open(r, 'no-best', t);
+    } else this.close(r, 'no-best', t);
+    if (d.paths.length === 0) this.detach(r);
+  }
+
+  /**
+   * Paths outside the selection before and after (not best, not in the ECMP set) that were
+   * announced, implicitly replaced (RFC 4271 §3.1) or withdrawn: a path event each. Paths that
+   * enter or leave the selection are the selection's event. Keeps the new Seen on the Dest.
+   */
+  private others(d: Dest, seen: PathSet | Seen | undefined, now: PathSet, t: number): void {
+    const paths = d.paths;
+    let others: Path | Path[] | undefined;
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i];
+      if (inSet(now, p)) continue;
+      if (others === undefined) others = p;
+      else if (Array.isArray(others)) others.push(p);
+      else others = [others, p];
+    }
+    const before = seen instanceof Seen ? seen.sel : seen;
+    const old = seen instanceof Seen ? listOf(seen.others) : [];
+    const after = listOf(others);
+    const j = this.journal;
+    const sender = (p: Path) => (p.peer.id === 0 ? undefined : p.peer.address);
+    for (const o of old.length ? [...old, ...setPaths(before ?? null)] : setPaths(before ?? null)) {
+      if (paths.includes(o)) continue;
+      const repl = paths.find((p) => sameSender(p, o));
+      if (repl === undefined) {
+        if (!inSet(before, o)) j.push(PATH.withdraw, t, sender(o), d.family, d.key, o, 'withdrawn');
+      } else if (!inSet(before, o) && !inSet(now, repl))
+        j.push(PATH.replace, t, sender(repl), d.family, d.key, o, repl);
+    }
+    for (const p of after) {
+      if (old.includes(p) || inSet(before, p)) continue;
+      if (old.some((o) => sameSender(o, p)) || setPaths(before ?? null).some((o) => sameSender(o, p)))
+        continue;
+      j.push(PATH.announce, t, sender(p), d.family, d.key, null, p);
+    }
+    if (others === undefined) d.journalSeen = now;
+    else if (!(seen instanceof Seen && seen.sel === now && sameList(listOf(seen.others), after)))
+      d.journalSeen = new Seen(now, others);
+  }
+
   private hasStale(s: PathSet): boolean {
-    const x = Array.isArray(s) ? (s as readonly Path[]) : [s as Path];
-    return x.some((p) => p.stale && this.staleFrom.has(p.peer.address));
+    return setPaths(s).some((p) => p.stale && this.staleFrom.has(p.peer.address));
   }
 
   /** The graceful-restart helper keeps (on) or no longer keeps (off) a neighbor's paths stale. */
@@ -225,36 +258,17 @@ export class PrefixHistory {
     else this.staleFrom.delete(address);
   }
 
-  private newRecord(family: 4 | 6, key: PrefixKey, firstSeen: number, t: number): PrefixRecord {
-    this.recordCount++;
-    return new PrefixRecord(family, key, firstSeen, t);
-  }
-
-  private detach(r: PrefixRecord): void {
-    this.detached.set(r.key, r);
+  private detach(r: number): void {
+    this.detached.set(this.records.keyOf(r), r);
     if (this.detached.size <= this.maxDetached) return;
-    const oldest = this.detached.keys().next().value as PrefixKey;
-    const gone = this.detached.get(oldest);
+    const [oldest, gone] = this.detached.entries().next().value as [PrefixKey, number];
     this.detached.delete(oldest);
-    if (gone) this.recordCount--;
+    this.fibDown.delete(keyToText(this.records.familyOf(gone), oldest));
+    this.records.remove(gone);
   }
 
-  private openOutage(r: PrefixRecord, kind: OutageKind, t: number): void {
-    if (r.open[kind]) return;
-    const o: Outage = { kind, start: t, end: null };
-    r.open[kind] = o;
-    r.outages.push(o);
-    r.outageCount++;
-    if (r.outages.length > this.maxOutages) r.outages.shift();
-  }
-
-  private closeOutage(r: PrefixRecord, kind: OutageKind, t: number): void {
-    const o = r.open[kind];
-    if (!o) return;
-    o.end = t;
-    r.open[kind] = null;
-    r.totalMs[kind] += t - o.start;
-    this.endedMs[kind] += t - o.start;
+  private close(r: number, kind: OutageKind, t: number): void {
+    this.endedMs[kind] += this.records.close(r, kind, t);
   }
 
   /**
@@ -288,10 +302,10 @@ export class PrefixHistory {
   private fibOutage(prefix: string, t: number, down: boolean): void {
     if (!down) {
       const r = this.fibDown.get(prefix);
-      if (!r) return;
+      if (r === undefined) return;
       this.fibDown.delete(prefix);
-      this.closeOutage(r, 'no-fib', t);
-      r.lastChange = t;
+      this.close(r, 'no-fib', t);
+      this.records.touch(r, t);
       return;
     }
     if (this.fibDown.has(prefix)) return;
@@ -299,16 +313,16 @@ export class PrefixHistory {
     if (!k) return;
     const r = this.recordOf(k.family, k.key, t);
     this.fibDown.set(prefix, r);
-    this.openOutage(r, 'no-fib', t);
-    r.lastChange = t;
+    this.records.open(r, 'no-fib', t);
+    this.records.touch(r, t);
   }
 
   /** The prefix's record, made (and attached to its Dest, if any) when it has none. */
-  private recordOf(family: 4 | 6, key: PrefixKey, t: number): PrefixRecord {
+  private recordOf(family: 4 | 6, key: PrefixKey, t: number): number {
     const d = this.lookup(family, key);
-    const h = d ? d.journalHistory : this.detached.get(key);
-    if (h instanceof PrefixRecord && h.family === family) return h;
-    const r = this.newRecord(family, key, isBatch(h) ? h.t : t, t);
+    const h = (d ? d.journalHistory : this.detached.get(key)) as History;
+    if (typeof h === 'number' && this.records.familyOf(h) === family) return h;
+    const r = this.records.add(family, key, typeof h === 'object' ? h.t : t, t);
     if (d) d.journalHistory = r;
     else this.detach(r);
     return r;
@@ -320,54 +334,57 @@ export class PrefixHistory {
     if (!k) return undefined;
     const text = keyToText(k.family, k.key);
     const d = this.lookup(k.family, k.key);
-    const h = d?.journalHistory ?? this.detached.get(k.key);
+    const h = (d?.journalHistory ?? this.detached.get(k.key)) as History;
     const iso = (ms: number) => new Date(ms).toISOString();
-    if (h === undefined || (h instanceof PrefixRecord && h.family !== k.family)) return undefined;
-    if (!(h instanceof PrefixRecord))
+    const round = (ms: number) => Math.round(ms * 1000) / 1000;
+    if (h === undefined || (typeof h === 'number' && this.records.familyOf(h) !== k.family)) return undefined;
+    if (typeof h !== 'number')
       return {
         prefix: text,
-        firstSeen: iso((h as Batch).t),
-        lastChange: iso((h as Batch).t),
+        firstSeen: iso(h.t),
+        lastChange: iso(h.t),
         flaps: 0,
         changes: 0,
         outages: [],
         outageCount: 0,
         outageMs: { 'no-best': 0, 'no-fib': 0 },
       };
-    const r = h;
-    const ms = (o: Outage) => Math.round(((o.end ?? t) - o.start) * 1000) / 1000;
-    const openMs = (kind: OutageKind) => {
-      const o = r.open[kind];
-      return o ? t - o.start : 0;
-    };
+    const rs = this.records;
     return {
       prefix: text,
-      firstSeen: iso(r.firstSeen),
-      lastChange: iso(r.lastChange),
-      flaps: r.flaps,
-      changes: r.changes,
-      outages: r.outages.map((o) => ({
+      firstSeen: iso(rs.firstSeenOf(h)),
+      lastChange: iso(rs.lastChangeOf(h)),
+      flaps: rs.flapsOf(h),
+      changes: rs.changesOf(h),
+      outages: rs.outages(h).map((o) => ({
         kind: o.kind,
         start: iso(o.start),
         end: o.end === null ? null : iso(o.end),
-        ms: ms(o),
+        ms: round((o.end ?? t) - o.start),
       })),
-      outageCount: r.outageCount,
+      outageCount: rs.outageCountOf(h),
       outageMs: {
-        'no-best': Math.round((r.totalMs['no-best'] + openMs('no-best')) * 1000) / 1000,
-        'no-fib': Math.round((r.totalMs['no-fib'] + openMs('no-fib')) * 1000) / 1000,
+        'no-best': round(rs.outageMs(h, 'no-best', t)),
+        'no-fib': round(rs.outageMs(h, 'no-fib', t)),
       },
     };
   }
 
   totals(): HistoryTotals {
     return {
-      records: this.recordCount,
+      records: this.records.size,
       detached: this.detached.size,
       outageSeconds: { 'no-best': this.endedMs['no-best'] / 1000, 'no-fib': this.endedMs['no-fib'] / 1000 },
       flaps: this.flapTotal,
+      bytes: this.records.bytes,
     };
   }
+}
+
+function sameList(a: readonly Path[], b: readonly Path[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Type codes of FIB events (for callers that filter on them). */

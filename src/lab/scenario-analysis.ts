@@ -67,7 +67,7 @@ export function eventsForGap(gap: Gap, flow: { src: string; dst: string }, event
 }
 
 /** Route and FIB events: many per change; sessions, steps and faults come first when space is short. */
-const ROUTE_EVENT = /^(route-|fib-|best-change|eor-)/;
+const ROUTE_EVENT = /^(route-|path-|fib-|best-change|ecmp-change|eor-)/;
 
 /** At most `n` of `list`: all when they fit, else the first half before mid-gap and the last half after. */
 function ends(list: readonly TimedEvent[], n: number, mid: number): TimedEvent[] {

@@ -81,15 +81,19 @@ export function journalEventText(e: JournalEvent): string {
   return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
-/** Paths or FIB next hops (`[{ nextHop }]`, `[{ via }]`) as `a+b`, `-` for none; undefined otherwise. */
+/**
+ * Paths or FIB next hops (`[{ nextHop, pathId? }]`, `[{ via }]`) as `a+b`, `-` for none, an ADD-PATH
+ * path id as `a#2` (RFC 7911: one neighbor's paths with the same next hop); undefined otherwise.
+ */
 function hops(v: unknown): string | undefined {
   if (!Array.isArray(v)) return undefined;
   if (v.length === 0) return '-';
-  const out = v.map((x) =>
-    x && typeof x === 'object'
-      ? ((x as { nextHop?: string; via?: string }).nextHop ?? (x as { via?: string }).via)
-      : undefined,
-  );
+  const out = v.map((x) => {
+    if (!x || typeof x !== 'object') return undefined;
+    const h = x as { nextHop?: string; via?: string; pathId?: number };
+    const at = h.nextHop ?? h.via;
+    return at !== undefined && h.pathId !== undefined ? `${at}#${h.pathId}` : at;
+  });
   return out.every((x) => typeof x === 'string') ? out.join('+') : undefined;
 }
 

@@ -239,16 +239,23 @@ describe.skipIf(skip)('faults against BIRD 2', () => {
   });
 
   it("withdraw-all empties BIRD's table; reannounce fills it again", async () => {
+    const before = await transitions();
+    const offset = logSize();
     const w = await faultJson(BIRD, 'withdraw-all', '--for', '30s');
     await waitFor('BIRD table empty', async () => (await birdRoutes()).length === 0, 10_000, 100);
     expect((await sw.neighbor(BIRD))?.state).toBe('Established');
+    // BIRD got the withdrawals as UPDATEs on a session that stayed up (no NOTIFICATION, no close).
+    expect(await birdLogs(offset, /sw: Got UPDATE/)).not.toMatch(/sw: (Received:|Connection closed|Error:)/);
     const r = await faultJson(BIRD, 'reannounce');
     expect(r.id).toBeGreaterThan(w.id);
     await waitFor('BIRD table refilled', async () => (await birdRoutes()).length === 2, 10_000, 100);
     expect(JSON.parse((await sw.cli(['fault', 'list', BIRD, '--json'])).stdout)).toEqual([]);
+    expect(await transitions()).toBe(before);
   });
 
   it('fib-freeze: the kernel keeps the old route while the RIB changes, then reconciles', async () => {
+    const before = await transitions();
+    const offset = logSize();
     const kernel = () => net.sh('sw', `ip -4 route show ${BIRD_ROUTE}`);
     await waitFor('kernel has the BIRD route', async () => (await kernel()).includes(BIRD), 10_000, 100);
     await faultJson('fib-freeze', '--for', '3s');
@@ -258,6 +265,9 @@ describe.skipIf(skip)('faults against BIRD 2', () => {
     await waitFor('kernel reconciled to the RIB', async () => (await kernel()).trim() === '', 10_000, 100);
     await bird.cli('enable static4');
     await waitFor('kernel follows again', async () => (await kernel()).includes(BIRD), 10_000, 100);
+    // Only the switch's kernel was frozen: BIRD's session never noticed.
+    expect(logSince(offset)).not.toMatch(/sw: (Received:|Connection closed|Error:)/);
+    expect(await transitions()).toBe(before);
   });
 });
 

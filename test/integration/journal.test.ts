@@ -1,16 +1,4 @@
-/**
- * The event journal against a real calico-node BIRD (issue 15 §1): session up with capabilities,
- * End-of-RIB both ways, route and FIB events per prefix, a shutdown by BIRD journaled with its
- * NOTIFICATION and the helper's reason not to keep routes, a crash journaled as a TCP loss with
- * the paths kept stale until the restarted BIRD's End-of-RIB; `rackbgp show history` with the outage windows; `rackbgp events --json`
- * and its filters; the SSE stream replaying from seq 1 before it follows. The library's events()
- * and waitFor() on in-process speakers (loopback, fib: false). And the memory bound
- * under a 1M-route load (the routing core with the journal as the daemon wires it).
- */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { type JournalEvent as LibraryEvent, Speaker } from 'rackbgp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../src/core/journal.js';
@@ -238,42 +226,6 @@ neighbors: [{ address: ${NODE}, asn: 64512, passive: true }]
     expect(metrics.stdout).toMatch(/rackbgp_journal_events_total \d+/);
     expect(metrics.stdout).toMatch(/bgp_prefix_outage_seconds_total\{kind="no-best"\} [\d.e-]+/);
   });
-});
-
-describe('event journal under a 1M-route load', () => {
-  const core = resolve(import.meta.dirname, '../../dist/bench/core.js');
-  const load = async (journal: number) => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--expose-gc', core, '--routes', '1000000', '--journal', String(journal), '--json'],
-      { timeout: 120_000 },
-    );
-    return JSON.parse(stdout) as {
-      routes: number;
-      heapMiB: number;
-      journal?: { size: number; length: number; recorded: number; dropped: number };
-      journalRecords?: number;
-    };
-  };
-
-  it('holds at most journal.size events and no per-prefix record for a table announced once', async () => {
-    const off = await load(0);
-    const on = await load(100_000);
-    expect(on.routes).toBe(1_000_000);
-    // One route-announce per prefix; the ring keeps the last 100,000.
-    expect(on.journal).toEqual({
-      size: 100_000,
-      length: 100_000,
-      recorded: 1_000_000,
-      dropped: 900_000,
-      oldest: 900_001,
-      next: 1_000_001,
-    });
-    expect(on.journalRecords).toBe(0);
-    // The ring's columns for 100,000 events are a few MiB; the per-prefix cost is two Dest
-    // fields, present either way.
-    expect(on.heapMiB - off.heapMiB).toBeLessThan(12);
-  }, 300_000);
 });
 
 describe('event journal in the library', () => {

@@ -6,7 +6,7 @@
  * expectation exits 1; the probers leave nothing behind and `lab down` removes the restarted daemons.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -35,6 +35,7 @@ describe.skipIf(skip)('lab scenarios on the seed lab', () => {
       lab.pids.push(...lab.state().processes.map((p) => p.pid));
     } catch {}
     const down = await lab.down();
+    rmSync(out, { recursive: true, force: true });
     expect(down.namespacesLeft).toBe(false);
     expect(down.processesLeft).toEqual([]);
     expect(down.run.code, down.run.stderr).toBe(0);
@@ -118,6 +119,80 @@ describe.skipIf(skip)('lab scenarios on the seed lab', () => {
     for (const f of rep.flows.filter((x) => !touches(x, 'node3-pod1'))) expect(f.lost).toBe(0);
     expect(rep.expectations.every((e) => e.ok)).toBe(true);
   }, 240_000);
+
+  const rack1 = ['node1-pod1', 'node2-pod1', 'node3-pod1'];
+  const crossesRack1 = (f: { from: string; to: string }) => rack1.includes(f.from) !== rack1.includes(f.to);
+
+  it("leaf1's uplink down for 5 s: every flow stops for that long, the BGP sessions stay up", async () => {
+    const r = await scenario(join(SCENARIOS, 'leaf-uplink-down.yaml'), 'uplink');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = r.report;
+    expect(rep.flows).toHaveLength(18);
+    // Every flow crosses leaf1 ↔ spine: one gap each, from the link going down (2 s) for about 5 s.
+    for (const f of rep.flows) {
+      expect(f.longest.ms).toBeGreaterThan(4500);
+      expect(f.longest.ms).toBeLessThan(6000);
+      expect(f.longest.startMs).toBeGreaterThan(1900);
+      expect(f.longest.startMs).toBeLessThan(2500);
+    }
+    // 5 s is inside the 90 s hold time: no session went down anywhere.
+    for (const s of rep.sessions) expect(s.down, s.label).toEqual([]);
+    expect(rep.steps.map((s) => s.text)).toEqual([expect.stringMatching(/link leaf1 eth1 down/)]);
+    expect(rep.expectations.every((e) => e.ok)).toBe(true);
+  }, 240_000);
+
+  it('both reflectors of rack1 down 8 s: rack1 cut off from rack2 for that long', async () => {
+    const r = await scenario(join(SCENARIOS, 'rack-reflectors-down.yaml'), 'rr-down');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = r.report;
+    expect(rep.flows.filter(crossesRack1)).toHaveLength(18);
+    // Into rack1 and out of node3 (a client of the two reflectors): at least the 8 s the reflectors
+    // are away, from the step at 2 s on (BIRD's Cease makes leaf1 withdraw rack1's blocks).
+    for (const f of rep.flows.filter((x) => rack1.includes(x.to) || x.from === 'node3-pod1')) {
+      expect(f.longest.ms, `${f.from} → ${f.to}`).toBeGreaterThan(8000);
+      expect(f.longest.startMs).toBeLessThan(3000);
+    }
+    // The reflectors' own pods keep sending while BIRD is down (its `persist` keeps their kernel
+    // routes) and lose a moment when the new BIRDs start, 8 s later.
+    for (const f of rep.flows.filter((x) => x.from === 'node1-pod1' || x.from === 'node2-pod1')) {
+      expect(f.longest.startMs, `${f.from} → ${f.to}`).toBeGreaterThan(9500);
+      expect(f.longest.ms).toBeLessThan(5000);
+    }
+    // leaf1 saw both reflectors go (its journal) and BIRD on node3 lost both of its sessions.
+    const leaf1Down = rep.events.filter((e) => e.source === 'leaf1' && /session-down/.test(e.type));
+    expect(new Set(leaf1Down.map((e) => e.text.match(/172\.20\.0\.1[12]/)?.[0]))).toEqual(
+      new Set(['172.20.0.11', '172.20.0.12']),
+    );
+    for (const n of ['node1', 'node2'])
+      for (const s of rep.sessions.filter((x) => x.label.includes(n)))
+        expect(s.down.length, s.label).toBeGreaterThan(0);
+    expect(rep.expectations.every((e) => e.ok)).toBe(true);
+  }, 240_000);
+
+  it("leaf1 silent toward node1: node1's hold timer expires, traffic moves to node2 without a loss", async () => {
+    const r = await scenario(join(SCENARIOS, 'leaf-reflector-hold-expiry.yaml'), 'hold');
+    expect(r.code, r.stderr).toBe(0);
+    const rep = r.report;
+    for (const f of rep.flows) expect(f.lost, `${f.from} → ${f.to}`).toBe(0);
+    // Only leaf1 ↔ node1 went down: node1 sent Hold Timer Expired (NOTIFICATION 4/0) after up to
+    // 90 s of silence (the fault started at 2 s), and it came back.
+    const down = rep.sessions.filter((s) => s.down.length);
+    expect(down.map((s) => s.label)).toEqual(['leaf1 ↔ node1 (leaf-reflector)']);
+    const at = down[0].down[0].startMs;
+    expect(at).toBeGreaterThan(2000 + 55_000);
+    expect(at).toBeLessThan(2000 + 92_000);
+    const leaf1 = rep.events.filter((e) => e.source === 'leaf1' && e.type === 'session-down');
+    expect(leaf1.map((e) => e.text).join('\n')).toMatch(/172\.20\.0\.11 cause=notification-received/);
+    // BIRD on node1 says why (its protocol's state on the control socket).
+    expect(
+      rep.events
+        .filter((e) => e.source === 'node1')
+        .map((e) => e.text)
+        .join('\n'),
+    ).toMatch(/Hold timer expired/i);
+    expect(rep.events.some((e) => e.source === 'leaf1' && e.type === 'fault-start')).toBe(true);
+    expect(rep.expectations.every((e) => e.ok)).toBe(true);
+  }, 330_000);
 
   it('exits 1 when an expectation fails, and says which', async () => {
     const file = join(out, 'quiet.yaml');

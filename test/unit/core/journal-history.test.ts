@@ -61,6 +61,8 @@ describe('PrefixHistory', () => {
       ['route-replace', '192.0.2.1', 10],
       ['best-change', '192.0.2.2', 20],
       ['route-withdraw', '192.0.2.2', 30],
+      // A's path, no longer best, goes too: a path event of its own.
+      ['path-withdraw', '192.0.2.1', 30],
     ]);
     expect(events[1]).toMatchObject({
       before: [{ peer: '192.0.2.1', nextHop: '192.0.2.1' }],
@@ -71,29 +73,91 @@ describe('PrefixHistory', () => {
       after: [{ nextHop: '192.0.2.2' }],
     });
     expect(events[3]).toMatchObject({ before: [{ nextHop: '192.0.2.2' }], after: [], cause: 'withdrawn' });
+    expect(events[4]).toMatchObject({ before: [{ nextHop: '192.0.2.11' }], after: [], cause: 'withdrawn' });
   });
 
-  it('a decision that keeps the same selection records nothing', () => {
+  it('journals announce, implicit replace and withdraw of a path that is not best', () => {
+    const { clock, journal, rib, history, decide } = setup();
+    rib.update(4, K, A, 0, attrs('192.0.2.1', 1));
+    decide();
+    clock.advance(5);
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 3)); // a worse path: the best stays
+    decide();
+    clock.advance(5);
+    rib.update(4, K, B, 0, attrs('192.0.2.22', 3)); // still worse, new attributes
+    decide();
+    clock.advance(5);
+    rib.update(4, K, B, 0, attrs('192.0.2.22', 3)); // the same again: nothing changed
+    decide();
+    rib.withdraw(4, K, B, 0);
+    decide();
+    const events = journal.query({ prefix: P });
+    expect(events.map((e) => [e.type, e.peer, e.t - ORIGIN])).toEqual([
+      ['route-announce', '192.0.2.1', 0],
+      ['path-announce', '192.0.2.2', 5],
+      ['path-replace', '192.0.2.2', 10],
+      ['path-withdraw', '192.0.2.2', 15],
+    ]);
+    expect(events[1]).toMatchObject({ before: [], after: [{ peer: '192.0.2.2', nextHop: '192.0.2.2' }] });
+    expect(events[2]).toMatchObject({
+      before: [{ nextHop: '192.0.2.2' }],
+      after: [{ nextHop: '192.0.2.22' }],
+    });
+    expect(events[3]).toMatchObject({ before: [{ nextHop: '192.0.2.22' }], after: [], cause: 'withdrawn' });
+    // The peer filter finds them by their sender; the selection never changed, so no flap, no record.
+    expect(journal.query({ peer: '192.0.2.2' }).map((e) => e.type)).toEqual([
+      'path-announce',
+      'path-replace',
+      'path-withdraw',
+    ]);
+    expect(history.summary(P)).toMatchObject({ changes: 0, flaps: 0 });
+    expect(history.totals().records).toBe(0);
+  });
+
+  it('a path that becomes best or stops being best is the selection event alone', () => {
     const { journal, rib, decide } = setup();
     rib.update(4, K, A, 0, attrs('192.0.2.1', 1));
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 3));
+    decide(); // both at once: the best is announced, the other path too
+    rib.update(4, K, A, 0, attrs('192.0.2.1', 5)); // A gets worse: B becomes best
     decide();
-    rib.update(4, K, B, 0, attrs('192.0.2.2', 3)); // a worse path: the Dest changed, the best did not
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 6)); // B gets worse still: A is best again
     decide();
-    expect(journal.query().map((e) => e.type)).toEqual(['route-announce']);
+    expect(journal.query().map((e) => [e.type, e.peer])).toEqual([
+      ['route-announce', '192.0.2.1'],
+      ['path-announce', '192.0.2.2'],
+      ['best-change', '192.0.2.2'],
+      ['best-change', '192.0.2.1'],
+    ]);
   });
 
-  it('journals ECMP set changes', () => {
+  it('journals ECMP set changes: a member added or lost while the best stays, and a new best', () => {
     const { journal, rib, decide } = setup({ decision: { maximumPaths: 4, multipathRelax: true } });
+    const C = peer(3, 65003);
     rib.update(4, K, A, 0, attrs('192.0.2.1', 1));
     decide();
-    rib.update(4, K, B, 0, attrs('192.0.2.2', 1));
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 1)); // joins the ECMP set
     decide();
-    const e = journal.query({ type: 'best-change' });
-    expect(e).toHaveLength(1);
-    expect(e[0].before).toEqual([{ peer: '192.0.2.1', nextHop: '192.0.2.1' }]);
-    expect((e[0].after as { nextHop: string }[]).map((h) => h.nextHop).sort()).toEqual([
-      '192.0.2.1',
-      '192.0.2.2',
+    rib.update(4, K, C, 0, attrs('192.0.2.3', 1));
+    decide();
+    rib.update(4, K, C, 0, attrs('192.0.2.3', 4)); // C leaves the set, still a path
+    decide();
+    rib.withdraw(4, K, A, 0); // the best goes: B is best alone
+    decide();
+    const hopsOf = (v: unknown) => (v as { nextHop: string }[]).map((h) => h.nextHop);
+    const e = journal.query({ prefix: P });
+    expect(e.map((x) => [x.type, hopsOf(x.before), hopsOf(x.after)])).toEqual([
+      ['route-announce', [], ['192.0.2.1']],
+      ['ecmp-change', ['192.0.2.1'], ['192.0.2.1', '192.0.2.2']],
+      ['ecmp-change', ['192.0.2.1', '192.0.2.2'], ['192.0.2.1', '192.0.2.2', '192.0.2.3']],
+      ['ecmp-change', ['192.0.2.1', '192.0.2.2', '192.0.2.3'], ['192.0.2.1', '192.0.2.2']],
+      ['best-change', ['192.0.2.1', '192.0.2.2'], ['192.0.2.2']],
+    ]);
+    // C, no longer in the set, is then withdrawn: a path event.
+    rib.withdraw(4, K, C, 0);
+    decide();
+    expect(journal.query({ type: 'path-withdraw' }).map((x) => [x.peer, hopsOf(x.before)])).toEqual([
+      ['192.0.2.3', ['192.0.2.3']],
     ]);
   });
 

@@ -3,7 +3,7 @@
  * events, time from the injected clock; the one-line text form; End-of-RIB detection in frames.
  */
 import { describe, expect, it } from 'vitest';
-import { Journal, ROUTE, typeCode } from '../../../src/core/journal.js';
+import { Journal, PATH, ROUTE, typeCode } from '../../../src/core/journal.js';
 import { formatEvent } from '../../../src/core/journal-text.js';
 import { downCause } from '../../../src/core/journal-wiring.js';
 import { keyFromText } from '../../../src/rib/prefix-key.js';
@@ -141,9 +141,17 @@ describe('Journal', () => {
   });
 
   it('type codes of route events are contiguous (the renderer relies on it)', () => {
-    expect([ROUTE.announce, ROUTE.replace, ROUTE.withdraw, ROUTE.stale, ROUTE.best]).toEqual(
-      [0, 1, 2, 3, 4].map((i) => typeCode('route-announce') + i),
-    );
+    expect([
+      ROUTE.announce,
+      ROUTE.replace,
+      ROUTE.withdraw,
+      ROUTE.stale,
+      ROUTE.best,
+      ROUTE.ecmp,
+      PATH.announce,
+      PATH.replace,
+      PATH.withdraw,
+    ]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => typeCode('route-announce') + i));
   });
 });
 

@@ -70,7 +70,8 @@ describe('journal events', () => {
     expect(
       journalEventText({ seq: 1, type: 'best-change', prefix: '10.233.64.0/26', after: ['172.20.0.12'] }),
     ).toBe('best-change 10.233.64.0/26 after=["172.20.0.12"]');
-    // Paths and FIB next hops shortened to their addresses.
+    // Paths and FIB next hops shortened to their addresses, ADD-PATH ids kept (one reflector's
+    // paths share a next hop).
     expect(
       journalEventText({
         seq: 2,
@@ -83,7 +84,7 @@ describe('journal events', () => {
         ],
         after: [{ peer: '172.20.0.12', nextHop: '172.20.0.12', pathId: 10 }],
       }),
-    ).toBe('best-change 172.20.0.11 10.233.66.0/26 before=172.20.0.11+172.20.0.12 after=172.20.0.12');
+    ).toBe('best-change 172.20.0.11 10.233.66.0/26 before=172.20.0.11#8+172.20.0.12#10 after=172.20.0.12#10');
     expect(
       journalEventText({
         seq: 3,
