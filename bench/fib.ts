@@ -22,6 +22,7 @@ import { FibReconciler } from '../src/fib/reconciler.js';
 import { KernelResolver } from '../src/fib/resolver.js';
 import type { FibChange, FibPort, FibRoute } from '../src/fib/types.js';
 import { BIRD2, BirdFib, type Phase } from './fib-bird.js';
+import { killNamespacePids } from './harness/netns.js';
 
 const run = promisify(execFile);
 
@@ -280,15 +281,7 @@ async function setup(withBird: boolean): Promise<void> {
 
 async function teardown(): Promise<void> {
   for (const ns of [NS, NS_BIRD]) {
-    const pids = await run('ip', ['netns', 'pids', ns]).then(
-      (r) => r.stdout.split(/\s+/).filter(Boolean),
-      () => [],
-    );
-    for (const pid of pids) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {}
-    }
+    await killNamespacePids(ns);
     await run('ip', ['netns', 'del', ns]).catch(() => {});
   }
 }

@@ -145,17 +145,7 @@ export class BenchNet {
   async destroy(keepDir = false): Promise<void> {
     BenchNet.live.delete(this);
     await Promise.all(this.children.map((c) => this.kill(c)));
-    await pool(this.namespaces, 8, async (ns) => {
-      const pids = await run('ip', ['netns', 'pids', ns]).then(
-        (r) => r.stdout.split(/\s+/).filter(Boolean),
-        () => [],
-      );
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {}
-      }
-    });
+    await pool(this.namespaces, 8, killNamespacePids);
     await pool([...this.namespaces].reverse(), 8, (ns) =>
       run('ip', ['netns', 'del', ns]).then(
         () => {},
@@ -176,6 +166,19 @@ export class BenchNet {
 }
 
 /** `--name N` from argv as a number, or the default. */
+/** SIGKILLs every process still running in namespace `ns` (it may be gone already). */
+export async function killNamespacePids(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]).then(
+    (r) => r.stdout.split(/\s+/).filter(Boolean),
+    () => [],
+  );
+  for (const pid of pids) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {}
+  }
+}
+
 export function numberArg(argv: readonly string[], name: string, dflt: number): number {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : dflt;
