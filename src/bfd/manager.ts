@@ -29,6 +29,8 @@ export interface BfdTransport {
   /** Starts delivering datagrams; an error text when the receive sockets cannot be opened. */
   open(onDatagram: (d: Datagram) => void): string | null;
   sender(spec: BfdPeerSpec): Promise<BfdSender>;
+  /** Delivers, synchronously, every datagram the sockets hold now. */
+  drain?(): void;
   close(): void;
 }
 
@@ -159,6 +161,7 @@ export class BfdManager {
           random: this.deps.random,
           send: (p: ControlPacket) => entry.sender?.send(encodeControl(p), port),
           changed: (t) => this.onChange(entry, t),
+          drain: () => this.deps.transport.drain?.(),
         },
         spec.adminDown,
       ),

@@ -26,6 +26,12 @@ export interface BfdSessionDeps {
   readonly random: () => number;
   readonly send: (p: ControlPacket) => void;
   readonly changed: (t: Transition) => void;
+  /**
+   * Reads what the sockets hold now. The detection timer calls it before declaring the session
+   * down: after a long busy turn of the event loop, a packet that came in meanwhile is still
+   * queued behind the timer (libuv runs timers before I/O) and must count.
+   */
+  readonly drain?: () => void;
 }
 
 export class BfdSession {
@@ -140,6 +146,9 @@ export class BfdSession {
     const ms = detectionTime(this.v) / 1000;
     this.detectTimer = this.deps.clock.setTimer(ms, () => {
       this.detectTimer = null;
+      this.deps.drain?.();
+      // A packet read just now restarted the timer.
+      if (this.detectTimer) return;
       const r = detectionExpired(this.v);
       this.apply(r.vars, r.transition);
     });

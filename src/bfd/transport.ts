@@ -15,6 +15,7 @@ export function udpTransport(random: () => number = Math.random): BfdTransport {
       return null;
     },
     sender: (spec) => openSender(spec.address, spec.localAddress, random),
+    drain: () => rx?.drainAll(),
     close() {
       rx?.close();
       rx = null;

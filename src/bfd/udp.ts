@@ -188,6 +188,11 @@ export class BfdReceiver {
     this.c.write(this.wake[1], Buffer.from([1]), 1);
   }
 
+  /** Every datagram queued on the sockets now, delivered before this returns. */
+  drainAll(): void {
+    if (!this.closed) for (const s of this.sockets) this.drain(s);
+  }
+
   private arm(): void {
     this.c.poll.async(this.pollFds, this.sockets.length + 1, -1, () => {
       if (this.closed) {

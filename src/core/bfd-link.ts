@@ -4,10 +4,11 @@
  * BGP does not start again until BFD is Up. AdminDown, ours or the peer's, is not a failure
  * (RFC 5882 §3.2). It does not run BFD (src/bfd/) or the BGP sessions (src/session/).
  */
-import { BfdManager, type BfdPeerSpec, type BfdTransport } from '../bfd/manager.js';
+import { type BfdEngine, type BfdPeerState, localEngine } from '../bfd/engine.js';
+import type { BfdPeerSpec, BfdTransport } from '../bfd/manager.js';
 import { BfdDiag, BfdState, diagName, stateName } from '../bfd/packet.js';
-import type { BfdSession } from '../bfd/session.js';
 import type { Transition } from '../bfd/state-machine.js';
+import { workerEngine } from '../bfd/worker-engine.js';
 import type { Config, SessionSettings } from '../config/schema.js';
 import type { SessionManager } from '../session/manager.js';
 import { mergeSettings } from '../session/neighbor-config.js';
@@ -50,20 +51,22 @@ export interface BfdLinkHost {
 }
 
 export class BfdLink {
-  readonly manager: BfdManager;
+  readonly engine: BfdEngine;
 
+  /** With a transport, BFD runs in this thread on host.clock (tests); otherwise in a worker thread. */
   constructor(
     private readonly host: BfdLinkHost,
-    transport: BfdTransport,
+    transport?: BfdTransport,
   ) {
-    this.manager = new BfdManager({
-      clock: host.clock,
-      random: Math.random,
-      wallClock: Date.now,
-      log: host.log,
-      transport,
-      changed: (address, t, session) => this.changed(address, t, session),
-    });
+    const changed = (address: string, t: Transition, now: BfdPeerState) => this.changed(address, t, now);
+    this.engine = transport
+      ? localEngine({ clock: host.clock, log: host.log, transport }, changed)
+      : workerEngine(host.log, changed);
+  }
+
+  /** Resolves once the BFD sockets are open, or with why they could not be. */
+  ready(): Promise<string | null> {
+    return this.engine.ready();
   }
 
   /**
@@ -94,7 +97,7 @@ export class BfdLink {
     const sessions = this.host.sessions();
     for (const address of sessions.peers.keys())
       if (!seen.has(address)) add(address, sessions.settingsOf(address));
-    const err = this.manager.configure(specs);
+    const err = this.engine.configure(specs);
     // A held BGP session whose BFD went away (or came Up meanwhile) starts.
     for (const [address, peer] of sessions.peers) if (!peer.enabled && this.mayStart(address)) peer.resume();
     return err;
@@ -108,15 +111,15 @@ export class BfdLink {
     const sessions = this.host.sessions();
     const b = bfdSettings(sessions.settingsOf(address));
     if (!b?.holdBgp || sessions.isDynamic(address)) return true;
-    const s = this.manager.session(address);
-    return !s || s.state === BfdState.Up || s.vars.remoteState === BfdState.AdminDown;
+    const s = this.engine.peer(address);
+    return !s || s.state === BfdState.Up || s.remoteState === BfdState.AdminDown;
   }
 
   stop(): void {
-    this.manager.close();
+    this.engine.close();
   }
 
-  private changed(address: string, t: Transition, s: BfdSession): void {
+  private changed(address: string, t: Transition, s: BfdPeerState): void {
     const peer = this.host.sessions().peers.get(address);
     let bgp: BfdAnnouncement['bgp'];
     if (t.to === BfdState.Up) {
@@ -124,18 +127,14 @@ export class BfdLink {
         peer.resume();
         if (peer.enabled) bgp = 'released';
       }
-    } else if (
-      t.from === BfdState.Up &&
-      t.to === BfdState.Down &&
-      s.vars.remoteState !== BfdState.AdminDown
-    ) {
+    } else if (t.from === BfdState.Up && t.to === BfdState.Down && s.remoteState !== BfdState.AdminDown) {
       // RFC 5882 §4.3 / RFC 9384: BFD Down takes the session down at once, Cease 6/10.
       if (peer?.enabled) {
         peer.interrupt(shutdownNotification(CeaseSubcode.BFD_DOWN, ''));
         peer.start();
         bgp = peer.enabled ? 'down' : 'held';
       }
-    } else if (t.diag === BfdDiag.NeighborSignaledSessionDown && s.vars.remoteState === BfdState.AdminDown) {
+    } else if (t.diag === BfdDiag.NeighborSignaledSessionDown && s.remoteState === BfdState.AdminDown) {
       // The peer went AdminDown: a held BGP session may start (RFC 5882 §3.2).
       peer?.resume();
     }

@@ -121,7 +121,17 @@ export class PrefixHistory {
   private readonly maxDetached: number;
   private readonly records: PrefixRecords;
   /** Slots of prefixes not in the RIB now (withdrawn), in insertion order. */
+  /** Prefixes no longer in the RIB: key → its position in the detach order below. */
   private readonly detached = new Map<PrefixKey, number>();
+  /**
+   * The order prefixes were detached in (key, record), oldest at `orderHead`; position p lives at
+   * index p - orderBase. Evicting through `detached.entries().next()` walked every deleted Map slot
+   * first: quadratic when a peer with 1M routes went down (200k gone paths 2.5 s, 400k 13.3 s).
+   */
+  private orderKeys: PrefixKey[] = [];
+  private orderRecords: number[] = [];
+  private orderBase = 0;
+  private orderHead = 0;
   /** Open no-fib outages by prefix text (FIB events name prefixes as text). */
   private readonly fibDown = new Map<string, number>();
   /** Neighbors whose paths the graceful-restart helper is keeping stale. */
@@ -164,7 +174,7 @@ export class PrefixHistory {
     let h = d.journalHistory as History;
     if (h === undefined && this.detached.size) {
       // A new RIB entry for a prefix withdrawn before: it continues its record.
-      const r = this.detached.get(d.key);
+      const r = this.detachedRecord(d.key);
       if (r !== undefined && this.records.familyOf(r) === d.family) {
         this.detached.delete(d.key);
         h = d.journalHistory = r;
@@ -258,13 +268,49 @@ export class PrefixHistory {
     else this.staleFrom.delete(address);
   }
 
+  private detachedRecord(key: PrefixKey): number | undefined {
+    const p = this.detached.get(key);
+    return p === undefined ? undefined : this.orderRecords[p - this.orderBase];
+  }
+
   private detach(r: number): void {
-    this.detached.set(this.records.keyOf(r), r);
-    if (this.detached.size <= this.maxDetached) return;
-    const [oldest, gone] = this.detached.entries().next().value as [PrefixKey, number];
-    this.detached.delete(oldest);
-    this.fibDown.delete(keyToText(this.records.familyOf(gone), oldest));
-    this.records.remove(gone);
+    const key = this.records.keyOf(r);
+    this.detached.set(key, this.orderBase + this.orderKeys.length);
+    this.orderKeys.push(key);
+    this.orderRecords.push(r);
+    if (this.detached.size > this.maxDetached) this.evictOldest();
+    // Entries of prefixes that came back stay until passed or compacted away.
+    if (this.orderKeys.length - this.orderHead > 2 * this.detached.size + 1024) this.compactOrder();
+  }
+
+  private evictOldest(): void {
+    while (this.orderHead < this.orderKeys.length) {
+      const i = this.orderHead++;
+      const key = this.orderKeys[i];
+      if (this.detached.get(key) !== this.orderBase + i) continue; // came back since
+      const gone = this.orderRecords[i];
+      this.detached.delete(key);
+      this.fibDown.delete(keyToText(this.records.familyOf(gone), key));
+      this.records.remove(gone);
+      return;
+    }
+  }
+
+  private compactOrder(): void {
+    const keys: PrefixKey[] = [];
+    const records: number[] = [];
+    const base = this.orderBase + this.orderKeys.length;
+    for (let i = this.orderHead; i < this.orderKeys.length; i++) {
+      const key = this.orderKeys[i];
+      if (this.detached.get(key) !== this.orderBase + i) continue;
+      this.detached.set(key, base + keys.length);
+      keys.push(key);
+      records.push(this.orderRecords[i]);
+    }
+    this.orderKeys = keys;
+    this.orderRecords = records;
+    this.orderBase = base;
+    this.orderHead = 0;
   }
 
   private close(r: number, kind: OutageKind, t: number): void {
@@ -320,7 +366,7 @@ export class PrefixHistory {
   /** The prefix's record, made (and attached to its Dest, if any) when it has none. */
   private recordOf(family: 4 | 6, key: PrefixKey, t: number): number {
     const d = this.lookup(family, key);
-    const h = (d ? d.journalHistory : this.detached.get(key)) as History;
+    const h = (d ? d.journalHistory : this.detachedRecord(key)) as History;
     if (typeof h === 'number' && this.records.familyOf(h) === family) return h;
     const r = this.records.add(family, key, typeof h === 'object' ? h.t : t, t);
     if (d) d.journalHistory = r;
@@ -334,7 +380,7 @@ export class PrefixHistory {
     if (!k) return undefined;
     const text = keyToText(k.family, k.key);
     const d = this.lookup(k.family, k.key);
-    const h = (d?.journalHistory ?? this.detached.get(k.key)) as History;
+    const h = (d?.journalHistory ?? this.detachedRecord(k.key)) as History;
     const iso = (ms: number) => new Date(ms).toISOString();
     const round = (ms: number) => Math.round(ms * 1000) / 1000;
     if (h === undefined || (typeof h === 'number' && this.records.familyOf(h) !== k.family)) return undefined;

@@ -20,7 +20,7 @@ import type { RouteSnapshot } from './snapshot.js';
 export interface SpeakerOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
-  /** BFD's sockets (default: UDP 3784/4784, src/bfd/udp.ts). */
+  /** BFD's sockets, run in this thread on `clock` (default: UDP 3784/4784 in a worker thread). */
   readonly bfdTransport?: BfdTransport;
 }
 

@@ -5,7 +5,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { BfdStatus } from '../bfd/manager.js';
-import { udpTransport } from '../bfd/transport.js';
 import { validateConfig } from '../config/load.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import type { FibStats } from '../fib/index.js';
@@ -199,7 +198,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
         sessions: () => this.sessions,
         announce: (e) => this.emit('bfd', e),
       },
-      options.bfdTransport ?? udpTransport(),
+      options.bfdTransport,
     );
     // Dynamic neighbors get their BFD session once they exist, and lose it with them.
     this.on('state', (s) => {
@@ -260,7 +259,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       this.fibLock = undefined;
       throw bindFailure('listen', firstOf(this.config.listen.address), this.config.listen.port, e);
     }
-    const bfdError = this.bfd.sync();
+    const bfdError = this.bfd.sync() ?? (await this.bfd.ready());
     if (bfdError) {
       await this.sessions.stop();
       await this.fibLock?.release();
@@ -508,7 +507,7 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
 
   /** BFD sessions and dropped packets, for `show bfd` and the metrics. */
   bfdStatus(): BfdStatus {
-    return this.bfd.manager.status();
+    return this.bfd.engine.status();
   }
 
   /** BFD sessions follow the configuration and the dynamic neighbors; a socket error is logged. */

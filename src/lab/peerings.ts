@@ -150,6 +150,8 @@ export function switchConfig(lab: Lab, device: string, source = 'lab file'): str
   if (!spine && !leaf) throw new Error(`${device} is not a switch of lab ${lab.name}`);
   const neighbors: string[] = [];
   const unnumbered = lab.fabric === 'unnumbered';
+  // BFD between switches only: the reflectors (calico-node, BIRD 1.6) have no BFD.
+  const bfd: Record<string, boolean> = lab.bfd ? { bfd: true } : {};
   const ports = uplinkPorts(lab);
   let head: string;
   if (spine) {
@@ -158,11 +160,12 @@ export function switchConfig(lab: Lab, device: string, source = 'lab file'): str
     );
     for (const { l, u } of down) {
       if (unnumbered) {
-        neighbors.push(flow({ interface: ports.get(u)!.spineDev, asn: l.asn, description: l.name }));
+        neighbors.push(flow({ interface: ports.get(u)!.spineDev, asn: l.asn, ...bfd, description: l.name }));
         continue;
       }
-      neighbors.push(flow({ address: u.leafIp, asn: l.asn, description: l.name }));
-      if (u.leafIp6) neighbors.push(flow({ address: u.leafIp6, asn: l.asn, description: `${l.name} IPv6` }));
+      neighbors.push(flow({ address: u.leafIp, asn: l.asn, ...bfd, description: l.name }));
+      if (u.leafIp6)
+        neighbors.push(flow({ address: u.leafIp6, asn: l.asn, ...bfd, description: `${l.name} IPv6` }));
     }
     head = `# ${device} of lab ${lab.name} (rendered by rackbgp lab from the ${source}): eBGP to every leaf,
 # ECMP across them, best paths installed in the kernel.
@@ -176,12 +179,12 @@ multipath-relax: true`;
     for (const u of l.uplinks) {
       const s = lab.spines.find((x) => x.name === u.spine)!;
       if (unnumbered) {
-        neighbors.push(flow({ interface: ports.get(u)!.leafDev, asn: s.asn, description: s.name }));
+        neighbors.push(flow({ interface: ports.get(u)!.leafDev, asn: s.asn, ...bfd, description: s.name }));
         continue;
       }
-      neighbors.push(flow({ address: u.spineIp, asn: s.asn, description: s.name }));
+      neighbors.push(flow({ address: u.spineIp, asn: s.asn, ...bfd, description: s.name }));
       if (u.spineIp6)
-        neighbors.push(flow({ address: u.spineIp6, asn: s.asn, description: `${s.name} IPv6` }));
+        neighbors.push(flow({ address: u.spineIp6, asn: s.asn, ...bfd, description: `${s.name} IPv6` }));
     }
     const rack = lab.racks.find((r) => r.leaf === device);
     const reflectors = rack?.nodes.filter(isReflector) ?? [];

@@ -125,6 +125,11 @@ const labShape = z.strictObject({
   description: z.string().optional(),
   /** Spine ↔ leaf links: addressed from the uplink subnets, or unnumbered (IPv6 link-local, RFC 8950). */
   fabric: z.enum(['numbered', 'unnumbered']).default('numbered'),
+  /**
+   * BFD (300 ms × 3) on the switch-to-switch sessions (leaf ↔ spine, all rackbgp). Not towards the
+   * reflectors: calico-node's BIRD 1.6 has no BFD.
+   */
+  bfd: z.boolean().default(false),
   calico: z.strictObject({
     /** BGPConfiguration asNumber (nodes without their own AS). */
     'default-asn': asn.default(64512),
@@ -259,6 +264,8 @@ export interface Lab {
   readonly description?: string;
   /** unnumbered: uplinks carry no addresses (subnets give router ids only); switches peer by interface. */
   readonly fabric: 'numbered' | 'unnumbered';
+  /** BFD on the leaf ↔ spine sessions (rackbgp at both ends; BIRD 1.6 nodes have none). */
+  readonly bfd: boolean;
   readonly calico: {
     readonly defaultAsn: number;
     readonly pool: string;
@@ -390,6 +397,7 @@ export function resolveLab(c: LabInput, issues: Issue[] = []): Lab {
     name: c.name,
     ...(c.description !== undefined && { description: c.description }),
     fabric: c.fabric,
+    bfd: c.bfd,
     calico: {
       defaultAsn: c.calico['default-asn'],
       pool: c.calico.pool,

@@ -4,6 +4,7 @@ import { BfdState, type ControlPacket, decodeControl, encodeControl } from '../.
 import type { Transition } from '../../../src/bfd/state-machine.js';
 import type { Datagram } from '../../../src/bfd/udp.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { controlPacket } from './fixtures.js';
 
 const timers = { desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 3 };
 const spec = (address: string, o: Partial<BfdPeerSpec> = {}): BfdPeerSpec => ({
@@ -44,21 +45,7 @@ function setup() {
   });
   const rx = (address: string, p: Partial<ControlPacket>, o: Partial<Datagram> = {}) =>
     deliver?.({
-      data: encodeControl({
-        diag: 0,
-        state: BfdState.Down,
-        poll: false,
-        final: false,
-        cpi: false,
-        demand: false,
-        detectMult: 3,
-        myDiscr: 9,
-        yourDiscr: 0,
-        desiredMinTx: 300_000,
-        requiredMinRx: 300_000,
-        requiredMinEchoRx: 0,
-        ...p,
-      }),
+      data: encodeControl(controlPacket(BfdState.Down, { myDiscr: 9, yourDiscr: 0, ...p })),
       address,
       port: 50000,
       ttl: 255,

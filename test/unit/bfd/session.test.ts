@@ -9,6 +9,7 @@ import {
 import { BfdSession } from '../../../src/bfd/session.js';
 import type { Transition } from '../../../src/bfd/state-machine.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { controlPacket } from './fixtures.js';
 
 const T = { desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 3 };
 
@@ -170,5 +171,36 @@ describe('BfdSession on a ManualClock', () => {
     a.stop();
     b.stop();
     expect(clock.timers).toBe(0);
+  });
+});
+
+describe('detection after a busy event loop', () => {
+  it('reads the sockets before declaring Down: a packet queued behind the timer counts', () => {
+    const clock = new ManualClock();
+    const queued: ControlPacket[] = [];
+    let session: BfdSession | undefined;
+    const changes: Transition[] = [];
+    session = new BfdSession(T, 1, {
+      clock,
+      random: () => 0,
+      send: () => {},
+      changed: (t) => changes.push(t),
+      drain: () => {
+        for (const p of queued.splice(0)) session?.receive(p);
+      },
+    });
+    session.start();
+    const p = (state: ControlPacket['state'], yourDiscr: number) =>
+      controlPacket(state, { myDiscr: 9, yourDiscr });
+    session.receive(p(BfdState.Down, 0));
+    session.receive(p(BfdState.Up, 1));
+    expect(session.state).toBe(BfdState.Up);
+    // The loop was busy: the packet sent in time sits in the socket when the timer fires.
+    queued.push(p(BfdState.Up, 1));
+    clock.advance(901);
+    expect(session.state).toBe(BfdState.Up);
+    clock.advance(901);
+    expect(session.state).toBe(BfdState.Down);
+    expect(changes.at(-1)?.diag).toBe(BfdDiag.ControlDetectionTimeExpired);
   });
 });

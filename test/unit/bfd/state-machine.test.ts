@@ -13,23 +13,10 @@ import {
   setTimers,
   transmitInterval,
 } from '../../../src/bfd/state-machine.js';
+import { controlPacket, TIMERS_300 } from './fixtures.js';
 
-const T = { desiredMinTx: 300_000, requiredMinRx: 300_000, detectMult: 3 };
-const pkt = (state: BfdStateValue, o: Partial<ControlPacket> = {}): ControlPacket => ({
-  diag: 0,
-  state,
-  poll: false,
-  final: false,
-  cpi: false,
-  demand: false,
-  detectMult: 3,
-  myDiscr: 77,
-  yourDiscr: 5,
-  desiredMinTx: 300_000,
-  requiredMinRx: 300_000,
-  requiredMinEchoRx: 0,
-  ...o,
-});
+const T = TIMERS_300;
+const pkt = controlPacket;
 const at = (state: BfdStateValue): BfdVars => ({ ...initialVars(T, 5), state });
 const up = (): BfdVars =>
   receive(receive(initialVars(T, 5), pkt(BfdState.Down, { yourDiscr: 0 })).vars, pkt(BfdState.Up)).vars;

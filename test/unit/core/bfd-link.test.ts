@@ -7,6 +7,7 @@ import { BfdLink, bfdSettings } from '../../../src/core/bfd-link.js';
 import type { BfdAnnouncement } from '../../../src/core/journal-wiring.js';
 import { SessionManager } from '../../../src/session/manager.js';
 import { ManualClock } from '../../../src/util/clock.js';
+import { controlPacket } from '../bfd/fixtures.js';
 
 const log = { info() {}, warn() {}, debug() {} };
 
@@ -48,20 +49,7 @@ function setup() {
   );
   const from = (address: string, state: number, yourDiscr: number) =>
     deliver({
-      data: encodeControl({
-        diag: 0,
-        state: state as ControlPacket['state'],
-        poll: false,
-        final: false,
-        cpi: false,
-        demand: false,
-        detectMult: 3,
-        myDiscr: 4242,
-        yourDiscr,
-        desiredMinTx: 300_000,
-        requiredMinRx: 300_000,
-        requiredMinEchoRx: 0,
-      }),
+      data: encodeControl(controlPacket(state as ControlPacket['state'], { myDiscr: 4242, yourDiscr })),
       address,
       port: 49999,
       ttl: 255,
@@ -69,7 +57,7 @@ function setup() {
     });
   /** Brings the BFD session with `address` Up (Down → Init, then Up). */
   const bringUp = (address: string) => {
-    const mine = link?.manager.session(address)?.vars.localDiscr ?? 0;
+    const mine = link?.engine.status().sessions.find((x) => x.peer === address)?.localDiscriminator ?? 0;
     from(address, BfdState.Down, 0);
     from(address, BfdState.Up, mine);
   };
@@ -137,8 +125,12 @@ describe('BFD and BGP (RFC 5882 §4.3, RFC 9384)', () => {
     sessions.start();
     await flush();
     bringUp('192.0.2.1');
-    from('192.0.2.1', BfdState.AdminDown, link.manager.session('192.0.2.1')!.vars.localDiscr);
-    expect(link.manager.session('192.0.2.1')!.state).toBe(BfdState.Down);
+    from(
+      '192.0.2.1',
+      BfdState.AdminDown,
+      link.engine.status().sessions.find((x) => x.peer === '192.0.2.1')!.localDiscriminator,
+    );
+    expect(link.engine.peer('192.0.2.1')?.state).toBe(BfdState.Down);
     expect(events.at(-1)).toMatchObject({ to: 'Down', diag: 'neighbor-signaled-session-down' });
     expect(events.at(-1)?.bgp).toBeUndefined();
     expect(sessions.peers.get('192.0.2.1')!.enabled).toBe(true);

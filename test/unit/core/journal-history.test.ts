@@ -310,4 +310,31 @@ describe('PrefixHistory', () => {
     expect(history.summary('10.1.0.0/24')).toBeUndefined();
     expect(history.summary('10.3.0.0/24')?.flaps).toBe(1);
   });
+
+  it('orders eviction by the last withdrawal: a prefix that came back and left again is newest', () => {
+    const clock = new ManualClock();
+    const journal = new Journal({ size: 10, clock, origin: ORIGIN });
+    const rib = new LocRib();
+    const history = new PrefixHistory({ journal, lookup: (f, k) => rib.get(f, k), maxDetached: 2 });
+    const decision: DecisionOptions = { ...DECISION, reachable: () => true };
+    const flap = (p: string) => {
+      const k = keyFromText(p)!.key;
+      rib.update(4, k, A, 0, attrs('192.0.2.1'));
+      history.decided(rib.decide(decision));
+      rib.withdraw(4, k, A, 0);
+      history.decided(rib.decide(decision));
+    };
+    flap('10.1.0.0/24');
+    flap('10.2.0.0/24');
+    flap('10.1.0.0/24'); // back and gone again: now the newer of the two
+    flap('10.3.0.0/24');
+    expect(history.totals()).toMatchObject({ records: 2, detached: 2 });
+    expect(history.summary('10.2.0.0/24')).toBeUndefined();
+    expect(history.summary('10.1.0.0/24')?.flaps).toBe(2);
+    // Thousands of flaps of the same prefixes (queue compaction) keep the records and counts.
+    for (let i = 0; i < 3000; i++) flap(i % 2 ? '10.1.0.0/24' : '10.3.0.0/24');
+    expect(history.totals()).toMatchObject({ records: 2, detached: 2 });
+    expect(history.summary('10.1.0.0/24')?.flaps).toBe(1502);
+    expect(history.summary('10.3.0.0/24')?.flaps).toBe(1501);
+  });
 });
