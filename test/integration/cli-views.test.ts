@@ -175,7 +175,10 @@ describe.skipIf(!isRoot())('CLI views of a running daemon', () => {
     ]);
     expect(fib.routes?.[2].error).toMatch(/File exists/);
     const text = (await b.cli(['show', 'fib'])).stdout.split('\n');
-    expect(text[0]).toBe('FIB: 3 routes wanted: 2 installed, 0 waiting, 1 refused by the kernel');
+    // The header names the method in use (rtnetlink here; `ip -batch` when netlink is unavailable).
+    expect(text[0]).toBe(
+      'FIB via rtnetlink: 3 routes wanted: 2 installed, 0 waiting, 1 refused by the kernel',
+    );
     // Each installed line is the kernel's own route (prefix, gateway, device) with its state.
     for (const prefix of ['10.244.0.0/16', '10.244.1.0/26']) {
       const kernel = (await net.sh('b', `ip route show ${prefix}`)).trim();
