@@ -52,6 +52,8 @@ export class Connection {
   private ctx: UpdateContext = INITIAL_CONTEXT;
   private maxOut = MAX_MESSAGE_LENGTH;
   private done = false;
+  /** Closed by us with its last message (a NOTIFICATION) on the way, until the socket is gone. */
+  flushing = false;
   /** Octets read in this event-loop turn (see READ_BUDGET). */
   private readThisTurn = 0;
   /** Fault injection (src/core/faults.ts): reading stopped, outbound UPDATEs held back, a dead link. */
@@ -216,14 +218,18 @@ export class Connection {
     if (this.done) return;
     this.done = true;
     this.delay?.cancel();
-    this.socket.pause();
     if (this.readPaused) {
+      this.socket.pause();
       // Blackholed: a dead link carries no NOTIFICATION and no FIN.
       this.tx.clear();
       const t = setTimeout(() => this.socket.destroy(), this.deadLinkMs).unref();
       this.socket.once('close', () => clearTimeout(t));
       return;
     }
+    this.flushing = true;
+    // Keep reading (and dropping) until the peer's FIN: closing with unread data would send RST,
+    // which can discard the NOTIFICATION at the peer before it reads it.
+    this.socket.resume();
     this.tx.flush();
     this.socket.end();
     // Give the NOTIFICATION time to leave, then make sure the socket is gone.

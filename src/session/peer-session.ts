@@ -90,6 +90,8 @@ export class PeerSession {
   private establishedSide: ConnectionSide | null = null;
   /** Connections closed by us and still flushing their last message (destroy() ends them). */
   private readonly closing = new Set<Connection>();
+  /** Counts connect requests; a deferred one goes out only if still the latest (see connect). */
+  private connectAttempt = 0;
   /** Set when a NOTIFICATION was sent or received while handling the current event. */
   private notified = false;
   /** The last NOTIFICATION sent or received (what `notified` refers to; RFC 8538 tells Hard Reset apart). */
@@ -275,6 +277,7 @@ export class PeerSession {
         return;
       }
       case 'close': {
+        if (side === 'out') this.connectAttempt++;
         const c = this.conns[side];
         delete this.conns[side];
         if (this.establishedSide === side) this.establishedSide = null;
@@ -328,8 +331,27 @@ export class PeerSession {
     }
   }
 
+  /**
+   * RFC 4724 §4: a peer that sees our new connection before it has read the NOTIFICATION on the
+   * old one takes it for a restart and keeps our routes stale (FRR: "NSF peer closed the session"),
+   * which defeats a Hard Reset. The next connection goes out once the old ones are closed (≤ 2 s).
+   */
   private connect(): void {
     this.conns.out?.close();
+    const attempt = ++this.connectAttempt;
+    const flushing = [...this.closing].filter((c) => c.flushing && !c.socket.destroyed);
+    let left = flushing.length;
+    if (left === 0) {
+      this.openOut();
+      return;
+    }
+    for (const c of flushing)
+      c.socket.once('close', () => {
+        if (--left === 0 && attempt === this.connectAttempt) this.openOut();
+      });
+  }
+
+  private openOut(): void {
     const socket = this.openSocket();
     const conn = this.wrap(socket, 'out');
     this.conns.out = conn;
@@ -489,6 +511,7 @@ export class PeerSession {
 
   /** Stops everything and releases sockets and timers without sending anything (process exit). */
   destroy(): void {
+    this.connectAttempt++;
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     for (const c of [...Object.values(this.conns), ...this.closing]) c?.socket.destroy();
