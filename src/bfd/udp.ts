@@ -7,8 +7,8 @@
  * §4), TTL 255. Linux, 64-bit only (struct layouts); where the FFI cannot load, open() says why.
  */
 import dgram from 'node:dgram';
-import { createRequire } from 'node:module';
 import { formatIPv6 } from '../util/ip.js';
+import { type Libc, libc } from '../util/libc.js';
 
 export const SINGLE_HOP_PORT = 3784;
 export const MULTIHOP_PORT = 4784;
@@ -41,38 +41,10 @@ export interface Datagram {
   readonly multihop: boolean;
 }
 
-type Fn = ((...a: unknown[]) => number) & { async: (...a: unknown[]) => void };
-interface Libc {
-  socket: Fn;
-  bind: Fn;
-  setsockopt: Fn;
-  recvmsg: Fn;
-  poll: Fn;
-  pipe: Fn;
-  write: Fn;
-  close: Fn;
-  /** memmove(p, p, 0) returns p: the address of a Buffer's bytes for the msghdr pointers. */
-  memmove: Fn;
-  errno: () => number;
-}
-
+/** libc, or why the FFI is unavailable. */
 function loadLibc(): Libc | string {
   try {
-    const koffi = createRequire(import.meta.url)('koffi');
-    const lib = koffi.load('libc.so.6');
-    const f = (proto: string) => lib.func(proto) as Fn;
-    return {
-      socket: f('int socket(int domain, int type, int protocol)'),
-      bind: f('int bind(int fd, const void *addr, uint32_t len)'),
-      setsockopt: f('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
-      recvmsg: f('intptr_t recvmsg(int fd, void *msg, int flags)'),
-      poll: f('int poll(void *fds, uint64_t n, int timeout)'),
-      pipe: f('int pipe2(void *fds, int flags)'),
-      write: f('intptr_t write(int fd, const void *buf, uint64_t n)'),
-      close: f('int close(int fd)'),
-      memmove: f('uintptr_t memmove(void *dst, const void *src, uint64_t n)'),
-      errno: () => koffi.errno() as number,
-    };
+    return libc();
   } catch (e) {
     return `koffi could not load libc: ${(e as Error).message}`;
   }
@@ -172,7 +144,7 @@ export class BfdReceiver {
       }
     }
     const pipe = Buffer.alloc(8);
-    if (errors.length || c.pipe(pipe, 0o2000000 | 0o4000) !== 0) {
+    if (errors.length || c.pipe2(pipe, 0o2000000 | 0o4000) !== 0) {
       for (const s of sockets) c.close(s.fd);
       return errors.join('; ') || `pipe2() failed: errno ${c.errno()}`;
     }

@@ -11,8 +11,7 @@ import type { AdjRibEntry, RibDumpEntry } from '../core/rib-dump.js';
 import type { Speaker } from '../core/speaker.js';
 import type { WireEvent } from '../core/wire-taps.js';
 import type { RouteAttrs } from '../rib/types.js';
-import type { Logger } from '../session/peer-session.js';
-import type { Clock, Timer } from '../util/clock.js';
+import type { Timer } from '../util/clock.js';
 import { ipFamily } from '../util/ip.js';
 import {
   encodeMessage,

@@ -149,27 +149,31 @@ export class RoutingEngine {
       this.groups.leave(rt);
       this.peers.delete(info);
     }
-    if (keepStale) this.rib.markStale(info);
-    else this.rib.beginFlush(info); // a chunk per turn: decision-turns.ts
+    // Either way a walk of the table, a chunk per turn (decision-turns.ts).
+    if (keepStale) this.rib.beginMarkStale(info);
+    else this.rib.beginFlush(info);
     this.decision.schedule();
   }
 
-  /** Drops the stale paths of a peer, or one family's (End-of-RIB after restart, EoRR, or timer expiry); returns how many. */
+  /**
+   * Drops the stale paths of a peer, or one family's (End-of-RIB after restart, EoRR, or timer
+   * expiry), a chunk of destinations per turn; returns how many.
+   */
   purgeStale(info: PeerInfo, family?: 4 | 6): number {
     // A live session (RFC 7313 refresh): what the RIB purges leaves its kept Adj-RIB-In too.
     const adjIn = this.peers.get(info)?.adjIn;
-    if (adjIn)
-      for (const f of family ? [family] : ([4, 6] as const))
-        for (const d of this.rib.tables[f].values())
-          for (const p of d.paths) if (p.peer === info && p.stale) adjIn.delete(f, d.key, p.pathId);
-    const n = this.rib.flushPeer(info, true, family);
+    const n = this.rib.beginPurgeStale(
+      info,
+      family,
+      adjIn ? (f, key, pathId) => adjIn.delete(f, key, pathId) : undefined,
+    );
     this.decision.schedule();
     return n;
   }
 
   /** RFC 7313 §4: on BoRR the peer's paths of the family turn stale until the refresh replaces them. */
   markStale(info: PeerInfo, family: 4 | 6): number {
-    const n = this.rib.markStale(info, family);
+    const n = this.rib.beginMarkStale(info, family);
     this.decision.schedule();
     return n;
   }
@@ -215,7 +219,7 @@ export class RoutingEngine {
 
   /** Next-hop reachability may have changed (kernel routes or addresses): decide everything again. */
   recheckNextHops(): void {
-    this.rib.touchAll();
+    this.rib.beginTouchAll();
     this.decision.schedule();
   }
 

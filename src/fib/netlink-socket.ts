@@ -6,7 +6,7 @@
  * format here (netlink-messages.ts).
  */
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { type Libc, libc } from '../util/libc.js';
 
 const AF_NETLINK = 16;
 const SOCK_RAW = 3;
@@ -24,33 +24,6 @@ const CLONE_NEWNET = 0x40000000;
 export const EAGAIN = 11;
 export const ENOBUFS = 105;
 const EINTR = 4;
-
-interface Libc {
-  socket(domain: number, type: number, protocol: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
-  send(fd: number, buf: Buffer, len: number, flags: number): number;
-  recv(fd: number, buf: Buffer, len: number, flags: number): number;
-  close(fd: number): number;
-  setns(fd: number, nstype: number): number;
-  strerror(errno: number): string;
-  errno(): number;
-}
-
-/** Loads libc; throws with the reason when the FFI is unavailable (then the ip fallback is used). */
-function loadLibc(): Libc {
-  const koffi = createRequire(import.meta.url)('koffi');
-  const lib = koffi.load('libc.so.6');
-  return {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
-    send: lib.func('long send(int fd, const void *buf, size_t len, int flags)'),
-    recv: lib.func('long recv(int fd, void *buf, size_t len, int flags)'),
-    close: lib.func('int close(int fd)'),
-    setns: lib.func('int setns(int fd, int nstype)'),
-    strerror: lib.func('const char *strerror(int errnum)'),
-    errno: () => koffi.errno() as number,
-  };
-}
 
 export class NetlinkError extends Error {
   constructor(
@@ -82,7 +55,7 @@ export class NetlinkSocket {
    * in it). Throws NetlinkError (or the FFI's load error) when that is not possible.
    */
   static open(o: { netns?: string; rcvbuf?: number } = {}): NetlinkSocket {
-    const c = loadLibc();
+    const c = libc();
     const fd = o.netns ? inNamespace(c, o.netns, () => rawSocket(c)) : rawSocket(c);
     const s = new NetlinkSocket(c, fd);
     try {

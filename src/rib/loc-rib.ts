@@ -7,6 +7,7 @@ import { AttrStore } from './attr-store.js';
 import { type DecisionOptions, type Selection, Step, type StepCode, select } from './decision.js';
 import { PathPool, type PooledPath } from './path-pool.js';
 import type { PrefixKey } from './prefix-key.js';
+import { PrefixTable } from './prefix-table.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from './types.js';
 
 export interface Dest {
@@ -33,7 +34,7 @@ export const forwardingPaths = (d: Dest): readonly Path[] =>
 
 export class LocRib {
   readonly store = new AttrStore();
-  readonly tables: Record<4 | 6, Map<PrefixKey, Dest>> = { 4: new Map(), 6: new Map() };
+  readonly tables: Record<4 | 6, PrefixTable<Dest>> = { 4: new PrefixTable(), 6: new PrefixTable() };
   /** Path objects shared by the prefixes holding them (no Path and no array per prefix). */
   private readonly pool = new PathPool(this.store);
   /** Destinations whose paths changed since the last decide() (each once: `Dest.dirty`). */
@@ -45,7 +46,10 @@ export class LocRib {
   private lastCounts: { 4: number; 6: number } | null = null;
   /** Peers gone whose paths are still being removed, a chunk per turn (beginFlush). */
   private readonly gone = new Set<PeerInfo>();
-  private flushJobs: { peer: PeerInfo; tables: IterableIterator<Dest>[] }[] = [];
+  /** Stale paths being purged (beginPurgeStale), each with whom to tell when it leaves a prefix. */
+  private readonly purging = new Map<Path, PurgeJob>();
+  /** Walks of the tables still going, oldest first, continued by flushSome(). */
+  private walks: Walk[] = [];
 
   /** Number of paths from `peer` in the RIB, in one family or both. */
   countOf(peer: PeerInfo, family?: 4 | 6): number {
@@ -190,58 +194,143 @@ export class LocRib {
     this.counts.delete(peer);
     if (this.lastCounted === peer) this.lastCounted = null;
     this.gone.add(peer);
-    this.flushJobs.push({ peer, tables: [this.tables[4].values(), this.tables[6].values()] });
+    this.walks.push({
+      kind: 'flush',
+      tables: this.iterators(),
+      visit: (d) => {
+        if (d.paths.length) this.removeFrom(d, peer, false);
+      },
+      end: () => this.gone.delete(peer),
+    });
   }
 
-  /** Paths of gone peers are still being removed. */
+  /** Walks (a peer's flush, stale mark or purge, a recheck) still have destinations to visit. */
   get flushing(): boolean {
-    return this.flushJobs.length > 0;
+    return this.walks.length > 0;
   }
 
-  /** Continues beginFlush() over at most `max` destinations; true while work remains. */
+  /** Continues the walks begun (beginFlush, beginMarkStale, ...) over at most `max` destinations; true while work remains. */
   flushSome(max: number): boolean {
     let budget = max;
-    while (budget > 0 && this.flushJobs.length) {
-      const job = this.flushJobs[0];
-      const r = job.tables[0].next();
+    while (budget > 0 && this.walks.length) {
+      const w = this.walks[0];
+      const r = w.tables[0].next();
       if (r.done) {
-        job.tables.shift();
-        if (job.tables.length === 0) {
-          this.flushJobs.shift();
-          this.gone.delete(job.peer);
+        w.tables.shift();
+        if (w.tables.length === 0) {
+          this.walks.shift();
+          w.end?.();
         }
         continue;
       }
       budget--;
-      if (r.value.paths.length) this.removeFrom(r.value, job.peer, false);
+      w.visit(r.value);
     }
-    return this.flushJobs.length > 0;
+    return this.walks.length > 0;
   }
 
-  /** Marks every path of `peer` (or one family's) stale (RFC 4724 §4.2, RFC 7313 §4), keeping them in use. */
-  markStale(peer: PeerInfo, family?: 4 | 6): number {
-    let n = 0;
-    // Paths are shared between prefixes: the ones marked by this call count in every prefix.
-    const marked = new Set<Path>();
-    for (const table of family ? [this.tables[family]] : [this.tables[4], this.tables[6]]) {
-      for (const d of table.values()) {
-        for (const p of d.paths) {
-          if (p.peer !== peer) continue;
-          if (!p.stale) {
-            p.stale = true;
-            marked.add(p);
-          } else if (!marked.has(p)) continue;
-          n++;
-          this.markDirty(d);
-        }
-      }
-    }
+  private iterators(family?: 4 | 6): IterableIterator<Dest>[] {
+    return family ? [this.tables[family].values()] : [this.tables[4].values(), this.tables[6].values()];
+  }
+
+  /**
+   * Marks every path of `peer` (or one family's) stale (RFC 4724 §4.2, RFC 7313 §4), keeping them in
+   * use, and returns how many prefixes hold a path it marked. Paths are shared between prefixes, so
+   * the mark is complete at once (a re-announcement meanwhile gets a fresh path); the destinations
+   * holding them are made dirty (their decision and history) by a walk, a chunk per flushSome().
+   */
+  beginMarkStale(peer: PeerInfo, family?: 4 | 6): number {
+    const n = this.stalePaths(peer, family);
+    if (n)
+      this.walks.push({
+        kind: 'mark',
+        tables: this.iterators(family),
+        visit: (d) => {
+          for (const p of d.paths)
+            if (p.peer === peer && p.stale) {
+              this.markDirty(d);
+              return;
+            }
+        },
+      });
     return n;
   }
 
-  /** Marks every destination dirty (e.g. next-hop reachability changed). */
+  /** beginMarkStale() with its walk done now. */
+  markStale(peer: PeerInfo, family?: 4 | 6): number {
+    const n = this.stalePaths(peer, family);
+    if (n)
+      for (const it of this.iterators(family))
+        for (const d of it) if (d.paths.some((p) => p.peer === peer && p.stale)) this.markDirty(d);
+    return n;
+  }
+
+  /** Marks the peer's pooled paths stale; returns how many prefixes hold one of those it marked. */
+  private stalePaths(peer: PeerInfo, family?: 4 | 6): number {
+    let n = 0;
+    for (const p of this.pool.paths())
+      if (p.peer === peer && !p.stale && (!family || p.family === family)) {
+        p.stale = true;
+        n += p.refs;
+      }
+    return n;
+  }
+
+  /**
+   * Removes the stale paths of `peer` (or one family's), a chunk of destinations per flushSome(), and
+   * returns how many prefixes held one. Only the paths stale now go: a path marked stale later (the
+   * peer down again) stays, and a re-announcement meanwhile replaced its stale path already. Until
+   * the walk reaches it, a destination decided drops them first. `onRemove` hears of each removal.
+   */
+  beginPurgeStale(peer: PeerInfo, family?: 4 | 6, onRemove?: PurgeJob['onRemove']): number {
+    const job: PurgeJob = { onRemove };
+    const paths: Path[] = [];
+    let n = 0;
+    for (const p of this.pool.paths())
+      if (p.peer === peer && p.stale && (!family || p.family === family) && !this.purging.has(p)) {
+        this.purging.set(p, job);
+        paths.push(p);
+        n += p.refs;
+      }
+    if (n)
+      this.walks.push({
+        kind: 'purge',
+        tables: this.iterators(family),
+        visit: (d) => this.removePurged(d),
+        end: () => {
+          for (const p of paths) this.purging.delete(p);
+        },
+      });
+    return n;
+  }
+
+  /** Takes the paths being purged out of `d` (counted, told) and marks it dirty. */
+  private removePurged(d: Dest): void {
+    let removed = false;
+    for (let i = d.paths.length - 1; i >= 0; i--) {
+      const p = d.paths[i];
+      const job = this.purging.get(p);
+      if (!job) continue;
+      job.onRemove?.(d.family, d.key, p.pathId);
+      this.removeAt(d, i);
+      this.count(p.peer, d.family, -1);
+      removed = true;
+    }
+    if (removed) this.markDirty(d);
+  }
+
+  /** Marks every destination dirty (e.g. next-hop reachability changed) now. */
   touchAll(): void {
     for (const table of [this.tables[4], this.tables[6]]) for (const d of table.values()) this.markDirty(d);
+  }
+
+  /**
+   * touchAll() a chunk per flushSome(). A recheck asked again meanwhile starts over: destinations
+   * the earlier walk passed may have been decided before the second change.
+   */
+  beginTouchAll(): void {
+    this.walks = this.walks.filter((w) => w.kind !== 'touch');
+    this.walks.push({ kind: 'touch', tables: this.iterators(), visit: (d) => this.markDirty(d) });
   }
 
   /**
@@ -257,7 +346,8 @@ export class LocRib {
       done = done.slice(0, max);
     }
     for (const d of done) {
-      // Paths of a peer gone are never selected, though beginFlush() has not reached them yet.
+      // Paths of a peer gone or being purged are never selected, though the walk has not reached them yet.
+      if (this.purging.size) this.removePurged(d);
       if (this.gone.size) for (const peer of this.gone) this.removeFrom(d, peer, false);
       d.dirty = false;
       if (d.paths.length === 1) {
@@ -281,6 +371,19 @@ export class LocRib {
   get dirtyCount(): number {
     return this.dirty.length;
   }
+}
+
+/** A purge of stale paths begun (beginPurgeStale). */
+interface PurgeJob {
+  readonly onRemove: ((family: 4 | 6, key: PrefixKey, pathId: number) => void) | undefined;
+}
+
+/** A walk over one table or both, a chunk of destinations per flushSome(). */
+interface Walk {
+  readonly kind: 'flush' | 'mark' | 'purge' | 'touch';
+  readonly tables: IterableIterator<Dest>[];
+  visit(d: Dest): void;
+  end?(): void;
 }
 
 const isAttrSet = (a: RouteAttrs | AttrSet): a is AttrSet =>

@@ -88,6 +88,11 @@ export class PathPool {
     }
   }
 
+  /** Every path held by some prefix (few: per attribute set, one per peer and path id, plus stale ones). */
+  *paths(): IterableIterator<PooledPath> {
+    for (const list of this.bySet.values()) yield* list;
+  }
+
   private txIdOf(peer: PeerInfo, pathId: number): number {
     let ids = this.txIds.get(peer);
     if (!ids) {

@@ -4,8 +4,9 @@
  * requires) and reads the RAs and RSs of the link without blocking. The kernel fills in the
  * ICMPv6 checksum (RFC 3542 §3.1). Linux only; needs CAP_NET_RAW. Protocol logic is elsewhere.
  */
-import { createRequire } from 'node:module';
+
 import { formatIPv6 } from '../util/ip.js';
+import { type Libc, libc } from '../util/libc.js';
 import { Icmp6Type } from './router-advert.js';
 
 const AF_INET6 = 10;
@@ -24,32 +25,6 @@ const ICMP6_FILTER = 1;
 const MSG_DONTWAIT = 0x40;
 const SOCKADDR_IN6 = 28;
 const ALL_NODES = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
-
-interface RawLibc {
-  socket(domain: number, type: number, protocol: number): number;
-  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
-  sendto(fd: number, buf: Buffer, len: number, flags: number, to: Buffer, tolen: number): number;
-  recvfrom(fd: number, buf: Buffer, len: number, flags: number, from: Buffer, fromlen: Buffer): number;
-  if_nametoindex(name: string): number;
-  close(fd: number): number;
-  errno(): number;
-}
-
-function load(): RawLibc {
-  const koffi = createRequire(import.meta.url)('koffi');
-  const lib = koffi.load('libc.so.6');
-  return {
-    socket: lib.func('int socket(int domain, int type, int protocol)'),
-    setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
-    sendto: lib.func(
-      'long sendto(int fd, const void *buf, size_t len, int flags, const void *to, uint32_t tolen)',
-    ),
-    recvfrom: lib.func('long recvfrom(int fd, void *buf, size_t len, int flags, void *from, void *fromlen)'),
-    if_nametoindex: lib.func('unsigned int if_nametoindex(const char *name)'),
-    close: lib.func('int close(int fd)'),
-    errno: () => koffi.errno() as number,
-  };
-}
 
 const int = (v: number) => {
   const b = Buffer.alloc(4);
@@ -80,7 +55,7 @@ export class Icmp6Socket {
   private closed = false;
 
   private constructor(
-    private readonly c: RawLibc,
+    private readonly c: Libc,
     private readonly fd: number,
     readonly ifname: string,
     private readonly ifindex: number,
@@ -88,7 +63,7 @@ export class Icmp6Socket {
 
   /** Opens the socket on `ifname`; throws with the reason (no such interface, no CAP_NET_RAW). */
   static open(ifname: string): Icmp6Socket {
-    const c = load();
+    const c = libc();
     const ifindex = c.if_nametoindex(ifname);
     if (!ifindex) throw new Error(`no interface ${ifname}`);
     const fd = c.socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);

@@ -10,9 +10,9 @@
  * Linux only; where the FFI cannot load, every call returns an error text.
  */
 
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import { ipFamily } from '../util/ip.js';
+import { type Libc, libc } from '../util/libc.js';
 import { encodeMd5Sig, type Md5Key, synTtl } from './tcp-md5.js';
 
 const IPPROTO_IP = 0;
@@ -30,32 +30,13 @@ const SOCK_STREAM = 1;
 const SOCK_NONBLOCK = 0o4000;
 const SOCK_CLOEXEC = 0o2000000;
 
-interface Libc {
-  setsockopt(fd: number, level: number, name: number, value: Buffer, length: number): number;
-  getsockopt(fd: number, level: number, name: number, value: Buffer, length: Buffer): number;
-  socket(domain: number, type: number, protocol: number): number;
-  close(fd: number): number;
-  errno(): number;
-}
-
-let libcCache: Libc | null | undefined;
-
-function libc(): Libc | null {
-  if (libcCache !== undefined) return libcCache;
+/** libc, or null when the FFI is unavailable (the options are then reported as unsupported). */
+function loadLibc(): Libc | null {
   try {
-    const koffi = createRequire(import.meta.url)('koffi');
-    const lib = koffi.load('libc.so.6');
-    libcCache = {
-      setsockopt: lib.func('int setsockopt(int fd, int level, int name, const void *val, uint32_t len)'),
-      getsockopt: lib.func('int getsockopt(int fd, int level, int name, void *val, void *len)'),
-      socket: lib.func('int socket(int domain, int type, int protocol)'),
-      close: lib.func('int close(int fd)'),
-      errno: () => koffi.errno() as number,
-    };
+    return libc();
   } catch {
-    libcCache = null;
+    return null;
   }
-  return libcCache;
 }
 
 const UNAVAILABLE = 'setsockopt is unavailable (koffi could not load libc)';
@@ -70,7 +51,7 @@ function int(v: number): Buffer {
 }
 
 function setopt(fd: number, level: number, name: number, value: Buffer): string | null {
-  const c = libc();
+  const c = loadLibc();
   if (!c) return UNAVAILABLE;
   if (c.setsockopt(fd, level, name, value, value.length) === 0) return null;
   return `setsockopt(${level}, ${name}) failed: errno ${c.errno()}`;
@@ -136,7 +117,7 @@ export function setListenerGtsm(server: net.Server, on: boolean): string | null 
 
 /** The TTL / hop limit the SYN of an accepted connection arrived with (TCP_SAVED_SYN); null when not saved. */
 export function synTtlOf(socket: net.Socket): number | null {
-  const c = libc();
+  const c = loadLibc();
   const fd = fdOf(socket);
   if (!c || fd === undefined || fd < 0) return null;
   const header = Buffer.alloc(512);
@@ -163,7 +144,7 @@ export interface PreparedConnect {
  * set: a session with a password must never go out without it.
  */
 export function connectPrepared(o: PreparedConnect): net.Socket {
-  const c = libc();
+  const c = loadLibc();
   if (!c) throw new Error(UNAVAILABLE);
   const v6 = ipFamily(o.address.replace(/%.*$/, '')) === 6; // a link-local address has a zone
   const fd = c.socket(v6 ? 10 : 2, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
-import { LEAF_ASN, type PairAddresses, pairNodes } from './support/pair.js';
+import { bird2PairConfig, LEAF_ASN, type PairAddresses, pairNodes } from './support/pair.js';
 import { type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
 const PMBMPD = '/usr/sbin/pmbmpd';
@@ -22,23 +22,11 @@ const BMP_PORT = 11019;
 // biome-ignore lint/suspicious/noExplicitAny: pmacct's JSON records
 type Json = any;
 
-const birdConfig = (a: PairAddresses) => {
-  const proto = (name: string, local: string, peer: string, channel: string) => `
-protocol bgp ${name} {
-  local ${local} as ${PEER_ASN};
-  neighbor ${peer} as ${LEAF_ASN};
-  connect delay time 1; connect retry time 2; error wait time 1,2;
-  ${channel} { import all; export all; add paths on; };
-}`;
-  return `log stderr all;
-router id ${a.peer4};
-protocol device { scan time 2; }
-protocol static static4 { ipv4; route 10.12.1.0/24 blackhole { bgp_community.add((65002,7)); }; route 10.12.2.0/24 blackhole; }
-protocol static static6 { ipv6; route 2001:db8:12:1::/64 blackhole; }
-${proto('leaf4', a.peer4, a.leaf4, 'ipv4')}
-${proto('leaf6', a.peer6, a.leaf6, 'ipv6')}
-`;
-};
+const birdConfig = (a: PairAddresses) =>
+  bird2PairConfig(a, PEER_ASN, {
+    v4: 'route 10.12.1.0/24 blackhole { bgp_community.add((65002,7)); }; route 10.12.2.0/24 blackhole;',
+    v6: 'route 2001:db8:12:1::/64 blackhole;',
+  });
 
 const leafYaml = (a: PairAddresses) => `router-id: ${a.leaf4}
 asn: ${LEAF_ASN}

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BIRD2, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet } from './support/netns.js';
 import {
+  bird2PairConfig,
   expectDialledBy,
   expectLeafSessions,
   expectPrefixes,
@@ -22,26 +23,16 @@ const missing = requireTools(BIRD2.daemon, BIRD2.client);
 const skip = !isRoot() || missing.length > 0;
 const PEER_ASN = 65002;
 
-function birdConfig(addr: PairAddresses, passive: boolean): string {
-  const proto = (name: string, local: string, peer: string, channel: string) => `
-protocol bgp ${name} {
-  local ${local} as ${PEER_ASN};
-  neighbor ${peer} as ${LEAF_ASN};
-  connect delay time 1;
-  connect retry time 2;
-  error wait time 1,2;
-  graceful restart on;${passive ? '\n  passive on;' : ''}
-  ${channel} { import all; export all; add paths on; };
-}`;
-  return `log stderr all;
-router id ${addr.peer4};
-protocol device { scan time 2; }
-protocol static static4 { ipv4; route 10.11.1.0/24 blackhole; route 10.11.2.0/24 blackhole; }
-protocol static static6 { ipv6; route 2001:db8:11:1::/64 blackhole; }
-${proto('leaf4', addr.peer4, addr.leaf4, 'ipv4')}
-${proto('leaf6', addr.peer6, addr.leaf6, 'ipv6')}
-`;
-}
+const birdConfig = (addr: PairAddresses, passive: boolean) =>
+  bird2PairConfig(
+    addr,
+    PEER_ASN,
+    {
+      v4: 'route 10.11.1.0/24 blackhole; route 10.11.2.0/24 blackhole;',
+      v6: 'route 2001:db8:11:1::/64 blackhole;',
+    },
+    `\n  graceful restart on;${passive ? ' passive on;' : ''}`,
+  );
 
 /** The "Neighbor capabilities" block of `show protocols all` (what BIRD received from rackbgp). */
 const neighborCaps = (text: string) => text.split('Neighbor capabilities')[1]?.split('Session:')[0] ?? '';

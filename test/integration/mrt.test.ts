@@ -11,7 +11,7 @@ import { decodeMrt } from '../../src/decode/decode-mrt.js';
 import { fromBgpdump, fromRecords } from '../unit/mrt/bgpdump-lines.js';
 import { BIRD2, type BirdHandle, startBird } from './support/bird.js';
 import { isRoot, requireTools, TestNet, waitFor } from './support/netns.js';
-import { LEAF_ASN, type PairAddresses, pairNodes } from './support/pair.js';
+import { bird2PairConfig, LEAF_ASN, type PairAddresses, pairNodes } from './support/pair.js';
 import { CLI, type RackbgpHandle, startRackbgp } from './support/rackbgp.js';
 
 const BGPDUMP = '/usr/bin/bgpdump';
@@ -19,23 +19,11 @@ const missing = requireTools(BIRD2.daemon, BIRD2.client, BGPDUMP);
 const skip = !isRoot() || missing.length > 0;
 const PEER_ASN = 65002;
 
-const birdConfig = (a: PairAddresses) => {
-  const proto = (name: string, local: string, peer: string, channel: string) => `
-protocol bgp ${name} {
-  local ${local} as ${PEER_ASN};
-  neighbor ${peer} as ${LEAF_ASN};
-  connect delay time 1; connect retry time 2; error wait time 1,2;
-  ${channel} { import all; export all; add paths on; };
-}`;
-  return `log stderr all;
-router id ${a.peer4};
-protocol device { scan time 2; }
-protocol static static4 { ipv4; route 10.11.1.0/24 blackhole; route 10.11.2.0/24 blackhole; route 10.11.3.0/24 blackhole; }
-protocol static static6 { ipv6; route 2001:db8:11:1::/64 blackhole; route 2001:db8:11:2::/64 blackhole; }
-${proto('leaf4', a.peer4, a.leaf4, 'ipv4')}
-${proto('leaf6', a.peer6, a.leaf6, 'ipv6')}
-`;
-};
+const birdConfig = (a: PairAddresses) =>
+  bird2PairConfig(a, PEER_ASN, {
+    v4: 'route 10.11.1.0/24 blackhole; route 10.11.2.0/24 blackhole; route 10.11.3.0/24 blackhole;',
+    v6: 'route 2001:db8:11:1::/64 blackhole; route 2001:db8:11:2::/64 blackhole;',
+  });
 
 const leafYaml = (a: PairAddresses, dir: string) => `router-id: ${a.leaf4}
 asn: ${LEAF_ASN}

@@ -47,6 +47,33 @@ neighbors:
 `;
 }
 
+/**
+ * BIRD 2 as the leaf's pair peer: one IPv4 and one IPv6 session with ADD-PATH both ways, quick
+ * timers, the given static routes (BIRD `route …;` statements per family) and protocol options.
+ */
+export function bird2PairConfig(
+  addr: PairAddresses,
+  peerAsn: number,
+  statics: { v4: string; v6: string },
+  options = '',
+): string {
+  const proto = (name: string, local: string, peer: string, channel: string) => `
+protocol bgp ${name} {
+  local ${local} as ${peerAsn};
+  neighbor ${peer} as ${LEAF_ASN};
+  connect delay time 1; connect retry time 2; error wait time 1,2;${options}
+  ${channel} { import all; export all; add paths on; };
+}`;
+  return `log stderr all;
+router id ${addr.peer4};
+protocol device { scan time 2; }
+protocol static static4 { ipv4; ${statics.v4} }
+protocol static static6 { ipv6; ${statics.v6} }
+${proto('leaf4', addr.peer4, addr.leaf4, 'ipv4')}
+${proto('leaf6', addr.peer6, addr.leaf6, 'ipv6')}
+`;
+}
+
 /** What rackbgp must have negotiated with a peer that offered ADD-PATH both ways and GR. */
 export interface ExpectedNegotiation {
   readonly addPath: boolean;

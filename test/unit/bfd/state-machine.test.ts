@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BfdDiag, BfdState, type BfdStateValue, type ControlPacket } from '../../../src/bfd/packet.js';
+import { BfdDiag, BfdState, type BfdStateValue } from '../../../src/bfd/packet.js';
 import {
   type BfdVars,
   detectionExpired,

@@ -1,20 +1,11 @@
 /** The `bfd` key of neighbors, `defaults` and listen-range templates: accepted forms, file:line errors. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { bfdSettings } from '../../../src/core/bfd-link.js';
 import { mergeSettings } from '../../../src/session/neighbor-config.js';
+import { configErrors } from '../support/problems.js';
 
 const HEAD = 'router-id: 10.0.0.1\nasn: 65001\n';
-const errorsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'rack.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-};
-
 describe('config: bfd', () => {
   it('takes true, the timers, defaults and listen-range templates; a neighbor overrides defaults', () => {
     const c = parseConfig(
@@ -40,7 +31,7 @@ listen-ranges:
 
   it('says what is wrong, where', () => {
     expect(
-      errorsOf(`${HEAD}defaults:
+      configErrors(`${HEAD}defaults:
   bfd: { min-rx: 5 }
 neighbors:
   - address: 10.0.0.2

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
-
-const errorsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'rack.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { parseConfig } from '../../../src/config/load.js';
+import { configErrors } from '../support/problems.js';
 
 describe('config', () => {
   it('accepts the stable core and fills defaults', () => {
@@ -37,7 +28,7 @@ neighbors:
   });
 
   it('names file, line, column and key of an unknown key', () => {
-    const errs = errorsOf(`router-id: 10.0.0.1
+    const errs = configErrors(`router-id: 10.0.0.1
 asn: 65001
 neighbors:
   - address: 10.1.1.11
@@ -53,13 +44,13 @@ neighbors:
     const base = 'router-id: 10.0.0.1\nasn: 65001\nneighbors: []\n';
     expect(parseConfig(base, 'rack.yaml')['fib-method']).toBe('auto');
     expect(parseConfig(`${base}fib-method: ip-batch\n`, 'rack.yaml')['fib-method']).toBe('ip-batch');
-    const errs = errorsOf(`${base}fib-method: zebra\n`);
+    const errs = configErrors(`${base}fib-method: zebra\n`);
     expect(errs).toHaveLength(1);
     expect(errs[0]).toMatch(/^rack\.yaml:4:13: fib-method: .*auto.*netlink.*ip-batch/);
   });
 
   it('names the line of a bad value and of a missing key', () => {
-    const errs = errorsOf(`router-id: 10.0.0.300
+    const errs = configErrors(`router-id: 10.0.0.300
 asn: 65001
 neighbors:
   - address: 10.1.1.11
@@ -71,7 +62,7 @@ neighbors:
   });
 
   it('rejects a hold time of 1 or 2 seconds (RFC 4271 §4.2)', () => {
-    const errs = errorsOf(`router-id: 10.0.0.1
+    const errs = configErrors(`router-id: 10.0.0.1
 asn: 65001
 neighbors:
   - { address: 10.1.1.11, asn: 64512, hold-time: 2 }
@@ -80,12 +71,12 @@ neighbors:
   });
 
   it('reports YAML syntax errors with their position', () => {
-    const errs = errorsOf('router-id: 10.0.0.1\nasn: [65001\n');
+    const errs = configErrors('router-id: 10.0.0.1\nasn: [65001\n');
     expect(errs[0]).toMatch(/^rack\.yaml:\d+:\d+: /);
   });
 
   it('names the use of an undefined policy', () => {
-    const errs = errorsOf(`router-id: 10.0.0.1
+    const errs = configErrors(`router-id: 10.0.0.1
 asn: 65001
 policies:
   from-rack: [{ name: all, then: accept }]

@@ -4,18 +4,9 @@
  * ranges, all at once and sorted by line and column.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isValidatedConfig, parseConfig, validateConfig } from '../../../src/config/load.js';
+import { isValidatedConfig, parseConfig, validateConfig } from '../../../src/config/load.js';
 import { closestKey, editDistance } from '../../../src/config/suggest.js';
-
-const errorsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'rack.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { configErrors } from '../support/problems.js';
 
 const HEAD = 'router-id: 10.0.0.1\nasn: 65001\n';
 
@@ -36,12 +27,12 @@ describe('wrong types, in the words of the file', () => {
     ],
   ])('%s', (line, error) => {
     const text = `${line}\nrouter-id: 10.0.0.1\n${line.startsWith('asn') ? '' : 'asn: 65001\n'}`;
-    expect(errorsOf(text)).toEqual([error]);
+    expect(configErrors(text)).toEqual([error]);
   });
 
   it('names the expected type inside neighbors, and a union by the branch the value fits', () => {
     expect(
-      errorsOf(`${HEAD}neighbors:
+      configErrors(`${HEAD}neighbors:
   - address: 10.1.1.11
     asn: 64512
     passive: 1
@@ -63,7 +54,7 @@ listen-ranges:
   });
 
   it('says which key is missing, and needs at least one family', () => {
-    expect(errorsOf(`${HEAD}neighbors:\n  - { address: 10.1.1.11, families: [] }\n`)).toEqual([
+    expect(configErrors(`${HEAD}neighbors:\n  - { address: 10.1.1.11, families: [] }\n`)).toEqual([
       "rack.yaml:4:5: neighbors[0]: missing 'asn' (a number or one of internal, external)",
       'rack.yaml:4:37: neighbors[0].families: needs at least 1 entry',
     ]);
@@ -73,7 +64,7 @@ listen-ranges:
 describe('unknown keys', () => {
   it('suggest the nearest allowed key at that level', () => {
     expect(
-      errorsOf(`${HEAD}neighbours: []
+      configErrors(`${HEAD}neighbours: []
 api: { tokn: abcdefgh }
 defaults: { hold_time: 9 }
 neighbors:
@@ -111,7 +102,7 @@ policies:
 describe('IPv4 addresses with leading zeros', () => {
   it('are refused everywhere an address or prefix is accepted, with the fix', () => {
     expect(
-      errorsOf(`router-id: 010.0.0.1
+      configErrors(`router-id: 010.0.0.1
 asn: 65001
 cluster-id: 10.0.0.01
 listen: { address: [10.0.0.1, 192.168.001.1] }
@@ -133,7 +124,7 @@ listen-ranges:
   });
 
   it('in policies too (their own message)', () => {
-    expect(errorsOf(`${HEAD}policies:\n  p: [{ name: t, match: { neighbor: 010.1.1.1 } }]\n`)).toEqual([
+    expect(configErrors(`${HEAD}policies:\n  p: [{ name: t, match: { neighbor: 010.1.1.1 } }]\n`)).toEqual([
       "rack.yaml:4:37: policies.p[0].match.neighbor: '010.1.1.1' is not an address or a prefix",
     ]);
   });
@@ -142,7 +133,7 @@ listen-ranges:
 describe('entries that clash', () => {
   it('two neighbors with one address, in any text form', () => {
     expect(
-      errorsOf(`${HEAD}neighbors:
+      configErrors(`${HEAD}neighbors:
   - { address: fd00::1, asn: 64512 }
   - { address: 10.1.1.11, asn: 64512 }
   - { address: fd00:0::1, asn: 64513 }
@@ -156,7 +147,7 @@ describe('entries that clash', () => {
 
   it('listen ranges that overlap, and a listen address twice', () => {
     expect(
-      errorsOf(`${HEAD}listen: { address: ["::", 10.0.0.1, "0::"] }
+      configErrors(`${HEAD}listen: { address: ["::", 10.0.0.1, "0::"] }
 listen-ranges:
   - { prefix: 10.2.0.0/16, asn: internal }
   - { prefix: fd00::/64, asn: internal }
@@ -170,7 +161,7 @@ listen-ranges:
 
   it('are reported with every other error, sorted by line then column', () => {
     expect(
-      errorsOf(`neighbors:
+      configErrors(`neighbors:
   - { address: 10.1.1.11, asn: 1.5 }
   - { address: 10.1.1.11, asn: 64512, pasive: true }
 router-id: 10.0.0.1

@@ -3,20 +3,11 @@
  * `asn: internal | external`, `extended-next-hop`, each mistake with its file:line:col.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { neighborKey } from '../../../src/config/schema.js';
+import { configErrors } from '../support/problems.js';
 
 const HEAD = 'router-id: 10.0.0.1\nasn: 65001\n';
-
-const errorsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'rack.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-};
 
 describe('unnumbered neighbors', () => {
   it('accepts a neighbor by interface or by zoned link-local address, with asn external/internal', () => {
@@ -31,7 +22,7 @@ describe('unnumbered neighbors', () => {
 
   it('names the line of each mistake', () => {
     expect(
-      errorsOf(
+      configErrors(
         `${HEAD}neighbors:
   - { asn: external }
   - { interface: eth1, address: 10.0.0.2, asn: 65002 }

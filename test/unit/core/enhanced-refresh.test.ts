@@ -150,6 +150,7 @@ describe('enhanced route refresh receiver (RFC 7313 §4)', () => {
     rr.begin(a, 4);
     for (const u of announce(a, ['10.1.0.0/24'])) e.receiveUpdate(a, u);
     rr.end(a, 4);
+    e.settle(); // the purge walks the table a chunk per turn
     expect(e.adjRibIn(a, 4)?.map((x) => keyToText(4, x.key))).toEqual(['10.1.0.0/24']);
   });
 });

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LabError, loadLab, parseLab } from '../../../src/lab/load.js';
+import { loadLab, parseLab } from '../../../src/lab/load.js';
 import { isReflector, labNodes } from '../../../src/lab/schema.js';
+import { labErrors } from '../support/problems.js';
 import { MINI, SEED } from './fixtures.js';
-
-const errorsOf = (text: string): string[] => {
-  try {
-    parseLab(text, 'lab.yaml');
-  } catch (e) {
-    if (e instanceof LabError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a LabError');
-};
 
 describe('lab file', () => {
   it('loads the seed topology of the guide: 1 spine, 2 leaves, 3 nodes per leaf, 2 reflectors per rack', () => {
@@ -76,50 +67,50 @@ describe('lab file', () => {
   });
 
   it('names file, line, column and key of an unknown key', () => {
-    expect(errorsOf(MINI.replace('    asn: 64513', '    asn: 64513\n    colour: blue'))).toEqual([
+    expect(labErrors(MINI.replace('    asn: 64513', '    asn: 64513\n    colour: blue'))).toEqual([
       "lab.yaml:17:5: racks[1].colour: unknown key 'colour'",
     ]);
   });
 
   it('reports references to switches that do not exist, at the reference', () => {
-    expect(errorsOf(MINI.replace('leaf: lb', 'leaf: lc'))).toEqual([
+    expect(labErrors(MINI.replace('leaf: lb', 'leaf: lc'))).toEqual([
       "lab.yaml:14:11: racks[1].leaf: no leaf named 'lc'",
     ]);
     expect(
-      errorsOf(MINI.replace('spine: sp, subnet: 10.0.2.0/30', 'spine: sx, subnet: 10.0.2.0/30')),
+      labErrors(MINI.replace('spine: sp, subnet: 10.0.2.0/30', 'spine: sx, subnet: 10.0.2.0/30')),
     ).toEqual(["lab.yaml:6:48: leaves[1].uplinks[0].spine: no spine named 'sx'"]);
   });
 
   it('refuses address plans that cannot work, saying why', () => {
-    expect(errorsOf(MINI.replace('asn: 64513', 'asn: 64512'))[0]).toMatch(
+    expect(labErrors(MINI.replace('asn: 64513', 'asn: 64512'))[0]).toMatch(
       /racks\[1\]\.asn: AS 64512 is also ra's: BIRD would drop each rack's blocks as AS-path loops/,
     );
-    expect(errorsOf(MINI.replace('{ name: n2 }', '{ name: n2, ip: 10.1.1.11 }'))[0]).toMatch(
+    expect(labErrors(MINI.replace('{ name: n2 }', '{ name: n2, ip: 10.1.1.11 }'))[0]).toMatch(
       /racks\[0\]\.nodes\[1\]\.ip: 10\.1\.1\.11 is already used by racks\.0\.nodes\.0\.ip/,
     );
-    expect(errorsOf(MINI.replace('{ name: n2 }', '{ name: n2, ip: 10.9.9.9 }'))[0]).toMatch(
+    expect(labErrors(MINI.replace('{ name: n2 }', '{ name: n2, ip: 10.9.9.9 }'))[0]).toMatch(
       /nodes\[1\]\.ip: 10\.9\.9\.9 is not in 10\.1\.1\.0\/24/,
     );
-    expect(errorsOf(MINI.replace('{ name: n2 }', '{ name: n2, block: 10.244.0.0/26 }'))[0]).toMatch(
+    expect(labErrors(MINI.replace('{ name: n2 }', '{ name: n2, block: 10.244.0.0/26 }'))[0]).toMatch(
       /nodes\[1\]\.block: 10\.244\.0\.0\/26 overlaps racks\.0\.nodes\.0/,
     );
-    expect(errorsOf(MINI.replace('{ name: n2 }', '{ name: n2, block: 10.99.0.0/26 }'))[0]).toMatch(
+    expect(labErrors(MINI.replace('{ name: n2 }', '{ name: n2, block: 10.99.0.0/26 }'))[0]).toMatch(
       /is not in 10\.244\.0\.0\/16/,
     );
-    expect(errorsOf(MINI.replace('{ name: n3, rr-id: rb }', '{ name: n3 }'))[0]).toMatch(
+    expect(labErrors(MINI.replace('{ name: n3, rr-id: rb }', '{ name: n3 }'))[0]).toMatch(
       /racks\[1\]\.nodes: no route reflector/,
     );
-    expect(errorsOf(MINI.replace('name: lb', 'name: n1'))[0]).toMatch(
+    expect(labErrors(MINI.replace('name: lb', 'name: n1'))[0]).toMatch(
       /'n1' is already the name of leaves\.1/,
     );
-    expect(errorsOf(MINI.replace('asn: 65002', 'asn: 65000'))[0]).toMatch(
+    expect(labErrors(MINI.replace('asn: 65002', 'asn: 65000'))[0]).toMatch(
       /leaves\[1\]\.asn: AS 65000 is a spine's AS/,
     );
-    expect(errorsOf(MINI.replace('subnet: 10.1.2.0/24', 'subnet: "fd00::/64"'))[0]).toMatch(
+    expect(labErrors(MINI.replace('subnet: 10.1.2.0/24', 'subnet: "fd00::/64"'))[0]).toMatch(
       /racks\[1\]\.subnet: must be an IPv4 prefix/,
     );
     expect(
-      errorsOf(
+      labErrors(
         MINI.replace(
           'calico: { pool: 10.244.0.0/16 }',
           'calico: { pool: 10.244.0.0/16, pool6: "fd00::/64" }',
@@ -133,12 +124,12 @@ describe('lab file', () => {
   });
 
   it('says which key is missing, and where its parent is', () => {
-    expect(errorsOf(MINI.replace('    asn: 64513\n', ''))).toEqual([
+    expect(labErrors(MINI.replace('    asn: 64513\n', ''))).toEqual([
       "lab.yaml:13:5: racks[1].asn: Invalid input: expected number, received undefined (missing 'asn')",
     ]);
   });
 
   it('reports a YAML syntax error with its position', () => {
-    expect(errorsOf('name: [x\n')[0]).toMatch(/^lab\.yaml:2:1: /);
+    expect(labErrors('name: [x\n')[0]).toMatch(/^lab\.yaml:2:1: /);
   });
 });

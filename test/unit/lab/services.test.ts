@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { labDatastore, nodeBirdFiles } from '../../../src/lab/calico-lab.js';
 import { bgpConfiguration, bgpPeers } from '../../../src/lab/calico-resources.js';
 import { kindNodeNames, renderContainerlab } from '../../../src/lab/containerlab.js';
-import { LabError, parseLab } from '../../../src/lab/load.js';
+import { parseLab } from '../../../src/lab/load.js';
 import { labNodes } from '../../../src/lab/schema.js';
 import {
   expectedServiceRoutes,
@@ -14,22 +14,13 @@ import {
 } from '../../../src/lab/services.js';
 import { checkManifests, serviceFiles, serviceManifests } from '../../../src/lab/services-manifests.js';
 import { communitiesFor, expectReachable } from '../../../src/lab/services-verify.js';
+import { labErrors } from '../support/problems.js';
 import { SEED } from './fixtures.js';
 
 const FILE = join(__dirname, '../../../lab/services.yaml');
 const TEXT = readFileSync(FILE, 'utf8');
 const lab = parseLab(TEXT, 'services.yaml');
 const node = (name: string) => labNodes(lab).find((n) => n.name === name)!;
-
-const errorsOf = (text: string): string[] => {
-  try {
-    parseLab(text, 'lab.yaml');
-  } catch (e) {
-    if (e instanceof LabError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a LabError');
-};
 
 describe('lab file: services, communities, filters, leaf peering', () => {
   it('reads the kebab-case keys into the CRD fields', () => {
@@ -63,14 +54,14 @@ describe('lab file: services, communities, filters, leaf peering', () => {
   });
 
   it('reports problems at file:line:col', () => {
-    expect(errorsOf(TEXT.replace('max-restart-time: 120s', 'max-restart-time: 2 minutes'))).toEqual([
+    expect(labErrors(TEXT.replace('max-restart-time: 120s', 'max-restart-time: 2 minutes'))).toEqual([
       'lab.yaml:50:25: racks[0].leaf-peering.max-restart-time: must be a Go duration like 120s',
     ]);
     const bad = TEXT.replace('ip: 10.100.0.20,', 'ip: 10.200.0.20,')
       .replace('endpoints: [node3] }', 'endpoints: [node9] }')
       .replace('filters: [rack-only-externals]\n    nodes', 'filters: [nope]\n    nodes')
       .replace('communities: ["65010:200"]', 'communities: ["gold"]');
-    expect(errorsOf(bad)).toEqual([
+    expect(labErrors(bad)).toEqual([
       "lab.yaml:24:43: calico.prefix-advertisements[1].communities[0]: 'gold' is neither AA:NN, AA:NN:NN nor a name in calico.communities",
       "lab.yaml:52:17: racks[0].leaf-peering.filters[0]: no filter named 'nope' in calico.filters",
       'lab.yaml:74:42: services[1].ip: 10.200.0.20 is not in calico.service-load-balancer-ips: Calico would not announce it',

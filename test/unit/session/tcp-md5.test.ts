@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffConfig } from '../../../src/config/diff.js';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/config/load.js';
 import {
   encodeMd5Sig,
   gtsmHops,
@@ -10,6 +10,7 @@ import {
   TCP_MD5SIG_SIZE,
   wantedKeys,
 } from '../../../src/session/tcp-md5.js';
+import { configErrors } from '../support/problems.js';
 
 describe('struct tcp_md5sig', () => {
   it('encodes an IPv4 peer on an IPv4 socket: sockaddr_in, no flags, keylen, key at 136', () => {
@@ -95,16 +96,6 @@ describe('GTSM', () => {
   });
 });
 
-const errorsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'rack.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  throw new Error('expected a ConfigError');
-};
-
 const head = 'router-id: 10.0.0.1\nasn: 65000\n';
 
 describe('config: password and ttl-security', () => {
@@ -125,7 +116,7 @@ listen-ranges:
 
   it('refuses ebgp-multihop with ttl-security, with file:line, also through defaults', () => {
     expect(
-      errorsOf(`${head}neighbors:
+      configErrors(`${head}neighbors:
   - address: 10.0.0.2
     asn: 65001
     ebgp-multihop: 2
@@ -135,7 +126,7 @@ listen-ranges:
       'rack.yaml:7:19: neighbors[0].ttl-security: ttl-security and ebgp-multihop exclude each other (use ttl-security: { hops: N })',
     ]);
     expect(
-      errorsOf(`${head}defaults: { ttl-security: { hops: 1 } }
+      configErrors(`${head}defaults: { ttl-security: { hops: 1 } }
 listen-ranges:
   - prefix: 10.1.0.0/24
     asn: external
@@ -153,7 +144,7 @@ listen-ranges:
   });
 
   it('refuses an empty or too long password and bad hops', () => {
-    const errs = errorsOf(
+    const errs = configErrors(
       `${head}neighbors:\n  - { address: 10.0.0.2, asn: 65001, password: '${'p'.repeat(81)}' }\n  - { address: 10.0.0.3, asn: 65001, ttl-security: { hops: 0 } }\n`,
     );
     expect(errs).toHaveLength(2);
