@@ -46,17 +46,6 @@ class Hidden {
   constructor(
     readonly set: AttrSet,
     readonly from: Member,
-    readonly group: OutGroup,
-  ) {}
-}
-
-/** What a group's rewrite() of a received set gave for a source peer and family (AttrSet.memo). */
-class Rewritten {
-  constructor(
-    readonly group: OutGroup,
-    public peer: PeerInfo,
-    public family: 4 | 6,
-    public set: AttrSet,
   ) {}
 }
 type Slot = AttrSet | Hidden;
@@ -380,23 +369,10 @@ export class OutGroup {
     if (last && last.set === set && last.from.info === path.peer) return last;
     const from = this.memberOf(path.peer);
     if (!from) return set;
-    // The set's own memo first: it holds the one Hidden of the group that made it (never replaced:
-    // a slot's identity is what tells a change), other groups and members use the WeakMap.
-    const memo = set.memo;
-    if (memo instanceof Hidden && memo.from === from && memo.group === this) {
-      this.lastHidden = memo;
-      return memo;
-    }
-    if (memo === undefined) {
-      const h = new Hidden(set, from, this);
-      set.memo = h;
-      this.lastHidden = h;
-      return h;
-    }
     const cached = this.hiddenCache.get(set);
     let h = cached instanceof Hidden ? (cached.from === from ? cached : undefined) : cached?.get(from);
     if (!h) {
-      h = new Hidden(set, from, this);
+      h = new Hidden(set, from);
       if (cached === undefined) this.hiddenCache.set(set, h);
       else if (cached instanceof Hidden)
         this.hiddenCache.set(
@@ -444,45 +420,25 @@ export class OutGroup {
   /** The attribute set to send for `path` (a reference of the store), or null when it may not be sent. */
   private exportPath(path: Path, d: Dest): AttrSet | null {
     if (this.settings.blockExport || !mayExport(path, this.view)) return null;
-    const last = this.lastRewrite;
-    let set: AttrSet;
-    if (last.from === path.attrs && last.peer === path.peer && last.family === d.family && last.set.refs > 0)
-      set = this.ctx.store.ref(last.set);
+    const memo = this.lastRewrite;
+    let set: AttrSet | undefined;
+    if (memo.from === path.attrs && memo.peer === path.peer && memo.family === d.family && memo.set.refs > 0)
+      set = this.ctx.store.ref(memo.set);
     else {
-      set = this.rewritten(path, d.family);
-      this.lastRewrite = { family: d.family, peer: path.peer, from: path.attrs, set };
-    }
-    return this.filter.apply(d.family, d.key, set);
-  }
-
-  /**
-   * rewrite() of `path` for this group as a referenced set of the store: from the received set's
-   * memo when this group holds it (the usual case: one group exports a set), else the WeakMap.
-   */
-  private rewritten(path: Path, family: 4 | 6): AttrSet {
-    const from = path.attrs;
-    const memo = from.memo;
-    const mine = memo instanceof Rewritten && memo.group === this;
-    if (mine && memo.peer === path.peer && memo.family === family && memo.set.refs > 0)
-      return this.ctx.store.ref(memo.set);
-    let byPeer: WeakMap<AttrSet, AttrSet> | undefined;
-    if (memo !== undefined && !mine) {
-      const cache = this.rewriteCache[family];
-      byPeer = cache.get(path.peer);
+      const cache = this.rewriteCache[d.family];
+      let byPeer = cache.get(path.peer);
       if (!byPeer) {
         byPeer = new WeakMap();
         cache.set(path.peer, byPeer);
       }
-      const cached = byPeer.get(from);
-      if (cached && cached.refs > 0) return this.ctx.store.ref(cached);
+      set = byPeer.get(path.attrs);
+      if (set && set.refs > 0) this.ctx.store.ref(set);
+      else {
+        set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, this.options, d.family));
+        byPeer.set(path.attrs, set);
+      }
+      this.lastRewrite = { family: d.family, peer: path.peer, from: path.attrs, set };
     }
-    const set = this.ctx.store.intern(rewrite(path, this.view, this.ctx.local, this.options, family));
-    if (memo === undefined) from.memo = new Rewritten(this, path.peer, family, set);
-    else if (mine) {
-      memo.peer = path.peer;
-      memo.family = family;
-      memo.set = set;
-    } else byPeer?.set(from, set);
-    return set;
+    return this.filter.apply(d.family, d.key, set);
   }
 }

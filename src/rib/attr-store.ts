@@ -154,7 +154,7 @@ export class AttrStore {
     if (!set) {
       const own = ownCopy(attrs, this.last);
       this.last = own;
-      set = { id: this.nextId++, attrs: own, key, refs: 0, owner: this.owner, memo: undefined };
+      set = { id: this.nextId++, attrs: own, key, refs: 0, owner: this.owner };
       this.sets.set(key, set);
     }
     set.refs++;

@@ -17,11 +17,6 @@ export interface AttrSet {
   refs: number;
   /** The store that interned it (a number unique per AttrStore). */
   readonly owner: number;
-  /**
-   * Opaque to the RIB: the update group that exported (or hid) this set last keeps its answer here
-   * (src/core/out-group.ts), so a set exported by one group costs no WeakMap entry.
-   */
-  memo: unknown;
 }
 
 export interface Path {
