@@ -30,7 +30,7 @@ RUN if ! command -v ip >/dev/null; then \
       /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg \
       /opt/yarn-v* /usr/lib/node_modules/npm /usr/bin/npm /usr/bin/npx \
  && useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin rackbgp \
- && mkdir -p /etc/rackbgp
+ && mkdir -p /etc/rackbgp /run/rackbgp && chown rackbgp:rackbgp /run/rackbgp
 WORKDIR /opt/rackbgp
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules ./node_modules

@@ -4,19 +4,25 @@
  * peer counts the UPDATEs and prefixes it is handed. Measures seconds until every sink holds the
  * table, UPDATEs per sink, distinct UPDATE objects (update groups share them), and retained heap per
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
+ * Decoding is inside the clock (the daemon decodes every UPDATE it reads); sent UPDATEs are counted,
+ * not kept, so the retained heap is the engine's.
  *
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets] [--multihop]
- *     [--community-every 0] [--journal 0] [--after down | --after touch,gr]
+ *     [--community-every 0] [--journal 0] [--heap-snapshot PREFIX] [--after down | --after touch,gr]
  * `--after` runs phases after the transit (issue 18): `down` the generator's session goes (its table
  * leaves), `gr` it goes with graceful restart (paths kept stale) and then its stale paths are purged,
- * `touch` a next-hop recheck (`--one-turn`: those walks in one turn, as before). Each phase reports its seconds, CPU, the slowest turn (event-loop delay
- * at 1 ms resolution, and the slowest decision turn) and the heap and RSS after it.
+ * `touch` a next-hop recheck (`--one-turn`: those walks in one turn, as before). Each phase reports
+ * its seconds, CPU, the slowest turn (event-loop delay at 1 ms resolution, and the slowest decision
+ * turn) and the heap and RSS after it.
+ * --heap-snapshot writes PREFIX-before.heapsnapshot and PREFIX-after.heapsnapshot around the run;
+ * `node dist/bench/heap-types.js` lists what the second holds more of, per object kind.
  * With --own-subnets each sink has its own session address (next hop self differs per sink); eBGP
  * one hop away that makes a group per sink (third-party next hops), with --multihop one group.
  * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { Journal } from '../src/core/journal.js';
 import { PrefixHistory } from '../src/core/prefix-history.js';
 import { RoutingEngine } from '../src/core/routing.js';
@@ -32,6 +38,7 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../src/wire/index.js';
+import { groupCommunity } from './harness/streams.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +58,7 @@ const { values } = parseArgs({
     /** The walks of `--after` as before issue 18's chunking: the whole table in one turn. */
     'one-turn': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'string' },
   },
 });
 const routes = Number(values.routes);
@@ -89,7 +97,7 @@ const peer = (id: number, asn: number): PeerInfo => ({
 });
 
 /** The generator's table: N /24s from 16.0.0.0 in 4096-octet UPDATEs (a community per `every` prefixes). */
-function generatorUpdates(): UpdateMessage[] {
+function generatorUpdates(): Uint8Array[] {
   const ctx = params(65001);
   const wire: Uint8Array[] = [];
   const per = communityEvery > 0 ? communityEvery : routes;
@@ -104,18 +112,24 @@ function generatorUpdates(): UpdateMessage[] {
       origin: Origin.IGP,
       asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65001] }],
       nextHop: '10.0.0.2',
-      ...(communityEvery > 0 && { communities: [65001 * 65536 + ((start / per) % 65536)] }),
+      // Distinct for every group, as the harness's transit-community (no wrap at 65,536 groups).
+      ...(communityEvery > 0 && { communities: [groupCommunity(start / per)] }),
     };
     wire.push(
       ...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096)
         .messages,
     );
   }
-  return wire.map((w) => {
-    const r = decodeMessage(w, ctx, 4096);
-    if (!r.ok || r.message.type !== 'update') throw new Error('bad generated UPDATE');
-    return r.message as UpdateMessage;
-  });
+  return wire;
+}
+
+const fromGenerator = params(65001);
+
+/** Decodes one UPDATE as the session does (received from the generator). */
+function decodeUpdate(w: Uint8Array): UpdateMessage {
+  const r = decodeMessage(w, fromGenerator, 4096);
+  if (!r.ok || r.message.type !== 'update') throw new Error('bad generated UPDATE');
+  return r.message as UpdateMessage;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -149,7 +163,9 @@ async function main(): Promise<void> {
   const messages = new Array<number>(sinks).fill(0);
   const withdrawn = new Array<number>(sinks).fill(0);
   let allWithdrawn: () => void = () => {};
-  const distinct = new Set<Uint8Array>();
+  /** UPDATE objects seen (shared ones once), not kept alive by the count. */
+  const seen = new WeakSet<Uint8Array>();
+  let distinct = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => {
     done = r;
@@ -165,7 +181,10 @@ async function main(): Promise<void> {
       {
         sendUpdates: (ms) => {
           for (const m of ms) {
-            distinct.add(m);
+            if (!seen.has(m)) {
+              seen.add(m);
+              distinct++;
+            }
             messages[s]++;
             // NLRI count of a plain IPv4 UPDATE of /24s: (length - 23 - withdrawn - attributes) / 4.
             const wl = (m[19] << 8) | m[20];
@@ -182,6 +201,8 @@ async function main(): Promise<void> {
     );
   }
   await new Promise((r) => setImmediate(r));
+  const snapshot = values['heap-snapshot'];
+  if (snapshot) writeHeapSnapshot(`${snapshot}-before.heapsnapshot`);
   const before = heap();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
@@ -191,7 +212,8 @@ async function main(): Promise<void> {
   let i = 0;
   const feedPerTurn = Number(values.feed);
   const feed = () => {
-    for (let n = 0; n < feedPerTurn && i < updates.length; n++) engine.receiveUpdate(gen, updates[i++]);
+    for (let n = 0; n < feedPerTurn && i < updates.length; n++)
+      engine.receiveUpdate(gen, decodeUpdate(updates[i++]));
     if (i < updates.length) setImmediate(feed);
   };
   feed();
@@ -199,6 +221,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const after = heap();
+  if (snapshot) writeHeapSnapshot(`${snapshot}-after.heapsnapshot`);
   const result = {
     routes,
     sinks,
@@ -206,7 +229,7 @@ async function main(): Promise<void> {
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     flushSeconds: Number(flushSeconds.toFixed(3)),
     updatesPerSink: messages[0],
-    distinctBuffers: distinct.size,
+    distinctBuffers: distinct,
     retainedBytesPerPrefix: Math.round((after - before) / routes),
     heapMiB: Math.round(after / 2 ** 20),
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),

@@ -58,8 +58,9 @@ export function eventDetail(e: JournalEvent): string {
     case 'route-replace':
     case 'best-change':
     case 'ecmp-change':
-    case 'route-stale':
       return `${hops(d.before)} -> ${hops(d.after)}`;
+    case 'route-stale':
+      return `${hops(d.stale)} (selected: ${hops(d.after)})`;
     case 'fib-install':
       return `via ${((d.nextHops as { via: string; dev?: string }[]) ?? []).map((h) => h.via + (h.dev ? ` dev ${h.dev}` : '')).join(', ')}`;
     case 'fib-remove':

@@ -122,7 +122,7 @@ export interface HopView {
 
 /**
  * A path as events show it. Paths are rendered when read and their stale mark changes in place,
- * so it is shown only by route-stale events (`stale`), which are about it.
+ * so `stale` is shown only by route-stale events, for the paths the event is about.
  */
 export function pathView(p: Path, stale = false): HopView {
   const a = p.attrs.attrs;
@@ -130,12 +130,12 @@ export function pathView(p: Path, stale = false): HopView {
     peer: p.peer.id === 0 ? 'local' : p.peer.address,
     ...(a.nextHop !== undefined && { nextHop: a.nextHop }),
     ...(p.pathId !== 0 && { pathId: p.pathId }),
-    ...(stale && p.stale && { stale: true as const }),
+    ...(stale && { stale: true as const }),
   };
 }
 
 export const setPaths = (s: PathSet): readonly Path[] => (s === null ? [] : 'peer' in s ? [s] : s);
-export const setView = (s: PathSet, stale = false): HopView[] => setPaths(s).map((p) => pathView(p, stale));
+export const setView = (s: PathSet): HopView[] => setPaths(s).map((p) => pathView(p));
 
 export class Journal {
   readonly size: number;
@@ -303,7 +303,13 @@ export class Journal {
     if (!isRouteCode(code)) return { ...base, ...(this.a[i] as object) };
     const before = setView(this.a[i] as PathSet);
     if (isWithdrawCode(code)) return { ...base, before, after: [], cause: this.b[i] as string };
-    return { ...base, before, after: setView(this.b[i] as PathSet, code === ROUTE.stale) };
+    if (code === ROUTE.stale) {
+      // (selection, the prefix's stale paths): the selection marked where it holds them.
+      const stale = setPaths(this.b[i] as PathSet);
+      const after = setPaths(this.a[i] as PathSet).map((p) => pathView(p, stale.includes(p)));
+      return { ...base, before, after, stale: stale.map((p) => pathView(p, true)) };
+    }
+    return { ...base, before, after: setView(this.b[i] as PathSet) };
   }
 }
 

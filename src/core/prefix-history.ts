@@ -64,14 +64,17 @@ interface Batch {
 }
 
 /**
- * What the journal last saw of a Dest whose candidates are not all selected: the selection and the
- * other paths (one Path, or several), so changes of paths that are not best are journaled too.
- * A Dest whose every path is selected (the common case: one path) keeps the selection alone.
+ * What the journal last saw of a Dest whose candidates are not all selected, or that holds stale
+ * paths: the selection, the other paths (one Path, or several) so changes of paths that are not
+ * best are journaled too, and the stale paths already journaled (a path is marked stale in place,
+ * RFC 4724 §4.2, so only this tells a newly stale one). A Dest whose every path is selected and
+ * none journaled stale (the common case: one path) keeps the selection alone.
  */
 class Seen {
   constructor(
     readonly sel: PathSet,
-    readonly others: Path | readonly Path[],
+    readonly others: Path | readonly Path[] | undefined,
+    readonly stale?: Path | readonly Path[],
   ) {}
 }
 
@@ -136,6 +139,8 @@ export class PrefixHistory {
   private readonly fibDown = new Map<string, number>();
   /** Neighbors whose paths the graceful-restart helper is keeping stale. */
   private readonly staleFrom = new Set<string>();
+  /** Shared Seen objects of single stale paths (see soloStale). */
+  private staleSeen = new WeakMap<Path, Seen>();
   private flapTotal = 0;
   /** The Dests of one decision run share it until they change. */
   private batch: Batch | undefined;
@@ -164,6 +169,7 @@ export class PrefixHistory {
       this.selection(d, seen instanceof Seen ? seen.sel : seen, now, t);
       if (seen instanceof Seen || d.paths.length > selected) this.others(d, seen, now, t);
       else if (seen !== now) d.journalSeen = now;
+      if (this.staleFrom.size) this.stale(d, now, t);
     }
   }
 
@@ -183,8 +189,6 @@ export class PrefixHistory {
     }
     if (sameSet(prev, now)) {
       if (h === undefined) d.journalHistory = this.batch ??= { t };
-      if (now !== null && this.staleFrom.size && this.hasStale(now))
-        j.push(ROUTE.stale, t, peerOf(now), d.family, d.key, now, now);
       if (d.paths.length === 0 && typeof h === 'number') this.detach(h);
       return;
     }
@@ -253,19 +257,61 @@ export class PrefixHistory {
         continue;
       j.push(PATH.announce, t, sender(p), d.family, d.key, null, p);
     }
-    if (others === undefined) d.journalSeen = now;
-    else if (!(seen instanceof Seen && seen.sel === now && sameList(listOf(seen.others), after)))
-      d.journalSeen = new Seen(now, others);
+    // Stale paths journaled stay noted while the Dest holds them (a re-decision is no new event).
+    const kept = seen instanceof Seen ? stillHeld(seen.stale, paths) : undefined;
+    if (
+      seen instanceof Seen &&
+      seen.sel === now &&
+      sameList(listOf(seen.others), after) &&
+      kept === seen.stale
+    )
+      return;
+    d.journalSeen = others === undefined && kept === undefined ? now : new Seen(now, others, kept);
   }
 
-  private hasStale(s: PathSet): boolean {
-    return setPaths(s).some((p) => p.stale && this.staleFrom.has(p.peer.address));
+  /**
+   * A route-stale event for a prefix with paths that turned stale since the journal last saw it
+   * (the helper keeps a restarting neighbor's paths, RFC 4724 §4.2): every such path, selected or
+   * not, one event per prefix. `before`/`after` show the selection, `stale` the prefix's stale paths.
+   */
+  private stale(d: Dest, now: PathSet, t: number): void {
+    const paths = d.paths;
+    const seen = d.journalSeen as PathSet | Seen | undefined;
+    const noted = seen instanceof Seen ? seen.stale : undefined;
+    let fresh = false;
+    let stale: Path | Path[] | undefined;
+    for (let i = 0; i < paths.length; i++) {
+      const p = paths[i];
+      if (!p.stale || !this.staleFrom.has(p.peer.address)) continue;
+      if (!fresh && !inList(noted, p)) fresh = true;
+      if (stale === undefined) stale = p;
+      else if (Array.isArray(stale)) stale.push(p);
+      else stale = [stale, p];
+    }
+    if (!fresh || stale === undefined) return;
+    const first = Array.isArray(stale) ? stale[0] : stale;
+    this.journal.push(ROUTE.stale, t, first.peer.address, d.family, d.key, now, stale);
+    const others = seen instanceof Seen ? seen.others : undefined;
+    // The common case (one path, stale alone) shares one Seen per path: no object per prefix.
+    if (others === undefined && stale === now && !Array.isArray(stale)) d.journalSeen = this.soloStale(stale);
+    else d.journalSeen = new Seen(now, others, stale);
+  }
+
+  /** The shared Seen of prefixes whose one path, selected, is `p` and stale. */
+  private soloStale(p: Path): Seen {
+    let s = this.staleSeen.get(p);
+    if (s === undefined) {
+      s = new Seen(p, undefined, p);
+      this.staleSeen.set(p, s);
+    }
+    return s;
   }
 
   /** The graceful-restart helper keeps (on) or no longer keeps (off) a neighbor's paths stale. */
   staleFor(address: string, on: boolean): void {
     if (on) this.staleFrom.add(address);
     else this.staleFrom.delete(address);
+    if (this.staleFrom.size === 0) this.staleSeen = new WeakMap();
   }
 
   private detachedRecord(key: PrefixKey): number | undefined {
@@ -425,6 +471,21 @@ export class PrefixHistory {
       bytes: this.records.bytes,
     };
   }
+}
+
+const inList = (l: Path | readonly Path[] | undefined, p: Path): boolean =>
+  l !== undefined && (Array.isArray(l) ? (l as readonly Path[]).includes(p) : l === p);
+
+/** The paths of `noted` that `paths` still holds (`noted` itself when all are). */
+function stillHeld(
+  noted: Path | readonly Path[] | undefined,
+  paths: readonly Path[],
+): Path | readonly Path[] | undefined {
+  if (noted === undefined) return undefined;
+  const list = listOf(noted);
+  const held = list.filter((p) => paths.includes(p));
+  if (held.length === list.length) return noted;
+  return held.length === 0 ? undefined : held.length === 1 ? held[0] : held;
 }
 
 function sameList(a: readonly Path[], b: readonly Path[]): boolean {

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { apiGet, labBaseDir, type ProcessRecord, readState, statePath } from './executor.js';
+import { apiGet, labBaseDir, monotonicMs, type ProcessRecord, readState, statePath } from './executor.js';
 import { alive, nsRun, poll, processStart, sleep } from './netns.js';
 import type { LabPlan, ProcessPlan } from './plan.js';
 
@@ -23,6 +23,35 @@ export interface DeviceRestart {
 export function stopSignal(name: ProcessPlan['name'], graceful: boolean): NodeJS.Signals {
   if (name === 'rackbgp') return graceful ? 'SIGUSR2' : 'SIGTERM';
   return graceful ? 'SIGKILL' : 'SIGTERM';
+}
+
+/** Calico's `connect delay time 2` (bird.cfg's bgp_template, lab/calico-templates). */
+const BIRD_CONNECT_DELAY_S = 2;
+/** A BIRD is killed before this far into a monotonic second, so its peers see the close in that second. */
+const KILL_PHASE_MAX_MS = 800;
+/** How far into its second a BIRD is started again (it listens a few hundred ms later). */
+const START_PHASE_MS = 100;
+
+/** When to kill a BIRD for a graceful restart (CLOCK_MONOTONIC ms): now, or just after the second ends. */
+export function birdKillAt(nowMs: number): number {
+  return nowMs % 1000 < KILL_PHASE_MAX_MS ? nowMs : (Math.floor(nowMs / 1000) + 1) * 1000 + 20;
+}
+
+/**
+ * When to start a BIRD again (CLOCK_MONOTONIC ms) that was killed at `killedMs`, `downMs` or later.
+ * BIRD 1.6's timers tick in whole monotonic seconds: peers that saw the session close in second K
+ * dial again at K+2, K+4, … (refused while it is away; `connect delay time` re-armed each time), and
+ * the new BIRD first dials 2 s after the second it starts in, S. With S − K even both ends dial in
+ * the same second, and BIRD 1.6 (graceful restart on) drops both connections on the collision and
+ * they redial in lock-step (the GR scenario once waited 81 s for its sessions). With S − K odd the
+ * peers dial at S+1 into a BIRD that listens and is not due yet: one dialer per pair, as `lab up`
+ * arranges (plan.ts birdStartAt).
+ */
+export function birdRestartAt(killedMs: number, downMs: number, delayS = BIRD_CONNECT_DELAY_S): number {
+  const k = Math.floor(killedMs / 1000);
+  let s = Math.ceil((killedMs + downMs - START_PHASE_MS) / 1000);
+  while ((s - k) % delayS === 0) s++;
+  return s * 1000 + START_PHASE_MS;
 }
 
 /** The command line of the restarted daemon: BIRD with -R after a graceful stop. */
@@ -48,7 +77,10 @@ export async function restartDevice(
   for (const proc of plans) {
     const rec = st.processes.find((r) => r.device === device && r.name === proc.name);
     const signal = stopSignal(proc.name, opts.graceful);
+    const bird = opts.graceful && proc.name !== 'rackbgp';
+    if (bird) await sleep(birdKillAt(monotonicMs()) - monotonicMs());
     const t0 = Date.now();
+    const killed = monotonicMs();
     if (rec && alive(rec.pid, rec.start)) {
       log(`${device}: ${proc.name} (pid ${rec.pid}) ← ${signal}`);
       process.kill(rec.pid, signal);
@@ -59,6 +91,7 @@ export async function restartDevice(
         await poll(async () => !alive(rec.pid, rec.start), 5000, 20);
       }
     }
+    if (bird) await sleep(Math.max(0, birdRestartAt(killed, 0) - monotonicMs()));
     const next = startDaemon(proc, restartArgv(proc, opts.graceful));
     const i = st.processes.findIndex((r) => r.device === device && r.name === proc.name);
     if (i >= 0) st.processes[i] = next;

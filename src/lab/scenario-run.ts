@@ -6,8 +6,8 @@
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { restartArgv, startDaemon } from './device-restart.js';
-import { labBaseDir, readState, statePath } from './executor.js';
+import { birdKillAt, birdRestartAt, restartArgv, startDaemon } from './device-restart.js';
+import { labBaseDir, monotonicMs, readState, statePath } from './executor.js';
 import { alive, poll, run, sleep } from './netns.js';
 import { observe } from './observe.js';
 import { API_PORT } from './peerings.js';
@@ -452,8 +452,14 @@ async function perform(step: Step, c: Context): Promise<void> {
     case 'restart': {
       // Graceful: no NOTIFICATION (SIGKILL), so peers keep the routes as GR helpers (RFC 4724 §4.2),
       // and BIRD comes back with -R. Otherwise SIGTERM: BIRD and rackbgp send Cease to every peer.
+      // A BIRD is killed and started again at set points of BIRD's whole-second clock, so its peers
+      // and it do not dial each other in the same second (device-restart.ts birdRestartAt).
+      const bird = a.graceful && c.p.processes.some((x) => x.device === a.device && x.name !== 'rackbgp');
+      if (bird) await sleep(birdKillAt(monotonicMs()) - monotonicMs());
+      const killed = monotonicMs();
       await stopDaemons(c, a.device, a.graceful ? 'SIGKILL' : 'SIGTERM', true);
-      if (a.downMs) await sleep(a.downMs);
+      if (bird) await sleep(Math.max(0, birdRestartAt(killed, a.downMs ?? 0) - monotonicMs()));
+      else if (a.downMs) await sleep(a.downMs);
       startDaemons(c, a.device, a.graceful);
       return;
     }

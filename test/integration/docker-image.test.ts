@@ -55,7 +55,7 @@ describe(`the Docker image ${IMAGE}`, () => {
     expect([r.code, r.stderr.trim()]).toEqual([1, '/c.yaml:2:6: asn: must be at least 1, got the number 0']);
   });
 
-  it('runs as a containerlab-style node: late eth1, unprivileged user, healthy, peers with BIRD, token, Cease on stop', async () => {
+  it('runs as a containerlab-style node: late eth1, unprivileged user, healthy, peers with BIRD, token, graceful restart, Cease on stop', async () => {
     const cfg = join(net.dir, 'rackbgp.yaml');
     writeFileSync(
       cfg,
@@ -139,6 +139,27 @@ protocol bgp rack { local 10.96.0.1 as 65011; neighbor 10.96.0.2 as 65010; impor
     expect(await httpStatus('http://10.96.0.2:50179/api/reload', 'POST')).toBe(401);
     const reload = await docker('exec', id, 'rackbgp', 'reload');
     expect([reload.code, reload.stderr]).toEqual([0, '']);
+
+    // A graceful restart inside the container: the entrypoint starts the daemon again, the node (its
+    // links, its namespace) stays, and the session with BIRD comes back.
+    const since = /\s(\S+)\s+Established/.exec(await bird.protocol('rack'))?.[1];
+    const restart = await docker('exec', id, 'rackbgp', 'restart');
+    expect([restart.code, restart.stderr]).toEqual([0, '']);
+    await waitFor('daemon started again', async () =>
+      (await docker('logs', id)).stderr.includes(
+        'rackbgp exited 0 for a graceful restart; starting it again',
+      ),
+    );
+    await waitFor('session back', async () => {
+      const m = /\s(\S+)\s+Established/.exec(await bird.protocol('rack'));
+      return m !== null && m[1] !== since;
+    });
+    await waitFor('route at BIRD again', async () =>
+      (await bird.cli('show route')).includes('10.244.9.0/26'),
+    );
+    expect((await docker('inspect', '-f', '{{.State.Running}} {{.RestartCount}}', id)).stdout.trim()).toBe(
+      'true 0',
+    );
 
     expect((await docker('stop', id)).code).toBe(0);
     expect((await docker('inspect', '-f', '{{.State.ExitCode}}', id)).stdout.trim()).toBe('0');

@@ -268,9 +268,97 @@ describe('PrefixHistory', () => {
     rib.markStale(A);
     decide();
     history.staleFor(A.address, false);
-    expect(journal.query({ type: 'route-stale' })).toMatchObject([
-      { prefix: P, peer: A.address, after: [{ nextHop: '192.0.2.1', stale: true }] },
+    expect(journal.query({ type: 'route-stale' })).toEqual([
+      expect.objectContaining({
+        prefix: P,
+        peer: A.address,
+        before: [{ peer: A.address, nextHop: '192.0.2.1' }],
+        after: [{ peer: A.address, nextHop: '192.0.2.1', stale: true }],
+        stale: [{ peer: A.address, nextHop: '192.0.2.1', stale: true }],
+      }),
     ]);
+  });
+
+  it('journals stale paths that are not best, and a best one that loses for being stale', () => {
+    const { journal, rib, history, decide } = setup();
+    const Q = '10.2.0.0/24';
+    const KQ = keyFromText(Q)!.key;
+    rib.update(4, K, A, 0, attrs('192.0.2.1', 1)); // P: A best (shorter AS path), B not
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 2));
+    rib.update(4, KQ, B, 0, attrs('192.0.2.2', 1)); // Q: B best, A not
+    rib.update(4, KQ, A, 0, attrs('192.0.2.1', 2));
+    decide();
+    const from = journal.next;
+    history.staleFor(B.address, true);
+    rib.markStale(B);
+    decide();
+    const hop = (p: typeof A, stale?: true) => ({
+      peer: p.address,
+      nextHop: p.address,
+      ...(stale && { stale }),
+    });
+    // P: B's path is not best and stays so; Q: B's best path is stale now, A's wins (RFC 4724 §4.2
+    // keeps it usable, the decision prefers a path that is not stale).
+    expect(journal.query({ since: from }).map((e) => [e.type, e.prefix, e.peer])).toEqual([
+      ['route-stale', P, B.address],
+      ['best-change', Q, A.address],
+      ['route-stale', Q, B.address],
+    ]);
+    const [onP, , onQ] = journal.query({ since: from });
+    expect(onP).toMatchObject({ before: [hop(A)], after: [hop(A)], stale: [hop(B, true)] });
+    expect(onQ).toMatchObject({ before: [hop(A)], after: [hop(A)], stale: [hop(B, true)] });
+    // Filtered by the restarting neighbor, both prefixes show up.
+    expect(journal.query({ type: 'route-stale', peer: B.address }).map((e) => e.prefix)).toEqual([P, Q]);
+  });
+
+  it('journals a prefix stale once: a new decision run or another path is no new stale event', () => {
+    const { journal, rib, history, decide } = setup();
+    const C = peer(3, 65003);
+    rib.update(4, K, A, 0, attrs('192.0.2.1', 1));
+    rib.update(4, K, B, 0, attrs('192.0.2.2', 2));
+    decide();
+    history.staleFor(B.address, true);
+    rib.markStale(B);
+    decide();
+    rib.touchAll(); // e.g. next-hop reachability rechecked
+    decide();
+    rib.update(4, K, C, 0, attrs('192.0.2.3', 3));
+    decide();
+    // A second neighbor's restart while B's paths are kept: only A's path is new to the journal.
+    history.staleFor(A.address, true);
+    rib.markStale(A);
+    decide();
+    rib.touchAll();
+    decide();
+    const stale = journal.query({ type: 'route-stale' });
+    expect(stale.map((e) => e.peer)).toEqual([B.address, A.address]);
+    expect(stale[1].stale).toEqual([
+      { peer: A.address, nextHop: '192.0.2.1', stale: true },
+      { peer: B.address, nextHop: '192.0.2.2', stale: true },
+    ]);
+    expect(journal.query().map((e) => e.type)).toEqual([
+      'route-announce',
+      'path-announce',
+      'route-stale',
+      'path-announce',
+      'best-change',
+      'route-stale',
+    ]);
+  });
+
+  it('one stale event per prefix of a full table, bounded by the ring', () => {
+    const { journal, rib, history, decide } = setup({ size: 50 });
+    const keys = Array.from({ length: 200 }, (_, n) => keyFromText(`10.${n >> 8}.${n & 255}.0/24`)!.key);
+    for (const k of keys) rib.update(4, k, A, 0, attrs('192.0.2.1'));
+    decide();
+    const before = journal.stats().recorded;
+    history.staleFor(A.address, true);
+    rib.markStale(A);
+    decide();
+    rib.touchAll();
+    decide();
+    expect(journal.stats()).toMatchObject({ recorded: before + 200, length: 50 });
+    expect(journal.query().every((e) => e.type === 'route-stale')).toBe(true);
   });
 
   it("a restarted neighbor's fresh path replaces its stale one (a new session, the same address)", () => {
