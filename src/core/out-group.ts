@@ -13,6 +13,7 @@ import type { AttrStore } from '../rib/attr-store.js';
 import { type ExportOptions, type LocalInfo, mayExport, rewrite } from '../rib/export-rules.js';
 import type { Dest, LocRib } from '../rib/loc-rib.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
+import { PrefixTable } from '../rib/prefix-table.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from '../rib/types.js';
 import type { Clock } from '../util/clock.js';
 import type { TurnScheduler } from '../util/turns.js';
@@ -58,7 +59,7 @@ const visibleTo = (s: Slot | undefined, m: Member): AttrSet | null =>
 
 export class OutGroup {
   /** The Adj-RIB-Out: prefix → slot, or with ADD-PATH path id → slot. */
-  readonly out: Record<4 | 6, Map<PrefixKey, Entry>> = { 4: new Map(), 6: new Map() };
+  readonly out: Record<4 | 6, PrefixTable<Entry>> = { 4: new PrefixTable(), 6: new PrefixTable() };
   /** Members (coalescing ones too: their routes are hidden from them) and their initial tables. */
   readonly sync: GroupSync;
   /** The peer export is computed for: the member itself, or one with placeholder addresses. */

@@ -15,6 +15,8 @@ export interface RestartMarker {
   readonly restartTime: number;
   /** The kernel routes were left in place (fib: true). */
   readonly fibKept: boolean;
+  /** Dynamic neighbors (listen ranges) up with graceful restart at the restart: the next run waits for them too. */
+  readonly dynamicNeighbors?: readonly string[];
 }
 
 export const markerPath = (dir: string, routerId: string) => join(dir, `restart-${routerId}.json`);

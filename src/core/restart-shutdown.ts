@@ -15,8 +15,16 @@ import {
   type RestartingSpeaker,
 } from './restarting-speaker.js';
 
-/** Writes the restart marker (restart time: the longest configured, at least 120 s); returns its file. */
-export function writeShutdownMarker(config: Readonly<Config>, fibKept: boolean, log: Logger): string {
+/**
+ * Writes the restart marker (restart time: the longest configured, at least 120 s) with the dynamic
+ * neighbors the next run is to wait for; returns its file.
+ */
+export function writeShutdownMarker(
+  config: Readonly<Config>,
+  fibKept: boolean,
+  dynamicNeighbors: readonly string[],
+  log: Logger,
+): string {
   const times = config.neighbors.map((n) => {
     const gr = n['graceful-restart'] ?? config.defaults?.['graceful-restart'] ?? true;
     return gr === false ? 0 : gr === true ? 120 : (gr['restart-time'] ?? 120);
@@ -27,6 +35,7 @@ export function writeShutdownMarker(config: Readonly<Config>, fibKept: boolean, 
     at: Date.now(),
     restartTime: Math.max(120, ...times),
     fibKept,
+    dynamicNeighbors,
   });
   log.info({ marker: file }, 'graceful restart: closing sessions without NOTIFICATION, keeping the FIB');
   return file;
@@ -41,7 +50,13 @@ export function resumeRestart(
   m: MarkerReading,
   config: Readonly<Config>,
   ports: DeferralPorts,
-  s: { clock: Clock; log: Logger; announce: (e: RestartAnnouncement) => void },
+  s: {
+    clock: Clock;
+    log: Logger;
+    announce: (e: RestartAnnouncement) => void;
+    /** A listen range of this configuration still covers the address. */
+    inListenRange: (address: string) => boolean;
+  },
 ): RestartingSpeaker | undefined {
   if (m.kind === 'expired' || m.kind === 'invalid')
     s.log.warn({ why: m.why }, 'graceful restart marker ignored: starting afresh');
@@ -51,6 +66,11 @@ export function resumeRestart(
     'graceful restart: this run follows rackbgp restart',
   );
   const neighbors = config.neighbors.filter((n) => !(n.shutdown ?? config.defaults?.shutdown));
+  const configured = neighbors.flatMap((n) => n.address ?? []);
+  // Dynamic neighbors have no configuration entry: the marker names those that were up with GR.
+  const dynamic = (Array.isArray(m.marker.dynamicNeighbors) ? m.marker.dynamicNeighbors : []).filter(
+    (a) => typeof a === 'string' && !configured.includes(a) && s.inListenRange(a),
+  );
   return enterRestart(
     ports,
     {
@@ -60,6 +80,6 @@ export function resumeRestart(
       announce: s.announce,
     },
     // Unnumbered neighbors have no address before they are heard from: not waited for.
-    neighbors.flatMap((n) => n.address ?? []),
+    [...configured, ...dynamic],
   );
 }

@@ -288,7 +288,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
       m,
       this.config,
       { routing: this.routing, sessions: this.sessions, forwarding: () => this.forwarding },
-      { clock: this.clock, log: this.log, announce: (e) => this.emit('restarting', e) },
+      {
+        clock: this.clock,
+        log: this.log,
+        announce: (e) => this.emit('restarting', e),
+        inListenRange: (a) => this.sessions.inListenRange(a),
+      },
     );
     if (restarting) this.restarting = restarting;
   }
@@ -304,7 +309,12 @@ export class Speaker extends EventEmitter<SpeakerEvents> {
    * is expected to exit and run again within the restart time. Returns the marker file.
    */
   async restartGracefully(): Promise<string> {
-    const file = writeShutdownMarker(this.config, !!this.forwarding, this.log);
+    const file = writeShutdownMarker(
+      this.config,
+      !!this.forwarding,
+      this.sessions.gracefulDynamicPeers(),
+      this.log,
+    );
     this.quiesce();
     this.forwarding?.freeze();
     await this.sessions.abandon();

@@ -7,6 +7,7 @@ import { AttrStore } from './attr-store.js';
 import { type DecisionOptions, type Selection, Step, type StepCode, select } from './decision.js';
 import { PathPool, type PooledPath } from './path-pool.js';
 import type { PrefixKey } from './prefix-key.js';
+import { PrefixTable } from './prefix-table.js';
 import type { AttrSet, Path, PeerInfo, RouteAttrs } from './types.js';
 
 export interface Dest {
@@ -33,7 +34,7 @@ export const forwardingPaths = (d: Dest): readonly Path[] =>
 
 export class LocRib {
   readonly store = new AttrStore();
-  readonly tables: Record<4 | 6, Map<PrefixKey, Dest>> = { 4: new Map(), 6: new Map() };
+  readonly tables: Record<4 | 6, PrefixTable<Dest>> = { 4: new PrefixTable(), 6: new PrefixTable() };
   /** Path objects shared by the prefixes holding them (no Path and no array per prefix). */
   private readonly pool = new PathPool(this.store);
   /** Destinations whose paths changed since the last decide() (each once: `Dest.dirty`). */

@@ -360,6 +360,19 @@ export class SessionManager {
     return this.settings.get(address) ?? {};
   }
 
+  /** Dynamic neighbors Established with the peer's graceful-restart capability (RFC 4724): a restart of ours waits for them. */
+  gracefulDynamicPeers(): string[] {
+    return [...this.dynamic].filter((a) => {
+      const p = this.peers.get(a);
+      return p?.sessionState === 'Established' && p.params?.peerGracefulRestart !== undefined;
+    });
+  }
+
+  /** True when a listen range of the configuration covers the address. */
+  inListenRange(address: string): boolean {
+    return this.ranges.some((r) => r.contains(address));
+  }
+
   /** True for a neighbor created from a listen range. */
   isDynamic(address: string): boolean {
     return this.dynamic.has(address);

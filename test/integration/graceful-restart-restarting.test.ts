@@ -116,6 +116,51 @@ describe.skipIf(skip)('graceful restart: rackbgp restarting, BIRD 2 helping', ()
     );
     expect((await again.neighbor('10.95.1.12'))?.counters.notificationsOut['6/9']).toBeUndefined();
   });
+
+  it('a dynamic neighbor (listen range) up at the restart is waited for too', async () => {
+    await net.addNode('dyn');
+    await net.link('leaf', 'dyn', { a: ['10.95.2.1/24'], b: ['10.95.2.12/24'] });
+    const dynBird = birdConfig
+      .replaceAll('10.95.1.12', '10.95.2.12')
+      .replace('10.95.1.1 as 65001', '10.95.2.1 as 65001')
+      .replace('as 65002', 'as 65003')
+      .replace('10.20.1.0/24', '10.20.2.0/24');
+    const config = `${leafConfig(net.dir)}listen-ranges: [{ prefix: 10.95.2.0/24, asn: 65003, graceful-restart: { restart-time: 60 } }]\n`;
+    const bird = await startBird(net, 'peer', BIRD2, birdConfig, 'bird2');
+    const dyn = await startBird(net, 'dyn', BIRD2, dynBird, 'bird2-dyn');
+    const leaf = await startRackbgp(net, 'leaf', config);
+    await bird.waitEstablished('leaf');
+    await dyn.waitEstablished('leaf');
+    await waitFor('both routes at rackbgp', async () => (await leaf.routes()).length === 3);
+
+    const r = await leaf.cli(['restart']);
+    expect(r.code, r.stderr).toBe(0);
+    const marker = join(net.dir, 'restart-10.95.1.1.json');
+    await waitFor('marker written', async () => existsSync(marker));
+    expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ dynamicNeighbors: ['10.95.2.12'] });
+
+    const again = await startRackbgp(net, 'leaf', config);
+    await dyn.waitEstablished('leaf');
+    await bird.waitEstablished('leaf');
+    const restart = async () =>
+      (
+        JSON.parse((await again.cli(['events', '--json'])).stdout) as {
+          events: { type: string; peer?: string; why?: string; neighbors?: string[] }[];
+        }
+      ).events.filter((e) => e.type.startsWith('gr-restart-'));
+    const events = await waitFor('deferral over', async () => {
+      const e = await restart();
+      return e.some((x) => x.type === 'gr-restart-end') ? e : undefined;
+    });
+    expect(events[0]).toMatchObject({ type: 'gr-restart-begin', neighbors: ['10.95.1.12', '10.95.2.12'] });
+    expect(
+      events
+        .filter((e) => e.type === 'gr-restart-eor')
+        .map((e) => e.peer)
+        .sort(),
+    ).toEqual(['10.95.1.12', '10.95.2.12']);
+    expect(events.at(-1)).toMatchObject({ type: 'gr-restart-end', why: 'End-of-RIB from every GR neighbor' });
+  });
 });
 
 const skipFrr = !isRoot() || requireTools(FRR.bgpd, FRR.zebra, FRR.vtysh).length > 0;

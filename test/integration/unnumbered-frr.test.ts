@@ -5,7 +5,8 @@
  * Advertisements; IPv4 (RFC 8950, IPv6 next hops) and IPv6 loopbacks go both ways; rackbgp installs
  * FRR's IPv4 loopback as one ECMP route `via inet6 fe80::… dev to-f1` + `… dev to-f2`, and pings
  * go through the kernel routes of both namespaces. tshark reads our RAs and our MP_REACH_NLRI
- * from a capture; a change of FRR's link-local address moves the session to the new one.
+ * from a capture; BFD runs over the link-local addresses and a silent cut of one link takes its
+ * session and next hop; a change of FRR's link-local address moves the session to the new one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RTPROT_RACKBGP } from '../../src/fib/protocol.js';
@@ -49,14 +50,15 @@ maximum-paths: 4
 listen: { address: "::", port: 179 }
 networks: [10.77.0.1/32, 2001:db8:770::1/128]
 neighbors:
-  - { interface: to-f1, asn: external }
-  - { interface: to-f2, asn: external }
+  - { interface: to-f1, asn: external, bfd: true }
+  - { interface: to-f2, asn: external, bfd: true }
 `,
     );
     const neighbor = (dev: string) => `
  neighbor ${dev} interface remote-as external
  neighbor ${dev} capability extended-nexthop
- neighbor ${dev} timers connect 1`;
+ neighbor ${dev} timers connect 1
+ neighbor ${dev} bfd`;
     frr = await startFrr(
       net,
       'f',
@@ -78,7 +80,7 @@ router bgp 65201
  exit-address-family
 `,
       'frr',
-      { kernel: true },
+      { kernel: true, bfdd: 'hostname f-bfdd\nlog stdout informational\n' },
     );
   }, 60_000);
 
@@ -172,6 +174,47 @@ router bgp 65201
     expect(ours[0][0][0]).toMatch(/^fe80::/);
     expect(ours[0][2][0]).toBe('1');
   });
+
+  it('runs BFD to both link-local peers; a silent cut of one link takes its session and next hop', async () => {
+    type Bfd = { sessions: { peer: string; state: string }[] };
+    const bfd = async () => (JSON.parse((await r.cli(['show', 'bfd', '--json'])).stdout) as Bfd).sessions;
+    const up = await waitFor('BFD Up on both links', async () => {
+      const s = (await bfd()).filter((x) => x.state === 'Up');
+      return s.length === 2 ? s : undefined;
+    });
+    expect(up.map((x) => x.peer.split('%')[1]).sort()).toEqual(['to-f1', 'to-f2']);
+    for (const x of up) expect(x.peer).toMatch(/^fe80::/);
+    const peer1 = up.find((x) => x.peer.endsWith('%to-f1'))!.peer;
+    // FRR's bfdd sees rackbgp's session Up too (single hop, over the link-local addresses).
+    await waitFor('FRR BFD peer up', async () => /Status: up/i.test(await frr.vtysh('show bfd peers')));
+
+    const rules = (op: '-I' | '-D') =>
+      ['iptables', 'ip6tables']
+        .flatMap((t) => [`${t} ${op} INPUT -i to-r1 -j DROP`, `${t} ${op} OUTPUT -o to-r1 -j DROP`])
+        .join(' && ');
+    type Ev = { t: number; type: string; peer?: string; to?: string };
+    const t0 = Date.now();
+    await net.sh('f', rules('-I'));
+    // Timed by the journal's own clock (epoch ms), not by how fast the CLI can be polled.
+    const down = await waitFor('BFD Down on to-f1 in the journal', async () => {
+      const e = (
+        JSON.parse((await r.cli(['events', '--json', '--type', 'bfd-state'])).stdout) as { events: Ev[] }
+      ).events;
+      return e.find((x) => x.peer === peer1 && x.to === 'Down' && x.t >= t0);
+    });
+    const detected = Math.round(down.t - t0);
+    console.log(`BFD on an unnumbered link: silent cut detected in ${detected} ms`);
+    expect(detected).toBeLessThanOrEqual(3 * 300 + 300);
+    const n = (await r.neighbors()).find((x) => x.address === peer1);
+    expect(n?.state).not.toBe('Established');
+    await waitFor('one next hop left', async () => {
+      const rs = JSON.parse(await net.sh('r', `ip -j -4 route show proto ${RTPROT_RACKBGP}`)) as IpRoute[];
+      const x = rs.find((a) => a.dst === '10.77.1.1');
+      return x !== undefined && x.nexthops === undefined && x.dev === 'to-f2';
+    });
+    await net.sh('f', rules('-D'));
+    await r.waitState(peer1, 'Established', 30_000);
+  }, 60_000);
 
   it("follows a change of the peer's link-local address", async () => {
     // The peer's session goes down (FRR shuts it), its address changes, it comes back: rackbgp
