@@ -4,14 +4,19 @@
  * peer counts the UPDATEs and prefixes it is handed. Measures seconds until every sink holds the
  * table, UPDATEs per sink, distinct UPDATE objects (update groups share them), and retained heap per
  * prefix after a forced GC. The quick loop behind `npm run bench` transit/calico-rr profiles.
+ * Decoding is inside the clock (the daemon decodes every UPDATE it reads); sent UPDATEs are counted,
+ * not kept, so the retained heap is the engine's.
  *
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets] [--multihop]
- *     [--community-every 0] [--journal 0]
+ *     [--community-every 0] [--journal 0] [--heap-snapshot PREFIX]
+ * --heap-snapshot writes PREFIX-before.heapsnapshot and PREFIX-after.heapsnapshot around the run;
+ * `node dist/bench/heap-types.js` lists what the second holds more of, per object kind.
  * With --own-subnets each sink has its own session address (next hop self differs per sink); eBGP
  * one hop away that makes a group per sink (third-party next hops), with --multihop one group.
  * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { Journal } from '../src/core/journal.js';
 import { PrefixHistory } from '../src/core/prefix-history.js';
 import { RoutingEngine } from '../src/core/routing.js';
@@ -27,6 +32,7 @@ import {
   type SessionParams,
   type UpdateMessage,
 } from '../src/wire/index.js';
+import { groupCommunity } from './harness/streams.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,6 +45,7 @@ const { values } = parseArgs({
     /** Event journal size (0: none), wired as the daemon wires it (src/core/prefix-history.ts). */
     journal: { type: 'string', default: '0' },
     json: { type: 'boolean', default: false },
+    'heap-snapshot': { type: 'string' },
   },
 });
 const routes = Number(values.routes);
@@ -77,7 +84,7 @@ const peer = (id: number, asn: number): PeerInfo => ({
 });
 
 /** The generator's table: N /24s from 16.0.0.0 in 4096-octet UPDATEs (a community per `every` prefixes). */
-function generatorUpdates(): UpdateMessage[] {
+function generatorUpdates(): Uint8Array[] {
   const ctx = params(65001);
   const wire: Uint8Array[] = [];
   const per = communityEvery > 0 ? communityEvery : routes;
@@ -92,18 +99,24 @@ function generatorUpdates(): UpdateMessage[] {
       origin: Origin.IGP,
       asPath: [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [65001] }],
       nextHop: '10.0.0.2',
-      ...(communityEvery > 0 && { communities: [65001 * 65536 + ((start / per) % 65536)] }),
+      // Distinct for every group, as the harness's transit-community (no wrap at 65,536 groups).
+      ...(communityEvery > 0 && { communities: [groupCommunity(start / per)] }),
     };
     wire.push(
       ...packAnnouncements(attrs, NlriList.fromCanonical(1, false, bytes, n), IPV4_UNICAST, ctx, 4096)
         .messages,
     );
   }
-  return wire.map((w) => {
-    const r = decodeMessage(w, ctx, 4096);
-    if (!r.ok || r.message.type !== 'update') throw new Error('bad generated UPDATE');
-    return r.message as UpdateMessage;
-  });
+  return wire;
+}
+
+const fromGenerator = params(65001);
+
+/** Decodes one UPDATE as the session does (received from the generator). */
+function decodeUpdate(w: Uint8Array): UpdateMessage {
+  const r = decodeMessage(w, fromGenerator, 4096);
+  if (!r.ok || r.message.type !== 'update') throw new Error('bad generated UPDATE');
+  return r.message as UpdateMessage;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -132,7 +145,9 @@ async function main(): Promise<void> {
   const gen = peer(1, 65001);
   const received = new Array<number>(sinks).fill(0);
   const messages = new Array<number>(sinks).fill(0);
-  const distinct = new Set<Uint8Array>();
+  /** UPDATE objects seen (shared ones once), not kept alive by the count. */
+  const seen = new WeakSet<Uint8Array>();
+  let distinct = 0;
   let done: () => void = () => {};
   const finished = new Promise<void>((r) => {
     done = r;
@@ -148,7 +163,10 @@ async function main(): Promise<void> {
       {
         sendUpdates: (ms) => {
           for (const m of ms) {
-            distinct.add(m);
+            if (!seen.has(m)) {
+              seen.add(m);
+              distinct++;
+            }
             messages[s]++;
             // NLRI count of a plain IPv4 UPDATE of /24s: (length - 23 - withdrawn - attributes) / 4.
             const wl = (m[19] << 8) | m[20];
@@ -163,13 +181,15 @@ async function main(): Promise<void> {
     );
   }
   await new Promise((r) => setImmediate(r));
+  const snapshot = values['heap-snapshot'];
+  if (snapshot) writeHeapSnapshot(`${snapshot}-before.heapsnapshot`);
   const before = heap();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   // One socket read's worth of UPDATEs per turn, as the daemon gets them.
   let i = 0;
   const feed = () => {
-    for (let n = 0; n < 16 && i < updates.length; n++) engine.receiveUpdate(gen, updates[i++]);
+    for (let n = 0; n < 16 && i < updates.length; n++) engine.receiveUpdate(gen, decodeUpdate(updates[i++]));
     if (i < updates.length) setImmediate(feed);
   };
   feed();
@@ -177,6 +197,7 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const after = heap();
+  if (snapshot) writeHeapSnapshot(`${snapshot}-after.heapsnapshot`);
   const result = {
     routes,
     sinks,
@@ -184,7 +205,7 @@ async function main(): Promise<void> {
     cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)),
     flushSeconds: Number(flushSeconds.toFixed(3)),
     updatesPerSink: messages[0],
-    distinctBuffers: distinct.size,
+    distinctBuffers: distinct,
     retainedBytesPerPrefix: Math.round((after - before) / routes),
     heapMiB: Math.round(after / 2 ** 20),
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),

@@ -45,15 +45,20 @@ export class ImportPipeline {
       withdraw(4, m.nlri);
       if (m.mpReach && reach) withdraw(reach, m.mpReach.nlri);
     } else {
-      if (m.nlri.count) this.importList(rt, 4, m.nlri, m.attributes);
+      const octets = m.attributeOctets;
+      const four = rt.params.fourOctetAs;
+      if (m.nlri.count)
+        this.importList(rt, 4, m.nlri, m.attributes, octets && rib.store.receivedKey(octets, four));
       if (m.mpReach && reach && m.mpReach.nlri.count) {
         const { nextHop: _v4, ...rest } = m.attributes;
+        const { nextHop, linkLocalNextHop } = m.mpReach;
         const attrs: RouteAttrs = {
           ...rest,
-          nextHop: m.mpReach.nextHop,
-          ...(m.mpReach.linkLocalNextHop !== undefined && { linkLocalNextHop: m.mpReach.linkLocalNextHop }),
+          nextHop,
+          ...(linkLocalNextHop !== undefined && { linkLocalNextHop }),
         };
-        this.importList(rt, reach, m.mpReach.nlri, attrs);
+        const key = octets && rib.store.receivedKey(octets, four, nextHop, linkLocalNextHop);
+        this.importList(rt, reach, m.mpReach.nlri, attrs, key);
       }
     }
     // RFC 4486 §4: over the limit, the session ends (the caller's `exceeded`); nothing to decide.
@@ -77,7 +82,7 @@ export class ImportPipeline {
     if (!rt.adjIn) return false;
     for (const f of rt.families) {
       for (const [set, paths] of rt.adjIn.bySet(f)) {
-        this.importPaths(rt, f, set.attrs, paths.length, (visit) => {
+        this.importPaths(rt, f, set.attrs, paths.length, undefined, (visit) => {
           for (const p of paths) visit(p.key, p.pathId);
         });
       }
@@ -86,10 +91,17 @@ export class ImportPipeline {
     return true;
   }
 
-  private importList(rt: PeerRuntime, family: 4 | 6, list: NlriList, attrs: RouteAttrs): void {
+  /** `received`: the store's key of `attrs` as the peer sent them (AttrStore.receivedKey). */
+  private importList(
+    rt: PeerRuntime,
+    family: 4 | 6,
+    list: NlriList,
+    attrs: RouteAttrs,
+    received?: string,
+  ): void {
     const adjIn = rt.adjIn;
     const kept = adjIn?.intern(attrs); // soft reconfiguration: as received, before policy
-    this.importPaths(rt, family, attrs, list.count, (visit) =>
+    this.importPaths(rt, family, attrs, list.count, received, (visit) =>
       list.forEach((b, off, len, pathId) => {
         const key = keyFromWire(family, b, off, len);
         if (kept) adjIn?.put(family, key, pathId, kept);
@@ -99,12 +111,16 @@ export class ImportPipeline {
     if (kept) adjIn?.release(kept);
   }
 
-  /** Import rules and policy for the paths `each` visits, all received with `attrs`. */
+  /**
+   * Import rules and policy for the paths `each` visits, all received with `attrs`. Attributes the
+   * rules and policy leave as they are keep the set under `received`: no encoding to find it.
+   */
   private importPaths(
     rt: PeerRuntime,
     family: 4 | 6,
     attrs: RouteAttrs,
     count: number,
+    received: string | undefined,
     each: (visit: (key: PrefixKey, pathId: number) => void) => void,
   ): void {
     const { rib, onRejected } = this.d;
@@ -118,7 +134,10 @@ export class ImportPipeline {
       return;
     }
     if (!rt.importPolicy.length) {
-      const set = rib.store.intern(checked.attrs);
+      const set =
+        received !== undefined && checked.attrs === attrs
+          ? rib.store.internKeyed(received, attrs)
+          : rib.store.intern(checked.attrs);
       each((key, pathId) => rib.update(family, key, rt.info, pathId, set));
       rib.store.release(set);
       return;

@@ -4,15 +4,18 @@
  * (prefixes sharing an attribute set go together) and handed to every member it is for, with the
  * member's next hop patched in.
  */
+import { keyOctets } from '../rib/attr-store.js';
 import { NlriBuilder } from '../rib/nlri-builder.js';
 import type { PrefixKey } from '../rib/prefix-key.js';
 import type { AttrSet } from '../rib/types.js';
 import {
   Afi,
+  encodedOctets,
   IPV4_UNICAST,
   IPV6_UNICAST,
   type NlriList,
   packAnnouncements,
+  packEncoded,
   packWithdrawals,
   type SessionParams,
 } from '../wire/index.js';
@@ -81,14 +84,20 @@ class Item {
 
 /**
  * The UPDATEs announcing `nlri` with `set`: IPv4 with NEXT_HOP, anything else in MP_REACH_NLRI;
- * with where a placeholder next hop (next hop self of a shared group) is to be patched.
+ * with where a placeholder next hop (next hop self of a shared group) is to be patched. Toward a
+ * 4-octet-AS session an IPv4 set's key is already its path attributes (attr-store.ts): copied.
  */
 function packFor(set: AttrSet, f: 4 | 6, nlri: NlriList, p: SessionParams, max: number): PackedRun {
-  const { nextHop, linkLocalNextHop, ...attrs } = set.attrs;
+  const nextHop = set.attrs.nextHop;
   if (f === 4 && nextHop !== undefined && !nextHop.includes(':')) {
-    const r = packAnnouncements({ ...attrs, nextHop }, nlri, IPV4_UNICAST, p, max);
+    const octets = p.fourOctetAs ? keyOctets(set) : null;
+    const r =
+      octets !== null
+        ? packEncoded(encodedOctets(Buffer.from(octets, 'latin1')), nlri, IPV4_UNICAST, p, max)
+        : packAnnouncements(set.attrs, nlri, IPV4_UNICAST, p, max);
     return { messages: r.messages, at: nextHop === SELF4 ? r.nextHopOffset : -1, self: 4 };
   }
+  const { nextHop: _nh, linkLocalNextHop, ...attrs } = set.attrs;
   const mp = { nextHop: nextHop ?? '', ...(linkLocalNextHop !== undefined && { linkLocalNextHop }) };
   const r = packAnnouncements(attrs, nlri, familyCode(f), p, max, mp);
   return { messages: r.messages, at: nextHop === SELF6 ? r.nextHopOffset : -1, self: 6 };

@@ -78,7 +78,8 @@ export class OutGroup {
   /** The last rewrite (runs of prefixes share a source and set): skips two lookups. */
   private lastRewrite: { family: 4 | 6; peer: PeerInfo | null; from: AttrSet | null; set: AttrSet } =
     NO_REWRITE;
-  private readonly hiddenCache = new WeakMap<AttrSet, Map<Member, Hidden>>();
+  /** The Hidden slots of a set: one (from one member, the usual case) or one per member. */
+  private readonly hiddenCache = new WeakMap<AttrSet, Hidden | Map<Member, Hidden>>();
   /** The last Hidden made or found (runs of prefixes share one). */
   private lastHidden: Hidden | null = null;
   private lastPeer: PeerInfo | null = null;
@@ -368,15 +369,20 @@ export class OutGroup {
     if (last && last.set === set && last.from.info === path.peer) return last;
     const from = this.memberOf(path.peer);
     if (!from) return set;
-    let byPeer = this.hiddenCache.get(set);
-    if (!byPeer) {
-      byPeer = new Map();
-      this.hiddenCache.set(set, byPeer);
-    }
-    let h = byPeer.get(from);
+    const cached = this.hiddenCache.get(set);
+    let h = cached instanceof Hidden ? (cached.from === from ? cached : undefined) : cached?.get(from);
     if (!h) {
       h = new Hidden(set, from);
-      byPeer.set(from, h);
+      if (cached === undefined) this.hiddenCache.set(set, h);
+      else if (cached instanceof Hidden)
+        this.hiddenCache.set(
+          set,
+          new Map([
+            [cached.from, cached],
+            [from, h],
+          ]),
+        );
+      else cached.set(from, h);
     }
     this.lastHidden = h;
     return h;

@@ -57,9 +57,12 @@ function prepend(path: readonly AsPathSegment[] | undefined, asn: number): AsPat
   const segs = path ?? [];
   const first = segs[0];
   if (first && first.type === AsPathSegmentType.AS_SEQUENCE && first.asns.length < 255) {
-    return [{ type: first.type, asns: [asn, ...first.asns] }, ...segs.slice(1)];
+    // concat() sizes its result; a spread into a literal grows it (the path lives with its set).
+    const own: AsPathSegment[] = [{ type: first.type, asns: [asn].concat(first.asns) }];
+    return own.concat(segs.slice(1));
   }
-  return [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }, ...segs];
+  const own: AsPathSegment[] = [{ type: AsPathSegmentType.AS_SEQUENCE, asns: [asn] }];
+  return own.concat(segs);
 }
 
 /** The attributes to send `to` for `path` (before outbound policy). Never mutates its input. */

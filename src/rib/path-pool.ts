@@ -52,7 +52,7 @@ export class PathPool {
       l.refs++;
       return l;
     }
-    let list = this.bySet.get(set);
+    const list = this.bySet.get(set);
     let p: PooledPath | undefined;
     if (list) {
       for (let i = 0; i < list.length; i++) {
@@ -62,13 +62,12 @@ export class PathPool {
           break;
         }
       }
-    } else {
-      list = [];
-      this.bySet.set(set, list);
     }
     if (!p) {
       p = new PooledPath(family, peer, pathId, this.txIdOf(peer, pathId), set);
-      list.push(p);
+      // Sized for one: most sets have one path (an empty array grows to 17 slots on its first push).
+      if (list) list.push(p);
+      else this.bySet.set(set, [p]);
     }
     p.refs++;
     this.last = p;

@@ -1,7 +1,13 @@
 /** The pure BGP-4 wire codec: no sockets, timers or logging. */
 export * from './attributes/as-path.js';
 export type { DecodedAttributes } from './attributes/decode.js';
-export { attributesLength, encodeAttributes } from './attributes/encode.js';
+export {
+  attributesLength,
+  type EncodedAttributes,
+  encodeAttributes,
+  encodedOctets,
+  writeAttributes,
+} from './attributes/encode.js';
 export type { MpReach, MpUnreach } from './attributes/mp.js';
 export { ATTRIBUTES, attrName } from './attributes/table.js';
 export type * from './attributes/types.js';
@@ -18,3 +24,4 @@ export * from './open.js';
 export * from './pack.js';
 export * from './route-refresh.js';
 export * from './update.js';
+export { Writer } from './writer.js';

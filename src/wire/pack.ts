@@ -2,7 +2,7 @@
  * Packs N prefixes sharing one attribute set into the fewest UPDATEs that fit the size limit
  * (BIRD buckets, FRR update groups): attributes are encoded once, NLRI bytes copied in runs.
  */
-import { encodeAttributes } from './attributes/encode.js';
+import { type EncodedAttributes, encodeAttributes } from './attributes/encode.js';
 import { type MpReach, mpReachLength, writeMpReachHead } from './attributes/mp.js';
 import type { PathAttributes } from './attributes/types.js';
 import {
@@ -72,9 +72,20 @@ export function packAnnouncements(
   maxLength: number,
   mp?: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>,
 ): PackedAnnouncements {
+  return packEncoded(encodeAttributes(attributes, ctx), nlri, family, ctx, maxLength, mp);
+}
+
+/** packAnnouncements with the attributes already encoded for the session (encodedOctets). */
+export function packEncoded(
+  enc: EncodedAttributes,
+  nlri: NlriList,
+  family: Family,
+  ctx: UpdateContext,
+  maxLength: number,
+  mp?: Pick<MpReach, 'nextHop' | 'linkLocalNextHop'>,
+): PackedAnnouncements {
   const list = nlri.withAddPath(ctx.addPathTx.has(family));
   const classic = family === IPV4_UNICAST && !mp;
-  const enc = encodeAttributes(attributes, ctx);
   // Marker, length, type; withdrawn routes length; total path attribute length.
   const attrsAt = HEADER_LENGTH + 2 + 2;
   const fixed = attrsAt + enc.before.length + enc.after.length;

@@ -2,7 +2,7 @@
  * UPDATE message (RFC 4271 §4.3) with MP-BGP (RFC 4760), ADD-PATH (RFC 7911), End-of-RIB
  * (RFC 4724 §2) and RFC 7606 error handling: decode returns issues and the resulting action.
  */
-import { decodeAttributes } from './attributes/decode.js';
+import { decodeAttributes, hasAttr } from './attributes/decode.js';
 import { attributesLength, writeAttributes } from './attributes/encode.js';
 import {
   type MpReach,
@@ -40,6 +40,13 @@ export interface UpdateMessage {
   readonly mpUnreach?: MpUnreach;
   /** IPv4 unicast NLRI field. */
   readonly nlri: NlriList;
+  /**
+   * The path attributes as received, less MP_REACH_NLRI/MP_UNREACH_NLRI, when decoded from a
+   * message (and those were not between other attributes): a view of the message, valid while it
+   * is handled (copy to keep). The same octets in a session decode to the same `attributes`, so a
+   * receiver can find an attribute set by them without encoding it (rib/attr-store.ts).
+   */
+  readonly attributeOctets?: Uint8Array;
 }
 
 /** What the UPDATE codec needs of the negotiated session. */
@@ -93,7 +100,7 @@ export function decodeUpdate(body: Uint8Array, ctx: UpdateContext): DecodedUpdat
     const required: number[] = [AttrCode.ORIGIN, AttrCode.AS_PATH];
     if (nlri.count > 0) required.push(AttrCode.NEXT_HOP);
     for (const code of required) {
-      if (!d.seen[code]) {
+      if (!hasAttr(d.seen, code)) {
         issues.push({
           action: Action.TREAT_AS_WITHDRAW,
           attr: code,
@@ -121,6 +128,7 @@ export function decodeUpdate(body: Uint8Array, ctx: UpdateContext): DecodedUpdat
     ...(d.mpReach && { mpReach: d.mpReach }),
     ...(d.mpUnreach && { mpUnreach: d.mpUnreach }),
     nlri,
+    ...(d.octets && action !== Action.TREAT_AS_WITHDRAW && { attributeOctets: d.octets }),
   };
   return { message, issues, action };
 }

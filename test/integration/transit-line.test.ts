@@ -100,13 +100,25 @@ neighbors: [{ address: 10.98.1.2, asn: 65002, connect-retry-time: 1 }]
       return e?.direction === 'received' ? e : undefined;
     });
     expect([err.code, err.subcode, err.data]).toEqual([6, 1, '00010100000002']); // AFI 1, SAFI 1, limit 2
-    expect((await b.neighbor('10.98.1.1'))?.counters.notificationsOut['6/1']).toBe(1);
-    // restart-after: B starts the neighbor again and the same thing happens once more.
+    // restart-after: B starts the neighbor again and the same thing happens once more, not before
+    // the 2 s are up (timed by B's journal: polling through the CLI can take longer than 2 s).
     await waitFor(
       'second Cease 6/1',
-      async () => (await b.neighbor('10.98.1.1'))?.counters.notificationsOut['6/1'] === 2,
+      async () => ((await b.neighbor('10.98.1.1'))?.counters.notificationsOut['6/1'] ?? 0) >= 2,
       15_000,
     );
+    const downs = (
+      JSON.parse(
+        (await b.cli(['events', '--json', '--type', 'session-down', '--peer', '10.98.1.1'])).stdout,
+      ) as {
+        events: { t: number; cause: string; notification?: { code: number; subcode: number } }[];
+      }
+    ).events;
+    expect(downs.slice(0, 2).map((e) => [e.cause, e.notification?.code, e.notification?.subcode])).toEqual([
+      ['notification-sent', 6, 1],
+      ['notification-sent', 6, 1],
+    ]);
+    expect(downs[1].t - downs[0].t).toBeGreaterThanOrEqual(1_900);
   });
 
   it('applies import/export policies at B, and RFC 8212 blocks an eBGP session without policy', async () => {

@@ -28,7 +28,8 @@ export function decodeAsPath(v: Uint8Array, asnSize: 2 | 4): AsPathSegment[] | s
     }
     out.push({ type, asns });
   }
-  return out;
+  // Sized to fit: a pushed-to array keeps room for 17, and the decoded path may live as long as its route.
+  return out.length === 1 ? [out[0]] : out.slice();
 }
 
 /** Segments longer than 255 ASNs are split (RFC 4271 §5.1.2 prepend overflow); empty ones vanish. */

@@ -19,9 +19,18 @@ export interface DecodedAttributes {
   readonly mpReach?: MpReach;
   readonly mpUnreach?: MpUnreach;
   readonly issues: AttrIssue[];
-  /** seen[code] is 1 for every attribute code present (well-formed or not). */
-  readonly seen: Uint8Array;
+  /** Bit `code & 31` of word `code >> 5` is set for every attribute code present (well-formed or not). */
+  readonly seen: readonly number[];
+  /**
+   * The received attributes less MP_REACH_NLRI/MP_UNREACH_NLRI (a view of `buf`), when those are
+   * contiguous (the MP attributes first or last, as RFC 7606 §5.1 has them sent); else undefined.
+   */
+  readonly octets: Uint8Array | undefined;
 }
+
+/** Whether `code` is in a `seen` bit set of decodeAttributes. */
+export const hasAttr = (seen: readonly number[], code: number): boolean =>
+  (seen[code >> 5] & (1 << (code & 31))) !== 0;
 
 const TYPE_BITS = AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE;
 
@@ -33,8 +42,13 @@ export function decodeAttributes(
 ): DecodedAttributes {
   const draft: AttrDraft = {};
   const issues: AttrIssue[] = [];
-  const seen = new Uint8Array(256);
+  // 256 bits as numbers: a Uint8Array(256) per UPDATE was an ArrayBuffer of its own.
+  const seen = [0, 0, 0, 0, 0, 0, 0, 0];
   const unknown: RawAttribute[] = [];
+  /** Where the non-MP attributes start and end; `split` once an MP attribute sits between them. */
+  let plainStart = start;
+  let plainEnd = -1;
+  let split = false;
   let mpReach: MpReach | undefined;
   let mpUnreach: MpUnreach | undefined;
   let p = start;
@@ -67,7 +81,14 @@ export function decodeAttributes(
     p += hdr + len;
 
     const isMp = code === AttrCode.MP_REACH_NLRI || code === AttrCode.MP_UNREACH_NLRI;
-    if (seen[code]) {
+    if (!isMp) {
+      if (plainEnd < 0) plainStart = at;
+      else if (plainEnd !== at) split = true;
+      plainEnd = p;
+    }
+    const word = code >> 5;
+    const bit = 1 << (code & 31);
+    if (seen[word] & bit) {
       // RFC 7606 §3 (g): a repeated MP attribute resets; other repeats are discarded.
       issues.push(
         isMp
@@ -81,7 +102,7 @@ export function decodeAttributes(
       );
       continue;
     }
-    seen[code] = 1;
+    seen[word] |= bit;
 
     if (isMp) {
       // RFC 7606 §7.11, §5.3: an unusable MP attribute hides its NLRI, so it cannot be treated as
@@ -158,7 +179,8 @@ export function decodeAttributes(
 
   foldAs4(draft, ctx, issues);
   if (unknown.length) draft.unknown = unknown;
-  return { attributes: draft, mpReach, mpUnreach, issues, seen };
+  const octets = split ? undefined : buf.subarray(plainStart, plainEnd < 0 ? plainStart : plainEnd);
+  return { attributes: draft, mpReach, mpUnreach, issues, seen, octets };
 }
 
 /** RFC 6793 §4.2.3: merge AS4_PATH/AS4_AGGREGATOR from a 2-octet peer; discard them from a 4-octet one. */

@@ -91,3 +91,23 @@ export function encodeAttributes(a: PathAttributes, ctx: AttrContext): EncodedAt
     nextHopAt: nextHop < 0 ? -1 : nextHop - split,
   };
 }
+
+/**
+ * Attributes already encoded (for the session's AS size, MP ones excluded) as a packer takes them:
+ * where the NEXT_HOP value is, found by walking the attributes' headers.
+ */
+export function encodedOctets(octets: Uint8Array): EncodedAttributes {
+  let nextHopAt = -1;
+  for (let p = 0; p + 3 <= octets.length; ) {
+    const hdr = octets[p] & AttrFlag.EXTENDED_LENGTH ? 4 : 3;
+    const len = hdr === 4 ? (octets[p + 2] << 8) | octets[p + 3] : octets[p + 2];
+    if (octets[p + 1] === AttrCode.NEXT_HOP) {
+      nextHopAt = p + hdr;
+      break;
+    }
+    p += hdr + len;
+  }
+  return { before: NO_OCTETS, after: octets, nextHopAt };
+}
+
+const NO_OCTETS = new Uint8Array(0);

@@ -200,6 +200,22 @@ describe('update groups: peers treated alike share one Adj-RIB-Out and the UPDAT
     expect(rig.engine.prefixCounts(rig.peers.get(2)!)[4].advertised).toBe(1);
   });
 
+  it("two members sending the very same attributes: each gets the other's routes, never its own", async () => {
+    const rig = new Rig();
+    for (const id of [2, 3, 4]) rig.multihop(id);
+    await turn();
+    for (const id of [2, 3, 4]) rig.take(id);
+    // The same octets from both: one received set, one exported set hidden from two members.
+    rig.announce(2, ['10.9.0.0/24'], [65100], '10.0.9.9');
+    rig.announce(3, ['10.9.1.0/24'], [65100], '10.0.9.9');
+    rig.engine.flush();
+    expect(rig.engine.rib.store.size).toBe(1);
+    expect(announcedTo(rig.take(2))).toEqual(['10.9.1.0/24 via 10.0.2.1']);
+    expect(announcedTo(rig.take(3))).toEqual(['10.9.0.0/24 via 10.0.3.1']);
+    expect(announcedTo(rig.take(4)).sort()).toEqual(['10.9.0.0/24 via 10.0.4.1', '10.9.1.0/24 via 10.0.4.1']);
+    expect(rig.engine.adjRibOut(rig.peers.get(2)!, 4).map((r) => r.attrs.nextHop)).toEqual(['10.0.2.1']);
+  });
+
   it('passes a third-party next hop to the members on its subnet, one group per subnet (RFC 4271 §5.1.3)', async () => {
     // Peers 3 and 5 are on 10.0.3.0/24 with us (our address 10.0.3.1), peer 4 on another subnet.
     const rig = new Rig((nh, to) => to.localAddress4 === '10.0.3.1' && nh.startsWith('10.0.3.'));

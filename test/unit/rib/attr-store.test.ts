@@ -1,12 +1,12 @@
 /**
  * Attribute interning: equal attribute sets share one AttrSet whatever the object identity or
  * field order, next hops are part of the identity, and reference counts drop a set with its last
- * path.
+ * path. Keys of octets: a canonical IPv4 key is the wire form; received octets key a set apart.
  */
 import { describe, expect, test } from 'vitest';
-import { AttrStore, attrKey } from '../../../src/rib/attr-store.js';
+import { AttrStore, attrKey, keyOctets } from '../../../src/rib/attr-store.js';
 import type { RouteAttrs } from '../../../src/rib/types.js';
-import { AttrFlag } from '../../../src/wire/index.js';
+import { AttrFlag, encodeAttributes } from '../../../src/wire/index.js';
 import { seq, set } from './fixtures.js';
 
 const base = (): RouteAttrs => ({
@@ -107,5 +107,57 @@ describe('reference counts', () => {
     const revived = s.ref(old);
     expect(revived.refs).toBe(1);
     expect(s.intern(base())).toBe(revived);
+  });
+});
+
+describe('keys of octets', () => {
+  const ctx = (fourOctetAs: boolean) => ({
+    fourOctetAs,
+    addPathRx: new Set<never>(),
+    addPathTx: new Set<never>(),
+  });
+  const ipv4 = (): RouteAttrs => ({ ...base(), clusterList: undefined });
+
+  test("an IPv4 set's key is the path attributes a 4-octet-AS session is sent, NEXT_HOP included", () => {
+    const s = new AttrStore();
+    const a = s.intern(ipv4());
+    const wire = encodeAttributes(ipv4(), ctx(true));
+    expect(Buffer.from(keyOctets(a) ?? '', 'latin1').toString('hex')).toBe(
+      Buffer.from(wire.after).toString('hex'),
+    );
+    // Another next hop family, or a link-local one beside it: no octets to copy.
+    expect(keyOctets(s.intern({ ...ipv4(), nextHop: 'fd00::1' }))).toBeNull();
+    expect(keyOctets(s.intern({ ...ipv4(), nextHop: 'fd00::1', linkLocalNextHop: 'fe80::1' }))).toBeNull();
+    expect(keyOctets(s.intern({ origin: 0, asPath: [] }))).not.toBeNull();
+  });
+
+  test('received octets find the set without encoding; by session AS size and MP next hops', () => {
+    const s = new AttrStore();
+    const octets = encodeAttributes(ipv4(), ctx(true)).after;
+    const k = s.receivedKey(octets, true);
+    const a = s.internKeyed(k, ipv4());
+    expect(s.internKeyed(s.receivedKey(Uint8Array.from(octets), true), ipv4())).toBe(a);
+    expect(a.refs).toBe(2);
+    expect(a.attrs).toEqual(ipv4());
+    expect(keyOctets(a)).toBeNull(); // never copied out: only canonical keys are
+    const others = [
+      s.receivedKey(octets, false), // a 2-octet-AS session reads these octets otherwise (RFC 6793)
+      s.receivedKey(octets, true, 'fd00::1'),
+      s.receivedKey(octets, true, 'fd00::1', 'fe80::1'),
+      s.receivedKey(octets, true, 'fd00::', '1'),
+      attrKey(ipv4()),
+    ];
+    expect(new Set([k, ...others]).size).toBe(others.length + 1);
+  });
+
+  test('sets made in a row share an equal AS path and next hop; their own fields are kept', () => {
+    const s = new AttrStore();
+    const a = s.intern({ ...ipv4(), communities: [1] });
+    const b = s.intern({ ...ipv4(), communities: [2] });
+    expect(b.attrs.asPath).toBe(a.attrs.asPath);
+    expect(b.attrs.communities).toEqual([2]);
+    const c = s.intern({ ...ipv4(), asPath: [seq(65100, 65201)] });
+    expect(c.attrs.asPath).toEqual([seq(65100, 65201)]);
+    expect(Object.isFrozen(c.attrs)).toBe(true);
   });
 });

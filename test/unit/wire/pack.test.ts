@@ -9,6 +9,8 @@ import {
   Afi,
   attributesToJson,
   decodeMessage,
+  encodeAttributes,
+  encodedOctets,
   type Family,
   IPV4_UNICAST,
   IPV6_UNICAST,
@@ -16,6 +18,7 @@ import {
   type PathAttributes,
   type Prefix,
   packAnnouncements,
+  packEncoded,
   packWithdrawals,
   type UpdateMessage,
 } from '../../../src/wire/index.js';
@@ -285,5 +288,30 @@ describe('packing mixed prefix lengths', () => {
       packAnnouncements(ATTRS, NlriList.empty(Afi.IPV4), IPV4_UNICAST, context(), 4096).messages,
     ).toEqual([]);
     expect(packWithdrawals(NlriList.empty(Afi.IPV6), IPV6_UNICAST, context(), 4096)).toEqual([]);
+  });
+});
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('packEncoded: attributes encoded before (an attribute set keyed by its octets)', () => {
+  const longPath = { type: 2, asns: Array.from({ length: 70 }, (_, i) => 64512 + i) }; // 283 octets: extended length
+  it.each<[string, PathAttributes]>([
+    ['the usual attributes', ATTRS],
+    ['NEXT_HOP after an extended-length AS_PATH', { ...ATTRS, asPath: [longPath] }],
+    ['no NEXT_HOP', { origin: 0, asPath: [] }],
+  ])('%s: the same UPDATEs and next-hop offset as packAnnouncements', (_, attrs) => {
+    const ctx = context();
+    const nlri = NlriList.from(Afi.IPV4, v4(24).slice(0, 2000));
+    const want = packAnnouncements(attrs, nlri, IPV4_UNICAST, ctx, 4096);
+    const octets = encodeAttributes(attrs, ctx).after;
+    const got = packEncoded(encodedOctets(octets), nlri, IPV4_UNICAST, ctx, 4096);
+    expect(got.messages.length).toBeGreaterThan(1);
+    expect(got.messages.map(hex)).toEqual(want.messages.map(hex));
+    expect(got.nextHopOffset).toBe(want.nextHopOffset);
+    if (attrs.nextHop)
+      expect([...want.messages[0].subarray(want.nextHopOffset, want.nextHopOffset + 4)]).toEqual([
+        10, 0, 0, 1,
+      ]);
+    else expect(got.nextHopOffset).toBe(-1);
   });
 });

@@ -9,6 +9,7 @@ import {
   Afi,
   BgpError,
   decodeMessage,
+  encodeAttributes,
   encodeMessage,
   issueToJson,
   type Message,
@@ -16,6 +17,7 @@ import {
   messageToJson,
   NlriList,
   type UpdateContext,
+  type UpdateMessage,
 } from '../../../src/wire/index.js';
 import { GOLDEN } from '../../fixtures/wire/golden.js';
 import { context, fromHex } from '../../helpers.js';
@@ -31,6 +33,7 @@ import {
 } from './arbitraries.js';
 
 const anyContext = sessionShape.map(contextOf);
+const hex = (b: Uint8Array | undefined) => (b ? Buffer.from(b).toString('hex') : undefined);
 
 /** The contract on peer input: a result, never an exception, never the internal-error fallback. */
 function checkDecode(bytes: Uint8Array, ctx: UpdateContext, max = 65535) {
@@ -188,8 +191,13 @@ function roundTrip(m: Message, ctx: UpdateContext): void {
   const r = decodeMessage(bytes, ctx);
   if (!r.ok) throw r.error;
   expect(r.issues).toEqual([]);
-  expect(r.message).toEqual(m);
+  const { attributeOctets, ...decoded } = r.message as UpdateMessage;
+  expect(decoded).toEqual(m);
   expect(messageToJson(r.message)).toEqual(messageToJson(m));
+  if (r.message.type !== 'update') return;
+  // The received attributes less the MP ones, as they were encoded (MP first: RFC 7606 §5.1).
+  const plain = m.type === 'update' && m.attributes ? encodeAttributes(m.attributes, ctx).after : undefined;
+  expect(hex(attributeOctets)).toBe(hex(plain));
 }
 
 describe('decode(encode(m)) equals m; messageLength is exact; m is not mutated', () => {
