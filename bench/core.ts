@@ -8,13 +8,19 @@
  * not kept, so the retained heap is the engine's.
  *
  *   node --expose-gc dist/bench/core.js [--routes 1000000] [--sinks 1] [--same-as] [--own-subnets] [--multihop]
- *     [--community-every 0] [--journal 0] [--heap-snapshot PREFIX]
+ *     [--community-every 0] [--journal 0] [--heap-snapshot PREFIX] [--after down | --after touch,gr]
+ * `--after` runs phases after the transit (issue 18): `down` the generator's session goes (its table
+ * leaves), `gr` it goes with graceful restart (paths kept stale) and then its stale paths are purged,
+ * `touch` a next-hop recheck (`--one-turn`: those walks in one turn, as before). Each phase reports
+ * its seconds, CPU, the slowest turn (event-loop delay at 1 ms resolution, and the slowest decision
+ * turn) and the heap and RSS after it.
  * --heap-snapshot writes PREFIX-before.heapsnapshot and PREFIX-after.heapsnapshot around the run;
  * `node dist/bench/heap-types.js` lists what the second holds more of, per object kind.
  * With --own-subnets each sink has its own session address (next hop self differs per sink); eBGP
  * one hop away that makes a group per sink (third-party next hops), with --multihop one group.
  * `flushSeconds` is the time in decision and export (the rest is decoding and import).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { writeHeapSnapshot } from 'node:v8';
 import { Journal } from '../src/core/journal.js';
@@ -44,6 +50,13 @@ const { values } = parseArgs({
     'community-every': { type: 'string', default: '0' },
     /** Event journal size (0: none), wired as the daemon wires it (src/core/prefix-history.ts). */
     journal: { type: 'string', default: '0' },
+    after: { type: 'string', default: '' },
+    /** RoutingOptions.flushChunk (destinations decided per turn; walks visit 2×). */
+    'flush-chunk': { type: 'string', default: '' },
+    /** UPDATEs fed per turn (a 128 KiB read of 4 KiB UPDATEs is 32). */
+    feed: { type: 'string', default: '16' },
+    /** The walks of `--after` as before issue 18's chunking: the whole table in one turn. */
+    'one-turn': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'heap-snapshot': { type: 'string' },
   },
@@ -129,11 +142,14 @@ const heap = () => {
 async function main(): Promise<void> {
   const updates = generatorUpdates();
   let flushSeconds = 0;
+  let slowestFlush = 0;
   const engine = new RoutingEngine({
     local: { asn: 65000, routerId: '10.0.0.1', clusterId: '10.0.0.1' },
     decision: { alwaysCompareMed: false, maximumPaths: 1, multipathRelax: false },
+    ...(values['flush-chunk'] && { flushChunk: Number(values['flush-chunk']) }),
     onFlush: (s) => {
       flushSeconds += s;
+      slowestFlush = Math.max(slowestFlush, s);
     },
   });
   const journalSize = Number(values.journal);
@@ -145,6 +161,8 @@ async function main(): Promise<void> {
   const gen = peer(1, 65001);
   const received = new Array<number>(sinks).fill(0);
   const messages = new Array<number>(sinks).fill(0);
+  const withdrawn = new Array<number>(sinks).fill(0);
+  let allWithdrawn: () => void = () => {};
   /** UPDATE objects seen (shared ones once), not kept alive by the count. */
   const seen = new WeakSet<Uint8Array>();
   let distinct = 0;
@@ -174,8 +192,10 @@ async function main(): Promise<void> {
             const wl = (m[19] << 8) | m[20];
             const al = (m[21 + wl] << 8) | m[22 + wl];
             received[s] += (m.length - 23 - wl - al) / 4;
+            withdrawn[s] += wl / 4;
           }
           if (received[s] === routes && ++complete === sinks) done();
+          if (withdrawn.every((w) => w >= routes)) allWithdrawn();
         },
         sendEndOfRib: () => {},
       },
@@ -186,12 +206,16 @@ async function main(): Promise<void> {
   const snapshot = values['heap-snapshot'];
   if (snapshot) writeHeapSnapshot(`${snapshot}-before.heapsnapshot`);
   const before = heap();
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   // One socket read's worth of UPDATEs per turn, as the daemon gets them.
   let i = 0;
+  const feedPerTurn = Number(values.feed);
   const feed = () => {
-    for (let n = 0; n < 16 && i < updates.length; n++) engine.receiveUpdate(gen, decodeUpdate(updates[i++]));
+    for (let n = 0; n < feedPerTurn && i < updates.length; n++)
+      engine.receiveUpdate(gen, decodeUpdate(updates[i++]));
     if (i < updates.length) setImmediate(feed);
   };
   feed();
@@ -211,9 +235,72 @@ async function main(): Promise<void> {
     retainedBytesPerPrefix: Math.round((after - before) / routes),
     heapMiB: Math.round(after / 2 ** 20),
     rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    maxLoopDelayMs: Math.round(delay.max / 1e6),
+    slowestFlushMs: Math.round(slowestFlush * 1000),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     ...(journal && { journal: journal.stats(), journalRecords: history?.totals().records }),
   };
   console.log(values.json ? JSON.stringify(result) : result);
+  const turn = () => new Promise((r) => setImmediate(r));
+  const idle = async () => {
+    while (engine.rib.flushing || engine.rib.dirtyCount) await turn();
+  };
+  const gone = () =>
+    new Promise<void>((r) => {
+      allWithdrawn = r;
+    });
+  const phases: Record<string, () => Promise<void>> = {
+    down: async () => {
+      const w = gone();
+      engine.peerDown(gen);
+      await w;
+    },
+    gr: async () => {
+      if (oneTurn) timed(() => engine.rib.markStale(gen)); // the engine's walk then finds nothing to mark
+      engine.peerDown(gen, true);
+      await idle();
+      const w = gone();
+      if (oneTurn) timed(() => engine.rib.flushPeer(gen, true));
+      engine.purgeStale(gen);
+      await w;
+    },
+    touch: async () => {
+      if (oneTurn) timed(() => engine.rib.touchAll());
+      engine.recheckNextHops();
+      await idle();
+    },
+  };
+  const oneTurn = values['one-turn'];
+  let oneTurnMs = 0;
+  const timed = (fn: () => void) => {
+    const t = performance.now();
+    fn();
+    oneTurnMs = Math.max(oneTurnMs, performance.now() - t);
+  };
+  for (const name of values.after ? values.after.split(',') : []) {
+    const run = phases[name];
+    if (!run) throw new Error(`--after ${name}: one of ${Object.keys(phases).join(', ')}`);
+    slowestFlush = 0;
+    oneTurnMs = 0;
+    delay.reset();
+    const p0 = performance.now();
+    const c0 = process.cpuUsage();
+    await run();
+    const c = process.cpuUsage(c0);
+    const phase = {
+      phase: name,
+      seconds: Number(((performance.now() - p0) / 1000).toFixed(3)),
+      cpuSeconds: Number(((c.user + c.system) / 1e6).toFixed(3)),
+      maxLoopDelayMs: Math.round(delay.max / 1e6),
+      slowestFlushMs: Math.round(slowestFlush * 1000),
+      ...(oneTurn && { oneTurnWalkMs: Math.round(oneTurnMs) }),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      heapMiB: Math.round(heap() / 2 ** 20),
+      rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+      ...(journal && { journal: journal.stats(), journalRecords: history?.totals().records }),
+    };
+    console.log(values.json ? JSON.stringify(phase) : phase);
+  }
 }
 
 await main();

@@ -42,12 +42,21 @@ export const built = (fromRoot: string): string =>
 export const DEFAULT_RACKBGP = built('src/cli/main.js');
 const LOOP_PROBE = built('bench/harness/loop-probe.js');
 
-/** The largest event-loop delay (ms) loop-probe.ts saw in samples ending inside `window`. */
-export function maxLoopDelay(file: string, window: { fromMs: number; toMs: number }): number | undefined {
+/**
+ * The largest event-loop delay (ms) loop-probe.ts saw in samples ending inside `window`, or with
+ * `column` 2 the largest CPU time (ms) between two of its 10 ms ticks.
+ */
+export function maxLoopDelay(
+  file: string,
+  window: { fromMs: number; toMs: number },
+  column: 1 | 2 = 1,
+): number | undefined {
   if (!existsSync(file)) return undefined;
   let max: number | undefined;
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [t, d] = line.split(' ').map(Number);
+    const fields = line.split(' ').map(Number);
+    const t = fields[0];
+    const d = fields[column];
     // A sample covers the 100 ms before it (longer when the loop stalled): the stall ending a window counts.
     if (!(t >= window.fromMs && t <= window.toMs + 150) || Number.isNaN(d)) continue;
     max = Math.max(max ?? 0, d);

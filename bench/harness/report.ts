@@ -25,6 +25,8 @@ export interface DutResult {
   readonly profile?: ProfileSummary;
   /** rackbgp: the largest event-loop delay inside the clock window (monitorEventLoopDelay), ms. */
   readonly loopDelayMs?: number;
+  /** rackbgp: the most CPU time between two 10 ms ticks of the probe inside the window, ms. */
+  readonly loopCpuMs?: number;
 }
 
 export interface Machine {
@@ -100,7 +102,7 @@ export function markdown(r: ScenarioResult): string {
   const lines = [
     `### ${r.scenario}: ${r.description}`,
     '',
-    `| DUT | seconds | × ${refName} | routes/s | CPU s | × ${refName} | peak RSS MiB | × ${refName} | UPDATEs sent | max loop delay ms |`,
+    `| DUT | seconds | × ${refName} | routes/s | CPU s | × ${refName} | peak RSS MiB | × ${refName} | UPDATEs sent | max loop delay ms (CPU ms) |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const x of r.results) {
@@ -114,7 +116,7 @@ export function markdown(r: ScenarioResult): string {
     lines.push(
       `| ${LABEL[x.dut]} | ${fmt(x.seconds)} | ${ratio(x.seconds, ref?.seconds)} | ${thousands(rate)} | ` +
         `${fmt(x.cpuSeconds)} | ${ratio(x.cpuSeconds, ref?.cpuSeconds)} | ${fmt(x.peakRssMiB, 1)} | ` +
-        `${ratio(x.peakRssMiB, ref?.peakRssMiB)} | ${upd} | ${fmt(x.loopDelayMs, 0)} |`,
+        `${ratio(x.peakRssMiB, ref?.peakRssMiB)} | ${upd} | ${fmt(x.loopDelayMs, 0)}${x.loopCpuMs === undefined ? '' : ` (${fmt(x.loopCpuMs, 0)})`} |`,
     );
   }
   const params = Object.entries(r.params)

@@ -185,17 +185,19 @@ export async function finishDut(
   window: { fromMs: number; toMs: number },
   /** CPU seconds read at the end of the window, when the DUT did more after it. */
   cpuAfter?: number,
-): Promise<Pick<DutResult, 'cpuSeconds' | 'peakRssMiB' | 'profile' | 'loopDelayMs'>> {
+): Promise<Pick<DutResult, 'cpuSeconds' | 'peakRssMiB' | 'profile' | 'loopDelayMs' | 'loopCpuMs'>> {
   const cpuSeconds = (cpuAfter ?? sumCpu(dut.pids)) - before.cpu;
   const peakRssMiB = sumPeakRss(dut.pids);
   await dut.stop();
   const file = profDir && newestProfile(profDir);
   const loopDelayMs = dut.loopProbe === undefined ? undefined : maxLoopDelay(dut.loopProbe, window);
+  const loopCpuMs = dut.loopProbe === undefined ? undefined : maxLoopDelay(dut.loopProbe, window, 2);
   return {
     cpuSeconds,
     peakRssMiB,
     ...(file && { profile: summarize(file, window) }),
     ...(loopDelayMs !== undefined && { loopDelayMs }),
+    ...(loopCpuMs !== undefined && { loopCpuMs }),
   };
 }
 

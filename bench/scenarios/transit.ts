@@ -130,10 +130,12 @@ export async function transitRun(
     const peakAfterDown = down && sumPeakRss(dut.pids);
     const end = await finishDut(dut, phase ? phase.start : before, profDir, window, cpuAfter);
     const downDelay = down && dut.loopProbe !== undefined ? maxLoopDelay(dut.loopProbe, down) : undefined;
+    const downCpu = down && dut.loopProbe !== undefined ? maxLoopDelay(dut.loopProbe, down, 2) : undefined;
     const downNote = down && [
       `generator down (TCP closed) with ${routes.toLocaleString('en-US')} routes: sink at 0 after ` +
         `${((down.toMs - down.fromMs) / 1000).toFixed(2)} s` +
         (downDelay === undefined ? '' : `, max loop delay ${downDelay.toFixed(0)} ms`) +
+        (downCpu === undefined ? '' : ` (${downCpu.toFixed(0)} ms CPU)`) +
         `, peak RSS ${peakAfterDown?.toFixed(1)} MiB after it`,
     ];
     // The table's UPDATEs and peak RSS are the transit's (or the phase's), not the generator-down's.

@@ -42,7 +42,7 @@ export class DecisionTurns {
     const { rib, onFlush } = this.d;
     const start = onFlush ? performance.now() : undefined;
     // A peer gone: its paths leave a chunk of destinations per turn, decided in the turns after.
-    if (rib.flushing) rib.flushSome(this.d.chunk * 4);
+    if (rib.flushing) rib.flushSome(this.d.chunk * 2);
     const changed = rib.decide(this.d.options, this.d.chunk);
     if (changed.length) {
       this.d.onBestChanged?.(changed);

@@ -42,7 +42,7 @@ export interface RoutingOptions {
   readonly onBestChanged?: (dests: readonly Dest[]) => void;
   /** Destinations exported per event-loop turn during an initial table transfer. */
   readonly syncChunk?: number;
-  /** Destinations decided and exported per event-loop turn (default 20,000): a peer going down
+  /** Destinations decided and exported per event-loop turn (default 10,000): a peer going down
    * with a full table must not hold other sessions' timers for the whole table (RFC 4271 §4.4). */
   readonly flushChunk?: number;
   /** Told why received routes were not accepted (for debug logs). */
@@ -86,7 +86,7 @@ export class RoutingEngine {
       rib: this.rib,
       options: this.decisionOptions,
       turns,
-      chunk: o.flushChunk ?? 20_000,
+      chunk: o.flushChunk ?? 10_000,
       // Each group computes and packs once for all its members.
       export: (dests) => {
         for (const g of this.peers.groups()) g.changed(dests);

@@ -44,7 +44,7 @@ const priorityOf = (m: Message): PriorityLevel =>
  * sending a full table would otherwise hand libuv's poll phase megabytes per turn (32 reads of 64 KiB
  * per stream) and hold timers, KEEPALIVEs to other peers included, for seconds (RFC 4271 §4.4).
  */
-export const READ_BUDGET = 128 * 1024;
+export const READ_BUDGET = 64 * 1024;
 
 export class Connection {
   private readonly framer = new Framer(MAX_MESSAGE_LENGTH);

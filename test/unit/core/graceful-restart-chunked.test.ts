@@ -15,7 +15,7 @@ import { DECISION, LOCAL, params, peer } from './fixtures.js';
 
 const silent = { info() {}, warn() {}, debug() {} };
 const N = 100;
-const CHUNK = 5; // decided per turn; the walks visit 4 × CHUNK destinations per turn
+const CHUNK = 5; // decided per turn; the walks visit 2 × CHUNK destinations per turn
 const k = (i: number): PrefixKey => keyFromText(`10.0.${i}.0/24`)!.key;
 const a = peer(2, 65002);
 const viaA = {
@@ -65,7 +65,7 @@ describe('graceful restart helper over chunked walks', () => {
     expect(e.rib.countOf(a, 4)).toBe(N); // kept, all stale at once (shared paths)
     turns.step();
     expect(e.rib.flushing).toBe(true);
-    expect(decided).toEqual([CHUNK]); // the walk made 4 × CHUNK dirty, the decision took CHUNK
+    expect(decided).toEqual([CHUNK]); // the walk made 2 × CHUNK dirty, the decision took CHUNK
     const n = turns.drain();
     expect(n).toBeGreaterThanOrEqual(N / CHUNK - 1);
     expect(staleBest()).toBe(N);
@@ -78,7 +78,7 @@ describe('graceful restart helper over chunked walks', () => {
     expect(h.active).toBe(0);
     expect(dests()).toHaveLength(N); // not in this turn
     turns.step();
-    expect(e.rib.countOf(a, 4)).toBe(N - 4 * CHUNK);
+    expect(e.rib.countOf(a, 4)).toBe(N - 2 * CHUNK);
     turns.drain();
     expect(dests()).toHaveLength(0);
     expect(e.rib.store.size).toBe(0);

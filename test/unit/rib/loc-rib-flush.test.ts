@@ -68,7 +68,7 @@ describe('beginFlush / flushSome', () => {
     engine.settle();
     engine.peerDown(A);
     engine.flush();
-    expect(engine.rib.flushing).toBe(true); // 8 destinations per turn (4 × flushChunk)
+    expect(engine.rib.flushing).toBe(true); // 4 destinations per turn (2 × flushChunk)
     engine.settle();
     expect(engine.rib.flushing).toBe(false);
     expect(engine.rib.tables[4].size).toBe(0);
