@@ -3,7 +3,7 @@
  * action when malformed, decode into a draft, and encode (length + value). The generic loops in
  * decode.ts and encode.ts do framing, flags, duplicates and the unknown-attribute rules.
  */
-import { formatIPv4, ipv4ToBytes, toHex } from '../../util/ip.js';
+import { formatIPv4, parseIPv4, toHex } from '../../util/ip.js';
 import { AS_TRANS, AttrCode, AttrFlag, Origin, type OriginCode, UpdateSubcode } from '../constants.js';
 import { Action, type ActionCode } from '../errors.js';
 import { u32At } from '../reader.js';
@@ -36,6 +36,13 @@ export interface AttrDescriptor {
   /** Value length to send, or -1 when the attribute is absent for this session. */
   length(a: PathAttributes, ctx: AttrContext): number;
   write(w: Writer, a: PathAttributes, ctx: AttrContext): void;
+}
+
+/** An IPv4 address as the 32-bit value written (no 4-octet array per write: one per UPDATE encoded). */
+function ipv4Value(s: string): number {
+  const v = parseIPv4(s);
+  if (v < 0) throw new RangeError(`not an IPv4 address: ${s}`);
+  return v;
 }
 
 const WELL_KNOWN = AttrFlag.TRANSITIVE;
@@ -83,7 +90,7 @@ function addressAttr(code: number, name: string, key: 'nextHop' | 'originatorId'
       return bad;
     },
     length: (a) => (a[key] === undefined ? -1 : 4),
-    write: (w, a) => void w.bytes(ipv4ToBytes(a[key]!)),
+    write: (w, a) => void w.u32(ipv4Value(a[key]!)),
   };
 }
 
@@ -113,7 +120,7 @@ function aggregatorAttr(code: number, name: string, four: boolean): AttrDescript
       const { asn, address } = a.aggregator!;
       if (asnSize(ctx) === 4) w.u32(asn);
       else w.u16(asn > 0xffff ? AS_TRANS : asn);
-      w.bytes(ipv4ToBytes(address));
+      w.u32(ipv4Value(address));
     },
   };
 }
@@ -200,7 +207,7 @@ export const ATTRIBUTES: readonly AttrDescriptor[] = [
     },
     length: (a) => (a.clusterList?.length ? 4 * a.clusterList.length : -1),
     write: (w, a) => {
-      for (const c of a.clusterList!) w.bytes(ipv4ToBytes(c));
+      for (const c of a.clusterList!) w.u32(ipv4Value(c));
     },
   },
   {
