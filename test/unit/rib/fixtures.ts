@@ -7,6 +7,7 @@
 import { AttrStore } from '../../../src/rib/attr-store.js';
 import type { DecisionOptions } from '../../../src/rib/decision.js';
 import type { ExportOptions, LocalInfo } from '../../../src/rib/export-rules.js';
+import { keyFromText, type PrefixKey } from '../../../src/rib/prefix-key.js';
 import type { Path, PeerInfo, RouteAttrs } from '../../../src/rib/types.js';
 import { parseIPv4 } from '../../../src/util/ip.js';
 import { type AsPathSegment, AsPathSegmentType } from '../../../src/wire/index.js';
@@ -105,3 +106,10 @@ export function deepFreeze<T>(v: T): T {
   }
   return v;
 }
+
+/** The table-walk tests' world: prefix i as 10.x.y.0/24, and two eBGP peers where B loses to A on AS_PATH length. */
+export const prefix24 = (i: number): PrefixKey => keyFromText(`10.${i >> 8}.${i & 255}.0/24`)!.key;
+export const PEER_A = ebgp('10.1.0.1', 65100, { routerId: '1.0.0.1' });
+export const PEER_B = ebgp('10.2.0.1', 65200, { routerId: '2.0.0.1' });
+export const VIA_A = attrs({ asPath: [seq(65100)], nextHop: '10.1.0.1' });
+export const VIA_B = attrs({ asPath: [seq(65200, 1)], nextHop: '10.2.0.1' });

@@ -6,16 +6,19 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { RoutingEngine } from '../../../src/core/routing.js';
 import { LocRib } from '../../../src/rib/loc-rib.js';
-import { keyFromText, type PrefixKey } from '../../../src/rib/prefix-key.js';
 import { Origin } from '../../../src/wire/index.js';
-import { attrs, decisionOptions, ebgp, seq } from './fixtures.js';
+import {
+  PEER_A as A,
+  attrs,
+  PEER_B as B,
+  decisionOptions,
+  prefix24 as k,
+  seq,
+  VIA_A as viaA,
+  VIA_B as viaB,
+} from './fixtures.js';
 
 const O = decisionOptions();
-const k = (i: number): PrefixKey => keyFromText(`10.${i >> 8}.${i & 255}.0/24`)!.key;
-const A = ebgp('10.1.0.1', 65100, { routerId: '1.0.0.1' });
-const B = ebgp('10.2.0.1', 65200, { routerId: '2.0.0.1' });
-const viaA = attrs({ asPath: [seq(65100)], nextHop: '10.1.0.1' });
-const viaB = attrs({ asPath: [seq(65200, 1)], nextHop: '10.2.0.1' });
 
 let rib: LocRib;
 beforeEach(() => {
