@@ -134,9 +134,12 @@ describe.skipIf(skip)('live web view of the seed lab (chromium)', () => {
         [...document.querySelectorAll('.device:not(.role-pod) .count')].every((c) => c.textContent !== ''),
       { timeout: 10_000 },
     );
-    expect(
-      await page.$eval('[data-device="leaf1"] .count', (e) => Number(e.textContent)),
-    ).toBeGreaterThanOrEqual(6);
+    // The counts follow the routes as they arrive (a session is up before its routes are in):
+    // leaf1 comes to hold rack1's blocks and more.
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-device="leaf1"] .count')?.textContent) >= 6,
+      { timeout: 15_000, polling: 100 },
+    );
     await page.click('[data-device="leaf2"] rect');
     await page.waitForSelector('#panel[data-device="leaf2"] table');
     const sections = await page.$$eval('#panel summary', (els) => els.map((e) => e.textContent));
