@@ -8,26 +8,29 @@
  */
 import dgram from 'node:dgram';
 import { formatIPv6 } from '../util/ip.js';
-import { type Libc, libc } from '../util/libc.js';
+import {
+  AF_INET,
+  AF_INET6,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  type Libc,
+  libc,
+  MSG_DONTWAIT,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOL_SOCKET,
+} from '../util/libc.js';
 
 export const SINGLE_HOP_PORT = 3784;
 export const MULTIHOP_PORT = 4784;
 
-const AF_INET = 2;
-const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
 const SO_REUSEADDR = 2;
-const IPPROTO_IP = 0;
-const IP_TTL = 2;
 const IP_RECVTTL = 12;
-const IPPROTO_IPV6 = 41;
 const IPV6_V6ONLY = 26;
 const IPV6_RECVHOPLIMIT = 51;
 const IPV6_HOPLIMIT = 52;
-const MSG_DONTWAIT = 0x40;
 const POLLIN = 1;
 
 export interface Datagram {

@@ -6,20 +6,16 @@
  * format here (netlink-messages.ts).
  */
 import { closeSync, openSync } from 'node:fs';
-import { type Libc, libc } from '../util/libc.js';
+import { type Libc, libc, MSG_DONTWAIT, SOCK_CLOEXEC, SOCK_RAW, SOL_SOCKET } from '../util/libc.js';
 
 const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_ROUTE = 0;
-const SOL_SOCKET = 1;
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
 const SOL_NETLINK = 270;
 const NETLINK_CAP_ACK = 10;
 const NETLINK_EXT_ACK = 11;
-const MSG_DONTWAIT = 0x40;
 const CLONE_NEWNET = 0x40000000;
 export const EAGAIN = 11;
 export const ENOBUFS = 105;

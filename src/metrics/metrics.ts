@@ -10,7 +10,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BgpService, NeighborView, PrefixCount, RibSummary } from '../api/service.js';
 import { errorName, familyName, IPV4_UNICAST, type OpenMessage } from '../wire/index.js';
-import { monitoringMetrics } from './monitoring-metrics.js';
+import { monitoringMetrics, type SeriesFn } from './monitoring-metrics.js';
 
 export const FSM_STATES = ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'] as const;
 
@@ -48,14 +48,6 @@ export interface Metrics {
   /** The exposition text (takes fresh snapshots). */
   scrape(): Promise<string>;
 }
-
-type SeriesFn = <L extends string>(
-  kind: 'gauge' | 'counter',
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  fill: (set: (labels: Record<L, string>, value: number) => void) => void,
-) => unknown;
 
 /** Both sides of graceful restart (RFC 4724) and enhanced route refresh (RFC 7313), from the service. */
 function grMetrics(service: BgpService, series: SeriesFn): void {

@@ -4,7 +4,8 @@
  */
 import type { BgpService } from '../api/service.js';
 
-type SeriesFn = <L extends string>(
+/** Registers one series and how to fill it at scrape time (metrics.ts). */
+export type SeriesFn = <L extends string>(
   kind: 'gauge' | 'counter',
   name: string,
   help: string,

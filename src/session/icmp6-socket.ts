@@ -6,23 +6,26 @@
  */
 
 import { formatIPv6 } from '../util/ip.js';
-import { type Libc, libc } from '../util/libc.js';
+import {
+  AF_INET6,
+  IPPROTO_IPV6,
+  IPV6_UNICAST_HOPS,
+  type Libc,
+  libc,
+  MSG_DONTWAIT,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_RAW,
+  SOL_SOCKET,
+} from '../util/libc.js';
 import { Icmp6Type } from './router-advert.js';
 
-const AF_INET6 = 10;
-const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_ICMPV6 = 58;
-const IPPROTO_IPV6 = 41;
-const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
-const IPV6_UNICAST_HOPS = 16;
 const IPV6_MULTICAST_IF = 17;
 const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const ICMP6_FILTER = 1;
-const MSG_DONTWAIT = 0x40;
 const SOCKADDR_IN6 = 28;
 const ALL_NODES = Uint8Array.of(0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
 

@@ -12,23 +12,26 @@
 
 import net from 'node:net';
 import { ipFamily } from '../util/ip.js';
-import { type Libc, libc } from '../util/libc.js';
+import {
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  IPV6_UNICAST_HOPS,
+  type Libc,
+  libc,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+} from '../util/libc.js';
 import { encodeMd5Sig, type Md5Key, synTtl } from './tcp-md5.js';
 
-const IPPROTO_IP = 0;
-const IP_TTL = 2;
 const IP_MINTTL = 21;
 const IPPROTO_TCP = 6;
 const TCP_MD5SIG = 14;
 const TCP_SAVE_SYN = 27;
 const TCP_SAVED_SYN = 28;
 const TCP_MD5SIG_EXT = 32;
-const IPPROTO_IPV6 = 41;
-const IPV6_UNICAST_HOPS = 16;
 const IPV6_MINHOPCOUNT = 73;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 
 /** libc, or null when the FFI is unavailable (the options are then reported as unsupported). */
 function loadLibc(): Libc | null {

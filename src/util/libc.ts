@@ -6,6 +6,19 @@
  */
 import { createRequire } from 'node:module';
 
+/** Linux socket constants the edges share (socket(2), setsockopt(2), <linux/in.h>, <linux/in6.h>). */
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+export const SOCK_RAW = 3;
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
+export const SOL_SOCKET = 1;
+export const IPPROTO_IP = 0;
+export const IPPROTO_IPV6 = 41;
+export const IP_TTL = 2;
+export const IPV6_UNICAST_HOPS = 16;
+export const MSG_DONTWAIT = 0x40;
+
 /** A libc call; `async` runs it on koffi's thread pool (BFD's blocking poll). */
 export type LibcCall = ((...a: unknown[]) => number) & { async: (...a: unknown[]) => void };
 
